@@ -1,0 +1,58 @@
+//! `betaglass eval FILE --json`: one-shot energy, forces, virial, pressure.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use betaglass::simulation::evaluate;
+use betaglass::system::units::NKTV2P;
+
+#[derive(clap::Args, Debug)]
+pub struct EvalArgs {
+    /// Extended XYZ or LAMMPS data file.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub potential: super::PotentialArgs,
+    /// Print everything as JSON (per-atom arrays in the file's atom order).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct EvalOutput {
+    n_atoms: usize,
+    energy_ev: f64,
+    per_atom_energy_ev: Vec<f64>,
+    forces_ev_per_angstrom: Vec<[f64; 3]>,
+    /// xx yy zz xy xz yz
+    virial_ev: [f64; 6],
+    /// Virial part only (no kinetic term), as LAMMPS `compute pressure NULL virial`.
+    pressure_bar: f64,
+}
+
+pub fn run(args: EvalArgs) -> anyhow::Result<()> {
+    let system = super::load_system(Some(&args.file))?;
+    let potential = args.potential.load()?;
+    let result = evaluate(&system, potential)?;
+    let volume = system.cell.volume_angstrom3();
+    let w = result.virial_ev;
+    let out = EvalOutput {
+        n_atoms: system.n_atoms(),
+        energy_ev: result.energy_ev,
+        pressure_bar: (w[0] + w[1] + w[2]) / (3.0 * volume) * NKTV2P,
+        per_atom_energy_ev: result.per_atom_energy_ev,
+        forces_ev_per_angstrom: result.forces_ev_per_angstrom,
+        virial_ev: w,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string(&out)?);
+    } else {
+        println!("atoms            {}", out.n_atoms);
+        println!("energy           {:.10} eV ({:.10} eV/atom)", out.energy_ev, out.energy_ev / out.n_atoms as f64);
+        println!("virial (eV)      xx {:.6} yy {:.6} zz {:.6} xy {:.6} xz {:.6} yz {:.6}", w[0], w[1], w[2], w[3], w[4], w[5]);
+        println!("pressure         {:.3} bar (virial part)", out.pressure_bar);
+        let fmax = out.forces_ev_per_angstrom.iter().map(|f| (f[0] * f[0] + f[1] * f[1] + f[2] * f[2]).sqrt()).fold(0.0, f64::max);
+        println!("max |force|      {fmax:.6} eV/Å");
+    }
+    Ok(())
+}

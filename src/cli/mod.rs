@@ -1,0 +1,110 @@
+//! The command line: `prepare`, `md`, `eval`, `bench`.
+
+mod bench;
+mod eval;
+mod md;
+mod prepare;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use betaglass::potential::{Eam, Potential, SetflFlavor, SetflTables, mendelev};
+use betaglass::system::System;
+
+#[derive(Parser, Debug)]
+#[command(name = "betaglass", version, about = "Watch and measure β-relaxation events in a Cu–Zr metallic glass")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Configuration to open in the app (default: the embedded 4000-atom Cu50Zr50 glass).
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Make a glass by melt and quench (NPT), with a progress bar; resumable.
+    Prepare(prepare::PrepareArgs),
+    /// Run molecular dynamics on a configuration.
+    Md(md::MdArgs),
+    /// Energy, forces, virial and pressure of a configuration.
+    Eval(eval::EvalArgs),
+    /// Speed of the MD engine (NVT 300 K, 2 fs) for 1 and N threads.
+    Bench(bench::BenchArgs),
+}
+
+/// Options shared by every command that evaluates forces.
+#[derive(clap::Args, Debug, Clone)]
+pub struct PotentialArgs {
+    /// LAMMPS setfl file (eam/fs or eam/alloy). Default: the embedded Cu–Zr Mendelev 2007 potential.
+    #[arg(long, value_name = "SETFL")]
+    pub potential: Option<PathBuf>,
+    /// Setfl flavour; detected from the file's size when omitted.
+    #[arg(long, value_enum)]
+    pub flavor: Option<Flavor>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum Flavor {
+    Fs,
+    Alloy,
+}
+
+impl PotentialArgs {
+    pub fn load(&self) -> anyhow::Result<Arc<dyn Potential>> {
+        Ok(match &self.potential {
+            None => Arc::new(mendelev::cu_zr_mendelev_2007()),
+            Some(path) => {
+                let flavor = self.flavor.map(|f| match f {
+                    Flavor::Fs => SetflFlavor::FinnisSinclair,
+                    Flavor::Alloy => SetflFlavor::Alloy,
+                });
+                let tables = SetflTables::read(path, flavor)?;
+                Arc::new(Eam::from_tables(&tables, format!("eam setfl {}", path.display())))
+            }
+        })
+    }
+}
+
+/// Reads a configuration, or the embedded default glass when `path` is `None`.
+pub fn load_system(path: Option<&Path>) -> anyhow::Result<System> {
+    match path {
+        Some(p) => betaglass::io::read_configuration(p).with_context(|| format!("reading {}", p.display())),
+        None => Ok(betaglass::assets::default_glass()),
+    }
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Some(Command::Prepare(a)) => prepare::run(a),
+        Some(Command::Md(a)) => md::run(a),
+        Some(Command::Eval(a)) => eval::run(a),
+        Some(Command::Bench(a)) => bench::run(a),
+        None => open_app(cli.file),
+    }
+}
+
+#[cfg(feature = "gui")]
+fn open_app(file: Option<PathBuf>) -> anyhow::Result<()> {
+    crate::app::run_app(file)
+}
+
+#[cfg(not(feature = "gui"))]
+fn open_app(_file: Option<PathBuf>) -> anyhow::Result<()> {
+    anyhow::bail!("this betaglass was built without the `gui` feature; use a subcommand (see --help)")
+}
+
+/// A progress bar in the house style.
+pub fn progress_bar(total: u64, what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{prefix:>10} [{elapsed_precise}] {wide_bar} {pos}/{len} steps ({per_sec}, eta {eta}) {msg}",
+        )
+        .expect("valid template"),
+    );
+    bar.set_prefix(what.to_string());
+    bar
+}

@@ -1,0 +1,12 @@
+//! betaglass: the science library. Molecular dynamics of Cu–Zr metallic glass with an EAM potential,
+//! read and written in the formats LAMMPS and ASE use. No Bevy, no egui: this compiles and runs headless.
+
+pub mod analysis;
+pub mod assets;
+pub mod dynamics;
+pub mod io;
+pub mod neighbor;
+pub mod potential;
+pub mod preparation;
+pub mod simulation;
+pub mod system;

@@ -1,0 +1,301 @@
+//! Embedded-atom method, LAMMPS `pair_style eam/fs` and `eam/alloy`, with LAMMPS's splines.
+//!
+//! E = Σ_i F_i(ρ_i) + ½ Σ_i Σ_{j≠i} φ_ij(r_ij),  ρ_i = Σ_{j≠i} g_{t_j→t_i}(r_ij).
+//! Forces come in two passes over the half neighbour list: densities, then pair forces with
+//! F′. Each rayon task owns a contiguous block of atoms and accumulates into its own buffers,
+//! which are summed in a fixed order: no locks, and the same thread count gives the same bits.
+
+use rayon::prelude::*;
+
+use super::setfl::SetflTables;
+use super::spline::Spline;
+use super::{ChunkAccumulator, ForceInput, ForceResult, Potential, Scratch};
+use crate::system::Vec3;
+
+#[derive(Clone, Debug)]
+pub struct Eam {
+    description: String,
+    elements: Vec<String>,
+    masses_amu: Vec<f64>,
+    cutoff_angstrom: f64,
+    /// `embedding[a]` = F_a(ρ).
+    embedding: Vec<Spline>,
+    /// `density[a·n + b]` = density an `a` atom gives a `b` neighbour.
+    density: Vec<Spline>,
+    /// `r_phi[a·n + b]` = r·φ_ab(r).
+    r_phi: Vec<Spline>,
+    rho_max: f64,
+}
+
+impl Eam {
+    /// Builds the splines of a setfl table set.
+    pub fn from_tables(tables: &SetflTables, description: String) -> Self {
+        let n = tables.elements.len();
+        let pair_index = |f: &dyn Fn(usize, usize) -> Spline| -> Vec<Spline> {
+            (0..n * n).map(|k| f(k / n, k % n)).collect()
+        };
+        Self {
+            description,
+            elements: tables.elements.iter().map(|e| e.symbol.clone()).collect(),
+            masses_amu: tables.elements.iter().map(|e| e.mass_amu).collect(),
+            cutoff_angstrom: tables.cutoff_angstrom,
+            embedding: tables
+                .embedding
+                .iter()
+                .map(|f| Spline::new(f, tables.d_rho))
+                .collect(),
+            density: pair_index(&|a, b| Spline::new(&tables.density[a][b], tables.d_r)),
+            r_phi: pair_index(&|a, b| Spline::new(&tables.r_phi[a][b], tables.d_r)),
+            rho_max: (tables.n_rho - 1) as f64 * tables.d_rho,
+        }
+    }
+
+    /// Embedding energy and F′ of an `element` atom at density `rho` (LAMMPS's extrapolation above ρmax).
+    #[inline]
+    fn embed(&self, element: usize, rho: f64) -> (f64, f64) {
+        let spline = &self.embedding[element];
+        let g = spline.locate_rho(rho);
+        let (mut f, fp) = spline.value_and_derivative(g);
+        if rho > self.rho_max {
+            f += fp * (rho - self.rho_max);
+        }
+        (f, fp)
+    }
+}
+
+impl Potential for Eam {
+    fn description(&self) -> String {
+        self.description.clone()
+    }
+
+    fn elements(&self) -> &[String] {
+        &self.elements
+    }
+
+    fn masses_amu(&self) -> &[f64] {
+        &self.masses_amu
+    }
+
+    fn cutoff_angstrom(&self) -> f64 {
+        self.cutoff_angstrom
+    }
+
+    fn compute(&self, input: &ForceInput, scratch: &mut Scratch, out: &mut ForceResult) {
+        let n = input.positions_angstrom.len();
+        prepare_chunks(scratch, input, n);
+        let images = input.neighbors.image_vectors(input.cell);
+
+        // Pass 1: electron densities.
+        scratch
+            .chunks
+            .par_iter_mut()
+            .for_each(|chunk| self.accumulate_density(input, &images, chunk));
+        let rho = &mut scratch.per_atom_a;
+        rho.resize(n, 0.0);
+        let chunks = &scratch.chunks;
+        rho.par_iter_mut()
+            .enumerate()
+            .for_each(|(i, r)| *r = chunks.iter().map(|c| c.density[i]).sum());
+
+        // Embedding energies and F′.
+        let fp = &mut scratch.per_atom_b;
+        fp.resize(n, 0.0);
+        out.per_atom_energy_ev.clear();
+        out.per_atom_energy_ev.resize(n, 0.0);
+        let types = input.element_of_atom;
+        fp.par_iter_mut()
+            .zip(out.per_atom_energy_ev.par_iter_mut())
+            .enumerate()
+            .for_each(|(i, (fp_i, e_i))| {
+                let (f, d) = self.embed(types[i], rho[i]);
+                *fp_i = d;
+                *e_i = f;
+            });
+        let embedding_energy: f64 = out.per_atom_energy_ev.iter().sum();
+
+        // Pass 2: forces, pair energy, virial.
+        let fp: &[f64] = fp;
+        scratch
+            .chunks
+            .par_iter_mut()
+            .for_each(|chunk| self.accumulate_forces(input, &images, fp, chunk));
+        reduce_forces(&scratch.chunks, input.per_atom_energy, out);
+        out.energy_ev =
+            embedding_energy + scratch.chunks.iter().map(|c| c.pair_energy_ev).sum::<f64>();
+        if !input.per_atom_energy {
+            out.per_atom_energy_ev.clear();
+        }
+    }
+}
+
+impl Eam {
+    fn accumulate_density(
+        &self,
+        input: &ForceInput,
+        images: &[Vec3],
+        chunk: &mut ChunkAccumulator,
+    ) {
+        let n_el = self.elements.len();
+        let cutsq = self.cutoff_angstrom * self.cutoff_angstrom;
+        let x = input.positions_angstrom;
+        let types = input.element_of_atom;
+        let rho = &mut chunk.density;
+        rho.fill(0.0);
+        let grid = &self.r_phi[0];
+        for i in chunk.atoms.clone() {
+            let xi = x[i];
+            let ti = types[i];
+            let (partners, codes) = input.neighbors.partners_of(i);
+            let mut rho_i = 0.0;
+            for (&j, &code) in partners.iter().zip(codes) {
+                let j = j as usize;
+                let s = images[code as usize];
+                let xj = x[j];
+                let d = [
+                    xj[0] + s[0] - xi[0],
+                    xj[1] + s[1] - xi[1],
+                    xj[2] + s[2] - xi[2],
+                ];
+                let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+                if r2 < cutsq {
+                    let tj = types[j];
+                    let g = grid.locate_r(r2.sqrt());
+                    rho_i += self.density[tj * n_el + ti].value(g);
+                    rho[j] += self.density[ti * n_el + tj].value(g);
+                }
+            }
+            rho[i] += rho_i;
+        }
+    }
+
+    fn accumulate_forces(
+        &self,
+        input: &ForceInput,
+        images: &[Vec3],
+        fp: &[f64],
+        chunk: &mut ChunkAccumulator,
+    ) {
+        let n_el = self.elements.len();
+        let cutsq = self.cutoff_angstrom * self.cutoff_angstrom;
+        let x = input.positions_angstrom;
+        let types = input.element_of_atom;
+        let per_atom = input.per_atom_energy;
+        chunk.forces.fill([0.0; 3]);
+        if per_atom {
+            chunk.energies.fill(0.0);
+        }
+        let mut pair_energy = 0.0;
+        let mut w = [0.0; 6];
+        let grid = &self.r_phi[0];
+        for i in chunk.atoms.clone() {
+            let xi = x[i];
+            let ti = types[i];
+            let fp_i = fp[i];
+            let (partners, codes) = input.neighbors.partners_of(i);
+            let mut f_i = [0.0; 3];
+            for (&j, &code) in partners.iter().zip(codes) {
+                let j = j as usize;
+                let s = images[code as usize];
+                let xj = x[j];
+                // LAMMPS's del = x_i − x_j.
+                let del = [
+                    xi[0] - (xj[0] + s[0]),
+                    xi[1] - (xj[1] + s[1]),
+                    xi[2] - (xj[2] + s[2]),
+                ];
+                let r2 = del[0] * del[0] + del[1] * del[1] + del[2] * del[2];
+                if r2 >= cutsq {
+                    continue;
+                }
+                let tj = types[j];
+                let r = r2.sqrt();
+                let g = grid.locate_r(r);
+                let rho_ip = self.density[ti * n_el + tj].derivative(g);
+                let rho_jp = self.density[tj * n_el + ti].derivative(g);
+                let (z, zp) = self.r_phi[ti * n_el + tj].value_and_derivative(g);
+                let recip = 1.0 / r;
+                let phi = z * recip;
+                let phip = zp * recip - phi * recip;
+                let psip = fp_i * rho_jp + fp[j] * rho_ip + phip;
+                let fpair = -psip * recip;
+                let f = [del[0] * fpair, del[1] * fpair, del[2] * fpair];
+                f_i[0] += f[0];
+                f_i[1] += f[1];
+                f_i[2] += f[2];
+                let f_j = &mut chunk.forces[j];
+                f_j[0] -= f[0];
+                f_j[1] -= f[1];
+                f_j[2] -= f[2];
+                pair_energy += phi;
+                w[0] += del[0] * f[0];
+                w[1] += del[1] * f[1];
+                w[2] += del[2] * f[2];
+                w[3] += del[0] * f[1];
+                w[4] += del[0] * f[2];
+                w[5] += del[1] * f[2];
+                if per_atom {
+                    chunk.energies[i] += 0.5 * phi;
+                    chunk.energies[j] += 0.5 * phi;
+                }
+            }
+            let f = &mut chunk.forces[i];
+            f[0] += f_i[0];
+            f[1] += f_i[1];
+            f[2] += f_i[2];
+        }
+        chunk.pair_energy_ev = pair_energy;
+        chunk.virial_ev = w;
+    }
+}
+
+/// One chunk per rayon thread, each a contiguous block of atoms holding about the same
+/// number of pairs.
+fn prepare_chunks(scratch: &mut Scratch, input: &ForceInput, n: usize) {
+    let k = rayon::current_num_threads().clamp(1, n.max(1));
+    scratch.chunks.resize_with(k, ChunkAccumulator::default);
+    let total = input.neighbors.n_pairs().max(1);
+    let mut start = 0;
+    let mut pairs_so_far = 0usize;
+    let mut i = 0;
+    for (c, chunk) in scratch.chunks.iter_mut().enumerate() {
+        let target = total * (c + 1) / k;
+        while i < n && (pairs_so_far < target || c + 1 == k) {
+            pairs_so_far += input.neighbors.partners_of(i).0.len();
+            i += 1;
+        }
+        chunk.atoms = start..i;
+        start = i;
+        chunk.density.resize(n, 0.0);
+        chunk.forces.resize(n, [0.0; 3]);
+        chunk
+            .energies
+            .resize(if input.per_atom_energy { n } else { 0 }, 0.0);
+    }
+}
+
+/// Sums the chunks' forces (and per-atom pair energies) in chunk order.
+fn reduce_forces(chunks: &[ChunkAccumulator], per_atom: bool, out: &mut ForceResult) {
+    let n = chunks.first().map_or(0, |c| c.forces.len());
+    out.forces_ev_per_angstrom.resize(n, [0.0; 3]);
+    out.forces_ev_per_angstrom
+        .par_iter_mut()
+        .zip(out.per_atom_energy_ev.par_iter_mut())
+        .enumerate()
+        .for_each(|(i, (f, e))| {
+            *f = [0.0; 3];
+            for c in chunks {
+                f[0] += c.forces[i][0];
+                f[1] += c.forces[i][1];
+                f[2] += c.forces[i][2];
+                if per_atom {
+                    *e += c.energies[i];
+                }
+            }
+        });
+    out.virial_ev = [0.0; 6];
+    for c in chunks {
+        for (w, cw) in out.virial_ev.iter_mut().zip(&c.virial_ev) {
+            *w += cw;
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! Helpers shared by the integration tests: reference data and potentials.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use betaglass::potential::{Eam, Potential, SetflTables, mendelev};
+use betaglass::system::{Cell, Species, System, Vec3};
+use serde_json::Value;
+
+pub fn data_path(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(relative)
+}
+
+pub fn load_json(relative: &str) -> Value {
+    let path = data_path(relative);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// LAMMPS's own table file, from Debian's lammps-data (installed by .ci/run).
+/// `BETAGLASS_SETFL` overrides the path.
+pub fn setfl_path() -> PathBuf {
+    std::env::var_os("BETAGLASS_SETFL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/share/lammps/potentials/CuZr_mm.eam.fs"))
+}
+
+pub fn lammps_potential() -> Arc<dyn Potential> {
+    let path = setfl_path();
+    assert!(
+        path.exists(),
+        "{} is missing: install Debian's lammps-data (apt-get install lammps-data) or set BETAGLASS_SETFL",
+        path.display()
+    );
+    let tables = SetflTables::read(&path, None).expect("the LAMMPS setfl file parses");
+    Arc::new(Eam::from_tables(
+        &tables,
+        format!("eam/fs {}", path.display()),
+    ))
+}
+
+pub fn embedded_potential() -> Arc<dyn Potential> {
+    Arc::new(mendelev::cu_zr_mendelev_2007())
+}
+
+pub fn cu_zr_species() -> Vec<Species> {
+    vec![Species::new("Cu", 63.546), Species::new("Zr", 91.224)]
+}
+
+pub fn vec3(v: &Value) -> Vec3 {
+    let a = v.as_array().expect("a 3-vector");
+    [0, 1, 2].map(|k| a[k].as_f64().expect("a number"))
+}
+
+/// A system from LAMMPS type ids (1 = Cu, 2 = Zr) and positions.
+pub fn system_from(cell: Cell, atoms: impl IntoIterator<Item = (usize, Vec3)>) -> System {
+    let mut system = System::new(cell, cu_zr_species());
+    for (lammps_type, x) in atoms {
+        system.push_atom(lammps_type - 1, x);
+    }
+    system
+}
+
+/// Crystal from a lattice: `basis` in fractions of the orthorhombic cell `edges`.
+pub fn crystal(edges: Vec3, basis: &[(usize, Vec3)], repeats: [usize; 3]) -> System {
+    let cell = Cell::new(
+        [0.0; 3],
+        std::array::from_fn(|k| edges[k] * repeats[k] as f64),
+    )
+    .unwrap();
+    let mut atoms = Vec::new();
+    for i in 0..repeats[0] {
+        for j in 0..repeats[1] {
+            for k in 0..repeats[2] {
+                let origin = [i as f64, j as f64, k as f64];
+                for &(t, f) in basis {
+                    atoms.push((t, std::array::from_fn(|d| (origin[d] + f[d]) * edges[d])));
+                }
+            }
+        }
+    }
+    system_from(cell, atoms)
+}
