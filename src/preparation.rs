@@ -276,7 +276,7 @@ impl Preparation {
     pub fn save_checkpoint(&self, dir: &Path) -> Result<(), String> {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let progress = PreparationProgress { protocol: self.protocol.clone(), steps_done: self.steps_done };
-        let xyz_tmp = dir.join("state.xyz.tmp");
+        let xyz_tmp = dir.join("state.tmp.xyz");
         crate::io::write_configuration(&xyz_tmp, self.sim.system()).map_err(|e| e.to_string())?;
         let json_tmp = dir.join("progress.json.tmp");
         let json = serde_json::to_string_pretty(&progress).map_err(|e| e.to_string())?;

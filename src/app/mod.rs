@@ -3,8 +3,8 @@
 //! This is a module of the *binary* crate, never of the library: `src/main.rs` declares it as
 //! `#[cfg(feature = "gui")] mod app;` and calls [`run_app`].
 //!
-//! For now it is a placeholder that proves the GUI stack (Bevy 0.19 + bevy_egui 0.42 +
-//! egui_plot 0.37) builds and renders: a small Cu–Zr icosahedral cluster lit by a directional
+//! For now it is a placeholder that proves the GUI stack (Bevy 0.19 + `bevy_egui` 0.42 +
+//! `egui_plot` 0.37) builds and renders: a small Cu–Zr icosahedral cluster lit by a directional
 //! light, an orbit camera (left-drag to rotate, wheel to zoom), and a side panel with an empty
 //! free-energy plot.
 
@@ -18,8 +18,8 @@ use bevy::{
     window::PrimaryWindow,
 };
 use bevy_egui::{
-    EguiContexts, EguiGlobalSettings, EguiPlugin, EguiPrimaryContextPass, PrimaryEguiContext,
-    egui, input::egui_wants_any_pointer_input,
+    EguiContexts, EguiGlobalSettings, EguiPlugin, EguiPrimaryContextPass, PrimaryEguiContext, egui,
+    input::EguiWantsInput,
 };
 
 /// Colour of copper atoms (bronze).
@@ -56,14 +56,7 @@ pub fn run_app(initial_file: Option<PathBuf>) -> anyhow::Result<()> {
         .add_plugins(EguiPlugin::default())
         .add_systems(Startup, setup_scene)
         .add_systems(EguiPrimaryContextPass, ui_system)
-        .add_systems(
-            Update,
-            (
-                orbit_camera_input.run_if(not(egui_wants_any_pointer_input)),
-                fit_camera_viewport,
-            )
-                .chain(),
-        )
+        .add_systems(Update, (orbit_camera_input, fit_camera_viewport).chain())
         .run();
     match exit {
         AppExit::Success => Ok(()),
@@ -103,7 +96,11 @@ fn placeholder_cluster() -> Vec<(Vec3, bool)> {
     let mut k = 0;
     for a in [-1.0, 1.0] {
         for b in [-phi, phi] {
-            for v in [Vec3::new(0.0, a, b), Vec3::new(a, b, 0.0), Vec3::new(b, 0.0, a)] {
+            for v in [
+                Vec3::new(0.0, a, b),
+                Vec3::new(a, b, 0.0),
+                Vec3::new(b, 0.0, a),
+            ] {
                 let is_zr = k % 5 == 1 || k % 5 == 3;
                 atoms.push((v.normalize() * shell, is_zr));
                 k += 1;
@@ -123,8 +120,18 @@ fn setup_scene(
     // to the area beside the side panel without clipping the UI.
     egui_settings.auto_create_primary_context = false;
 
-    let cu_mesh = meshes.add(Sphere::new(CU_RADIUS).mesh().ico(4).expect("valid ico sphere"));
-    let zr_mesh = meshes.add(Sphere::new(ZR_RADIUS).mesh().ico(4).expect("valid ico sphere"));
+    let cu_mesh = meshes.add(
+        Sphere::new(CU_RADIUS)
+            .mesh()
+            .ico(4)
+            .expect("valid ico sphere"),
+    );
+    let zr_mesh = meshes.add(
+        Sphere::new(ZR_RADIUS)
+            .mesh()
+            .ico(4)
+            .expect("valid ico sphere"),
+    );
     let cu_material = materials.add(StandardMaterial {
         base_color: CU_COLOR,
         metallic: 0.3,
@@ -208,12 +215,12 @@ fn ui_system(mut contexts: EguiContexts, mut state: ResMut<AppState>) -> Result 
             ui.label("Cu (bronze) / Zr (green) icosahedral cluster");
             ui.small("Left-drag: rotate · wheel: zoom");
             ui.separator();
+            ui.strong("Free energy F(s)");
             egui_plot::Plot::new("free_energy_plot")
                 .height(220.0)
                 .x_axis_label("s")
                 .y_axis_label("F(s) / eV")
                 .show(ui, |_plot_ui| {});
-            ui.label("Free energy F(s)");
             ui.allocate_space(ui.available_size());
         })
         .response
@@ -223,19 +230,38 @@ fn ui_system(mut contexts: EguiContexts, mut state: ResMut<AppState>) -> Result 
     Ok(())
 }
 
-/// Left-drag rotates, the wheel zooms (skipped while egui uses the pointer).
+/// Left-drag rotates, the wheel zooms.
+///
+/// Only gestures that start over the 3D view count. The panels are drawn into a background
+/// `Ui`, which egui's "is the pointer over egui" test does not see, so the side panel is
+/// excluded by its width as well as by [`EguiWantsInput`].
+#[expect(clippy::too_many_arguments, reason = "a Bevy system's parameters")]
 fn orbit_camera_input(
     buttons: Res<ButtonInput<MouseButton>>,
     motion: Res<AccumulatedMouseMotion>,
     scroll: Res<AccumulatedMouseScroll>,
+    egui_input: Res<EguiWantsInput>,
+    state: Res<AppState>,
+    window: Single<&Window, With<PrimaryWindow>>,
+    mut dragging: Local<bool>,
     mut cameras: Query<(&mut OrbitCamera, &mut Transform)>,
 ) {
+    let over_view = !egui_input.wants_any_pointer_input()
+        && window
+            .cursor_position()
+            .is_some_and(|p| p.x > state.side_panel_width);
+    if buttons.just_pressed(MouseButton::Left) && over_view {
+        *dragging = true;
+    }
+    if !buttons.pressed(MouseButton::Left) {
+        *dragging = false;
+    }
     for (mut orbit, mut transform) in &mut cameras {
-        if buttons.pressed(MouseButton::Left) && motion.delta != Vec2::ZERO {
+        if *dragging && motion.delta != Vec2::ZERO {
             orbit.yaw -= motion.delta.x * 0.005;
             orbit.pitch = (orbit.pitch - motion.delta.y * 0.005).clamp(-1.54, 1.54);
         }
-        if scroll.delta.y != 0.0 {
+        if over_view && scroll.delta.y != 0.0 {
             let lines = match scroll.unit {
                 MouseScrollUnit::Line => scroll.delta.y,
                 MouseScrollUnit::Pixel => scroll.delta.y / 40.0,

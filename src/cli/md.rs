@@ -110,13 +110,17 @@ fn run_in_pool(args: &MdArgs) -> anyhow::Result<()> {
     println!("{:>10} {:>10} {:>10} {:>16} {:>16} {:>12} {:>12}", "step", "time_ps", "temp_K", "pe_eV", "conserved_eV", "press_bar", "vol_A3");
     let print = |sim: &Simulation| {
         let t = sim.thermo();
-        bar.println(format!(
-            "{:>10} {:>10.3} {:>10.2} {:>16.6} {:>16.6} {:>12.2} {:>12.2}",
-            t.step, t.time_ps, t.temperature_k, t.potential_energy_ev, t.conserved_energy_ev, t.pressure_bar, t.volume_angstrom3
-        ));
+        // suspend() prints also when the bar is hidden (output not a terminal).
+        bar.suspend(|| {
+            println!(
+                "{:>10} {:>10.3} {:>10.2} {:>16.6} {:>16.6} {:>12.2} {:>12.2}",
+                t.step, t.time_ps, t.temperature_k, t.potential_energy_ev, t.conserved_energy_ev, t.pressure_bar, t.volume_angstrom3
+            )
+        });
     };
     print(&sim);
-    let chunk = [args.thermo_every, args.dump_every, 100].into_iter().filter(|&k| k > 0).min().unwrap_or(100);
+    // Largest step count that lands on every thermo, dump and checkpoint boundary.
+    let chunk = [args.thermo_every, args.dump_every, 100].into_iter().filter(|&k| k > 0).fold(0, gcd);
     let mut done = 0;
     while done < args.steps {
         let n = chunk.min(args.steps - done);
@@ -148,4 +152,8 @@ fn write_output(args: &MdArgs, sim: &Simulation) -> anyhow::Result<()> {
         betaglass::io::write_configuration(path, sim.system()).with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 { a } else { gcd(b, a % b) }
 }

@@ -1,10 +1,10 @@
 //! Isotropic Martyna–Tuckerman–Klein barostat, following LAMMPS `fix npt … iso`
 //! (`nh_omega_dot`, `nh_v_press`, `remap`, `nhc_press_integrate`).
 //!
-//! The strain rate ω = d ln L / dt has mass W = (N + 1) k_B T / ω_p², ω_p = 1/damping, and its
-//! own Nosé–Hoover chain. One departure from LAMMPS: the iso barostat is treated as the single
-//! degree of freedom it is, so its chain sees W ω² against k_B T (LAMMPS sums W ω² over the
-//! three equal axes).
+//! The strain rate ω = d ln L / dt obeys LAMMPS's per-axis equation with mass
+//! W = (N + 1) k_B T / ω_p², ω_p = 1/damping. The three axes move together, so the barostat is
+//! one degree of freedom with kinetic energy 3/2 W ω² (Tuckerman's p_ε²/2W_ε with W_ε = 3W),
+//! which its own Nosé–Hoover chain holds at k_B T/2.
 
 use super::nose_hoover::NoseHooverChain;
 use crate::system::units::{BOLTZMANN_EV_PER_K, NKTV2P};
@@ -58,7 +58,7 @@ impl MtkBarostat {
         let w = self.mass(n_atoms);
         let scale = self
             .chain
-            .half_step_single(0.5 * w * self.omega_dot * self.omega_dot, dt_ps);
+            .half_step_single(1.5 * w * self.omega_dot * self.omega_dot, dt_ps);
         self.omega_dot *= scale;
     }
 

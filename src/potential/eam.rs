@@ -20,11 +20,44 @@ pub struct Eam {
     cutoff_angstrom: f64,
     /// `embedding[a]` = F_a(ρ).
     embedding: Vec<Spline>,
-    /// `density[a·n + b]` = density an `a` atom gives a `b` neighbour.
-    density: Vec<Spline>,
-    /// `r_phi[a·n + b]` = r·φ_ab(r).
-    r_phi: Vec<Spline>,
+    /// The r grid (Δr, n) all pair tables share, for lookups.
+    r_grid: Spline,
     rho_max: f64,
+    /// Per ordered element pair (a·n + b), the coefficients both passes need at one grid
+    /// point packed together, so each pair costs one table lookup instead of three (the
+    /// layout LAMMPS's OPT package uses).
+    pair_tables: Vec<PairTable>,
+}
+
+/// Interleaved spline coefficients of one ordered element pair (i of type a, j of type b).
+#[derive(Clone, Debug)]
+struct PairTable {
+    /// `[c3,c4,s,f]` of g_{b→a} (density at i), then of g_{a→b} (density at j).
+    density: Vec<[f64; 8]>,
+    /// `[e0,e1,e2]` of g_{a→b}, of g_{b→a}, of r·φ_ab, then `[c3,c4,s,f]` of r·φ_ab; padded
+    /// to 128 bytes so a grid point spans exactly two cache lines.
+    force: Vec<[f64; 16]>,
+}
+
+impl PairTable {
+    fn new(to_i: &Spline, to_j: &Spline, r_phi: &Spline) -> Self {
+        let n = r_phi.len();
+        let density = (0..n)
+            .map(|m| {
+                let (a, b) = (to_i.coefficients(m), to_j.coefficients(m));
+                [a[3], a[4], a[5], a[6], b[3], b[4], b[5], b[6]]
+            })
+            .collect();
+        let force = (0..n)
+            .map(|m| {
+                let (dj, di, z) = (to_j.coefficients(m), to_i.coefficients(m), r_phi.coefficients(m));
+                [
+                    dj[0], dj[1], dj[2], di[0], di[1], di[2], z[0], z[1], z[2], z[3], z[4], z[5], z[6], 0.0, 0.0, 0.0,
+                ]
+            })
+            .collect();
+        Self { density, force }
+    }
 }
 
 impl Eam {
@@ -34,8 +67,18 @@ impl Eam {
         let pair_index = |f: &dyn Fn(usize, usize) -> Spline| -> Vec<Spline> {
             (0..n * n).map(|k| f(k / n, k % n)).collect()
         };
+        let density = pair_index(&|a, b| Spline::new(&tables.density[a][b], tables.d_r));
+        let r_phi = pair_index(&|a, b| Spline::new(&tables.r_phi[a][b], tables.d_r));
+        // Pair (i: a, j: b): density at i comes from g_{b→a}, at j from g_{a→b}.
+        let pair_tables = (0..n * n)
+            .map(|k| {
+                let (a, b) = (k / n, k % n);
+                PairTable::new(&density[b * n + a], &density[a * n + b], &r_phi[k])
+            })
+            .collect();
         Self {
             description,
+            pair_tables,
             elements: tables.elements.iter().map(|e| e.symbol.clone()).collect(),
             masses_amu: tables.elements.iter().map(|e| e.mass_amu).collect(),
             cutoff_angstrom: tables.cutoff_angstrom,
@@ -44,8 +87,7 @@ impl Eam {
                 .iter()
                 .map(|f| Spline::new(f, tables.d_rho))
                 .collect(),
-            density: pair_index(&|a, b| Spline::new(&tables.density[a][b], tables.d_r)),
-            r_phi: pair_index(&|a, b| Spline::new(&tables.r_phi[a][b], tables.d_r)),
+            r_grid: r_phi[0].clone(),
             rho_max: (tables.n_rho - 1) as f64 * tables.d_rho,
         }
     }
@@ -141,7 +183,7 @@ impl Eam {
         let types = input.element_of_atom;
         let rho = &mut chunk.density;
         rho.fill(0.0);
-        let grid = &self.r_phi[0];
+        let grid = &self.r_grid;
         for i in chunk.atoms.clone() {
             let xi = x[i];
             let ti = types[i];
@@ -158,10 +200,11 @@ impl Eam {
                 ];
                 let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
                 if r2 < cutsq {
-                    let tj = types[j];
                     let g = grid.locate_r(r2.sqrt());
-                    rho_i += self.density[tj * n_el + ti].value(g);
-                    rho[j] += self.density[ti * n_el + tj].value(g);
+                    let c = &self.pair_tables[ti * n_el + types[j]].density[g.index];
+                    let p = g.fraction;
+                    rho_i += ((c[0] * p + c[1]) * p + c[2]) * p + c[3];
+                    rho[j] += ((c[4] * p + c[5]) * p + c[6]) * p + c[7];
                 }
             }
             rho[i] += rho_i;
@@ -186,7 +229,7 @@ impl Eam {
         }
         let mut pair_energy = 0.0;
         let mut w = [0.0; 6];
-        let grid = &self.r_phi[0];
+        let grid = &self.r_grid;
         for i in chunk.atoms.clone() {
             let xi = x[i];
             let ti = types[i];
@@ -207,12 +250,14 @@ impl Eam {
                 if r2 >= cutsq {
                     continue;
                 }
-                let tj = types[j];
                 let r = r2.sqrt();
                 let g = grid.locate_r(r);
-                let rho_ip = self.density[ti * n_el + tj].derivative(g);
-                let rho_jp = self.density[tj * n_el + ti].derivative(g);
-                let (z, zp) = self.r_phi[ti * n_el + tj].value_and_derivative(g);
+                let c = &self.pair_tables[ti * n_el + types[j]].force[g.index];
+                let p = g.fraction;
+                let rho_ip = (c[0] * p + c[1]) * p + c[2];
+                let rho_jp = (c[3] * p + c[4]) * p + c[5];
+                let zp = (c[6] * p + c[7]) * p + c[8];
+                let z = ((c[9] * p + c[10]) * p + c[11]) * p + c[12];
                 let recip = 1.0 / r;
                 let phi = z * recip;
                 let phip = zp * recip - phi * recip;

@@ -61,6 +61,12 @@ impl Spline {
         }
     }
 
+    /// LAMMPS's coefficients `[e0, e1, e2, c3, c4, s, f]` at grid point `i`.
+    #[inline(always)]
+    pub fn coefficients(&self, i: usize) -> &[f64; 7] {
+        &self.coeffs[i]
+    }
+
     pub fn len(&self) -> usize {
         self.coeffs.len()
     }
