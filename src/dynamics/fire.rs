@@ -53,6 +53,7 @@ pub struct Fire {
     dt_ps: f64,
     alpha: f64,
     steps_since_uphill: usize,
+    steps_taken: usize,
 }
 
 impl Fire {
@@ -62,6 +63,7 @@ impl Fire {
             dt_ps: settings.initial_timestep_ps,
             alpha: ALPHA_START,
             steps_since_uphill: 0,
+            steps_taken: 0,
         }
     }
 
@@ -81,21 +83,25 @@ impl Fire {
                 .sum()
         };
         let power = dot(forces, velocities);
+        self.steps_taken += 1;
+        displacements.clear();
         if power > 0.0 {
             self.steps_since_uphill += 1;
             if self.steps_since_uphill > N_DELAY {
                 self.dt_ps = (self.dt_ps * F_INC).min(self.settings.max_timestep_ps);
                 self.alpha *= F_ALPHA;
             }
+            displacements.resize(velocities.len(), [0.0; 3]);
         } else {
+            // Going uphill (or at rest): FIRE 2.0 steps back half a step, stops, and shrinks
+            // the time step; the MD step below then restarts from rest.
             self.steps_since_uphill = 0;
-            self.dt_ps = (self.dt_ps * F_DEC).max(self.settings.min_timestep_ps);
+            if self.steps_taken >= N_DELAY {
+                self.dt_ps = (self.dt_ps * F_DEC).max(self.settings.min_timestep_ps);
+            }
             self.alpha = ALPHA_START;
-            // FIRE 2.0: step back half a step and stop.
-            displacements.clear();
             displacements.extend(velocities.iter().map(|v| v.map(|c| -0.5 * self.dt_ps * c)));
             velocities.iter_mut().for_each(|v| *v = [0.0; 3]);
-            return;
         }
         // Semi-implicit Euler: kick, mix, drift.
         let ftm2v = crate::system::units::FTM2V;
@@ -114,8 +120,11 @@ impl Fire {
                 }
             }
         }
-        displacements.clear();
-        displacements.extend(velocities.iter().map(|v| v.map(|c| self.dt_ps * c)));
+        for (d, v) in displacements.iter_mut().zip(velocities.iter()) {
+            for k in 0..3 {
+                d[k] += self.dt_ps * v[k];
+            }
+        }
         let longest = displacements
             .iter()
             .map(|d| (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt())
