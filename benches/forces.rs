@@ -12,11 +12,25 @@ use betaglass::potential::mendelev;
 use betaglass::simulation::{MdSettings, Simulation};
 
 fn forces(c: &mut Criterion) {
-    let settings = MdSettings { ensemble: Ensemble::Nve, ..MdSettings::default() };
-    for threads in [1, std::thread::available_parallelism().map_or(1, |n| n.get())] {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+    let settings = MdSettings {
+        ensemble: Ensemble::Nve,
+        ..MdSettings::default()
+    };
+    for threads in [
+        1,
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+    ] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
         let mut sim = pool.install(|| {
-            Simulation::new(default_glass(), Arc::new(mendelev::cu_zr_mendelev_2007()), settings).unwrap()
+            Simulation::new(
+                default_glass(),
+                Arc::new(mendelev::cu_zr_mendelev_2007()),
+                settings,
+            )
+            .unwrap()
         });
         c.bench_function(&format!("eam_forces_4000_atoms_{threads}_threads"), |b| {
             b.iter(|| pool.install(|| sim.compute_forces(false)))

@@ -8,8 +8,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use rand::seq::SliceRandom;
 use rand::SeedableRng;
+use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
@@ -73,13 +73,20 @@ pub struct Stage {
 impl QuenchProtocol {
     pub fn validate(&self) -> Result<(), String> {
         let positive = |name: &str, x: f64| {
-            if x.is_finite() && x > 0.0 { Ok(()) } else { Err(format!("{name} must be positive, got {x}")) }
+            if x.is_finite() && x > 0.0 {
+                Ok(())
+            } else {
+                Err(format!("{name} must be positive, got {x}"))
+            }
         };
         if self.n_atoms < 2 {
             return Err(format!("need at least 2 atoms, got {}", self.n_atoms));
         }
         if !(0.0..=1.0).contains(&self.cu_fraction) {
-            return Err(format!("Cu fraction must lie in [0, 1], got {}", self.cu_fraction));
+            return Err(format!(
+                "Cu fraction must lie in [0, 1], got {}",
+                self.cu_fraction
+            ));
         }
         positive("lattice constant (Å)", self.lattice_constant_angstrom)?;
         positive("melt temperature (K)", self.melt_temperature_k)?;
@@ -108,16 +115,36 @@ impl QuenchProtocol {
 
     /// The stages in order, with their step counts.
     pub fn stages(&self) -> Vec<Stage> {
-        let stage = |name: &str, steps, start_k, end_k| Stage { name: name.into(), steps, start_k, end_k };
+        let stage = |name: &str, steps, start_k, end_k| Stage {
+            name: name.into(),
+            steps,
+            start_k,
+            end_k,
+        };
         let (t_melt, t_final) = (self.melt_temperature_k, self.final_temperature_k);
         let mut stages = vec![stage("melt", self.steps(self.melt_ps), t_melt, t_melt)];
         match self.anneal {
             Some((t_anneal, ps)) => {
-                stages.push(stage("quench to anneal", self.ramp_steps(t_melt, t_anneal), t_melt, t_anneal));
+                stages.push(stage(
+                    "quench to anneal",
+                    self.ramp_steps(t_melt, t_anneal),
+                    t_melt,
+                    t_anneal,
+                ));
                 stages.push(stage("anneal", self.steps(ps), t_anneal, t_anneal));
-                stages.push(stage("quench", self.ramp_steps(t_anneal, t_final), t_anneal, t_final));
+                stages.push(stage(
+                    "quench",
+                    self.ramp_steps(t_anneal, t_final),
+                    t_anneal,
+                    t_final,
+                ));
             }
-            None => stages.push(stage("quench", self.ramp_steps(t_melt, t_final), t_melt, t_final)),
+            None => stages.push(stage(
+                "quench",
+                self.ramp_steps(t_melt, t_final),
+                t_melt,
+                t_final,
+            )),
         }
         stages.push(stage("hold", self.steps(self.hold_ps), t_final, t_final));
         stages
@@ -133,8 +160,16 @@ impl QuenchProtocol {
         let cells = ((self.n_atoms as f64 / 4.0).cbrt().ceil() as usize).max(1);
         let a = self.lattice_constant_angstrom;
         let cell = Cell::cubic(cells as f64 * a).expect("positive lattice constant (validated)");
-        let mut system = System::new(cell, vec![Species::new("Cu", 63.546), Species::new("Zr", 91.224)]);
-        let basis = [[0.0, 0.0, 0.0], [0.5, 0.5, 0.0], [0.5, 0.0, 0.5], [0.0, 0.5, 0.5]];
+        let mut system = System::new(
+            cell,
+            vec![Species::new("Cu", 63.546), Species::new("Zr", 91.224)],
+        );
+        let basis = [
+            [0.0, 0.0, 0.0],
+            [0.5, 0.5, 0.0],
+            [0.5, 0.0, 0.5],
+            [0.0, 0.5, 0.5],
+        ];
         let n_cu = (self.n_atoms as f64 * self.cu_fraction).round() as usize;
         let mut kinds: Vec<usize> = (0..self.n_atoms).map(|i| usize::from(i >= n_cu)).collect();
         kinds.shuffle(&mut ChaCha8Rng::seed_from_u64(self.seed));
@@ -146,7 +181,11 @@ impl QuenchProtocol {
                         if placed == self.n_atoms {
                             break 'fill;
                         }
-                        let x = [(i as f64 + b[0]) * a, (j as f64 + b[1]) * a, (k as f64 + b[2]) * a];
+                        let x = [
+                            (i as f64 + b[0]) * a,
+                            (j as f64 + b[1]) * a,
+                            (k as f64 + b[2]) * a,
+                        ];
                         system.push_atom(kinds[placed], x);
                         placed += 1;
                     }
@@ -187,10 +226,22 @@ const RAMP_UPDATE_STEPS: u64 = 10;
 
 impl Preparation {
     /// Starts a new preparation: lattice, Maxwell–Boltzmann velocities at the melt temperature.
-    pub fn new(protocol: QuenchProtocol, potential: Arc<dyn Potential>) -> Result<Self, SimulationError> {
-        protocol.validate().map_err(SimulationError::InvalidSettings)?;
+    pub fn new(
+        protocol: QuenchProtocol,
+        potential: Arc<dyn Potential>,
+    ) -> Result<Self, SimulationError> {
+        protocol
+            .validate()
+            .map_err(SimulationError::InvalidSettings)?;
         let system = protocol.initial_system();
-        let mut prep = Self::resume(PreparationProgress { protocol, steps_done: 0 }, system, potential)?;
+        let mut prep = Self::resume(
+            PreparationProgress {
+                protocol,
+                steps_done: 0,
+            },
+            system,
+            potential,
+        )?;
         let (t, seed) = (prep.protocol.melt_temperature_k, prep.protocol.seed);
         prep.sim.randomize_velocities(t, seed);
         Ok(prep)
@@ -203,7 +254,9 @@ impl Preparation {
         potential: Arc<dyn Potential>,
     ) -> Result<Self, SimulationError> {
         let protocol = progress.protocol;
-        protocol.validate().map_err(SimulationError::InvalidSettings)?;
+        protocol
+            .validate()
+            .map_err(SimulationError::InvalidSettings)?;
         let stages = protocol.stages();
         let settings = MdSettings {
             timestep_ps: protocol.timestep_ps,
@@ -212,8 +265,14 @@ impl Preparation {
             seed: protocol.seed,
         };
         let sim = Simulation::new(system, potential, settings)?;
-        let mut prep = Self { protocol, stages, sim, steps_done: progress.steps_done };
-        prep.sim.set_target_temperature_k(prep.target_temperature_k());
+        let mut prep = Self {
+            protocol,
+            stages,
+            sim,
+            steps_done: progress.steps_done,
+        };
+        prep.sim
+            .set_target_temperature_k(prep.target_temperature_k());
         Ok(prep)
     }
 
@@ -263,8 +322,11 @@ impl Preparation {
         while self.steps_done < end {
             let (stage, k) = self.current_stage().expect("not finished");
             // Never straddle a stage boundary or a ramp update.
-            let chunk = (stage.steps - k).min(RAMP_UPDATE_STEPS - k % RAMP_UPDATE_STEPS).min(end - self.steps_done);
-            self.sim.set_target_temperature_k(self.target_temperature_k());
+            let chunk = (stage.steps - k)
+                .min(RAMP_UPDATE_STEPS - k % RAMP_UPDATE_STEPS)
+                .min(end - self.steps_done);
+            self.sim
+                .set_target_temperature_k(self.target_temperature_k());
             self.sim.step(chunk)?;
             self.steps_done += chunk;
         }
@@ -275,7 +337,10 @@ impl Preparation {
     /// Files are written under temporary names and renamed, so a kill never leaves half a checkpoint.
     pub fn save_checkpoint(&self, dir: &Path) -> Result<(), String> {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let progress = PreparationProgress { protocol: self.protocol.clone(), steps_done: self.steps_done };
+        let progress = PreparationProgress {
+            protocol: self.protocol.clone(),
+            steps_done: self.steps_done,
+        };
         let xyz_tmp = dir.join("state.tmp.xyz");
         crate::io::write_configuration(&xyz_tmp, self.sim.system()).map_err(|e| e.to_string())?;
         let json_tmp = dir.join("progress.json.tmp");
@@ -290,10 +355,12 @@ impl Preparation {
     /// Reads a checkpoint written by [`Self::save_checkpoint`].
     pub fn load_checkpoint(dir: &Path, potential: Arc<dyn Potential>) -> Result<Self, String> {
         let json_path = dir.join("progress.json");
-        let text = std::fs::read_to_string(&json_path).map_err(|e| format!("{}: {e}", json_path.display()))?;
+        let text = std::fs::read_to_string(&json_path)
+            .map_err(|e| format!("{}: {e}", json_path.display()))?;
         let progress: PreparationProgress =
             serde_json::from_str(&text).map_err(|e| format!("{}: {e}", json_path.display()))?;
-        let system = crate::io::read_configuration(&dir.join("state.xyz")).map_err(|e| e.to_string())?;
+        let system =
+            crate::io::read_configuration(&dir.join("state.xyz")).map_err(|e| e.to_string())?;
         Self::resume(progress, system, potential).map_err(|e| e.to_string())
     }
 }
@@ -307,15 +374,28 @@ mod tests {
         let p = QuenchProtocol::default();
         let stages = p.stages();
         // in.glass: 50000 melt + 85000 quench (1700 K at 1e13 K/s, 2 fs) + 25000 hold.
-        assert_eq!(stages.iter().map(|s| s.steps).collect::<Vec<_>>(), vec![50000, 85000, 25000]);
-        let annealed = QuenchProtocol { anneal: Some((700.0, 10.0)), ..p };
+        assert_eq!(
+            stages.iter().map(|s| s.steps).collect::<Vec<_>>(),
+            vec![50000, 85000, 25000]
+        );
+        let annealed = QuenchProtocol {
+            anneal: Some((700.0, 10.0)),
+            ..p
+        };
         let names: Vec<_> = annealed.stages().into_iter().map(|s| s.name).collect();
-        assert_eq!(names, ["melt", "quench to anneal", "anneal", "quench", "hold"]);
+        assert_eq!(
+            names,
+            ["melt", "quench to anneal", "anneal", "quench", "hold"]
+        );
     }
 
     #[test]
     fn lattice_has_the_composition_asked_for() {
-        let p = QuenchProtocol { n_atoms: 500, cu_fraction: 0.64, ..Default::default() };
+        let p = QuenchProtocol {
+            n_atoms: 500,
+            cu_fraction: 0.64,
+            ..Default::default()
+        };
         let s = p.initial_system();
         assert_eq!(s.n_atoms(), 500);
         assert_eq!(s.count_by_species(), vec![320, 180]);

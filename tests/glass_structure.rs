@@ -25,10 +25,16 @@ fn default_glass_matches_the_lammps_glass() {
 
     let (rho, rho_ref) = (ours.density_g_per_cm3(), reference.density_g_per_cm3());
     println!("density: ours {rho:.4} g/cm³, LAMMPS {rho_ref:.4} g/cm³");
-    assert!((rho / rho_ref - 1.0).abs() < 0.01, "density {rho} vs {rho_ref}");
+    assert!(
+        (rho / rho_ref - 1.0).abs() < 0.01,
+        "density {rho} vs {rho_ref}"
+    );
 
     let (peaks, peaks_ref) = (first_peaks(&ours), first_peaks(&reference));
-    for (label, (p, q)) in ["Cu-Cu", "Cu-Zr", "Zr-Zr"].iter().zip(peaks.iter().zip(&peaks_ref)) {
+    for (label, (p, q)) in ["Cu-Cu", "Cu-Zr", "Zr-Zr"]
+        .iter()
+        .zip(peaks.iter().zip(&peaks_ref))
+    {
         println!("{label} first peak: ours {p:.4} Å, LAMMPS {q:.4} Å");
         assert!((p / q - 1.0).abs() < 0.01, "{label}: first peak {p} vs {q}");
     }
@@ -38,7 +44,12 @@ fn default_glass_matches_the_lammps_glass() {
 fn rdf_of_an_fcc_crystal_peaks_at_the_neighbour_distance() {
     // Analytic check of the RDF code: fcc Cu, a = 3.615 Å, first shell at a/√2.
     let a = 3.615;
-    let basis = [(1, [0.0, 0.0, 0.0]), (1, [0.5, 0.5, 0.0]), (1, [0.5, 0.0, 0.5]), (1, [0.0, 0.5, 0.5])];
+    let basis = [
+        (1, [0.0, 0.0, 0.0]),
+        (1, [0.5, 0.5, 0.0]),
+        (1, [0.5, 0.0, 0.5]),
+        (1, [0.0, 0.5, 0.5]),
+    ];
     let mut crystal = common::crystal([a; 3], &basis, [6, 6, 6]);
     crystal.species.truncate(1);
     let g = &partial_rdfs(&crystal, 4.0, 0.01)[0];

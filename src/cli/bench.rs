@@ -48,14 +48,22 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         threads = if all > 1 { vec![1, all] } else { vec![1] };
     }
     if !args.json {
-        println!("betaglass bench: {} atoms, NVT 300 K, 2 fs, skin {} Å, {} steps", system.n_atoms(), args.skin, args.steps);
+        println!(
+            "betaglass bench: {} atoms, NVT 300 K, 2 fs, skin {} Å, {} steps",
+            system.n_atoms(),
+            args.skin,
+            args.steps
+        );
     }
     for &t in &threads {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(t).build()?;
         let settings = MdSettings {
             timestep_ps: 0.002,
             skin_angstrom: args.skin,
-            ensemble: Ensemble::Nvt { temperature_k: 300.0, damping_ps: 0.2 },
+            ensemble: Ensemble::Nvt {
+                temperature_k: 300.0,
+                damping_ps: 0.2,
+            },
             seed: 1,
         };
         let result = pool.install(|| -> anyhow::Result<BenchResult> {
@@ -91,7 +99,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                 result.steps,
                 result.seconds,
                 result.neighbor_builds,
-                result.peak_rss_mb.map_or("n/a".into(), |m| format!("{m:.1} MB")),
+                result
+                    .peak_rss_mb
+                    .map_or("n/a".into(), |m| format!("{m:.1} MB")),
             );
         }
     }

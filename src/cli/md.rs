@@ -73,8 +73,14 @@ impl MdArgs {
     fn ensemble(&self) -> Ensemble {
         match self.ensemble {
             EnsembleKind::Nve => Ensemble::Nve,
-            EnsembleKind::Nvt => Ensemble::Nvt { temperature_k: self.temperature, damping_ps: self.tdamp },
-            EnsembleKind::Langevin => Ensemble::Langevin { temperature_k: self.temperature, damping_ps: self.tdamp },
+            EnsembleKind::Nvt => Ensemble::Nvt {
+                temperature_k: self.temperature,
+                damping_ps: self.tdamp,
+            },
+            EnsembleKind::Langevin => Ensemble::Langevin {
+                temperature_k: self.temperature,
+                damping_ps: self.tdamp,
+            },
             EnsembleKind::Npt => Ensemble::Npt {
                 temperature_k: self.temperature,
                 temperature_damping_ps: self.tdamp,
@@ -86,13 +92,19 @@ impl MdArgs {
 }
 
 pub fn run(args: MdArgs) -> anyhow::Result<()> {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(args.threads.unwrap_or(0)).build()?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()?;
     pool.install(|| run_in_pool(&args))
 }
 
 fn run_in_pool(args: &MdArgs) -> anyhow::Result<()> {
     let system = super::load_system(args.file.as_deref())?;
-    let has_velocities = system.velocities_angstrom_per_ps.iter().flatten().any(|v| *v != 0.0);
+    let has_velocities = system
+        .velocities_angstrom_per_ps
+        .iter()
+        .flatten()
+        .any(|v| *v != 0.0);
     let settings = MdSettings {
         timestep_ps: args.dt_fs * 1e-3,
         skin_angstrom: args.skin,
@@ -107,20 +119,32 @@ fn run_in_pool(args: &MdArgs) -> anyhow::Result<()> {
     }
     let mut dump = args.dump.as_deref().map(DumpWriter::create).transpose()?;
     let bar = super::progress_bar(args.steps, "md");
-    println!("{:>10} {:>10} {:>10} {:>16} {:>16} {:>12} {:>12}", "step", "time_ps", "temp_K", "pe_eV", "conserved_eV", "press_bar", "vol_A3");
+    println!(
+        "{:>10} {:>10} {:>10} {:>16} {:>16} {:>12} {:>12}",
+        "step", "time_ps", "temp_K", "pe_eV", "conserved_eV", "press_bar", "vol_A3"
+    );
     let print = |sim: &Simulation| {
         let t = sim.thermo();
         // suspend() prints also when the bar is hidden (output not a terminal).
         bar.suspend(|| {
             println!(
                 "{:>10} {:>10.3} {:>10.2} {:>16.6} {:>16.6} {:>12.2} {:>12.2}",
-                t.step, t.time_ps, t.temperature_k, t.potential_energy_ev, t.conserved_energy_ev, t.pressure_bar, t.volume_angstrom3
+                t.step,
+                t.time_ps,
+                t.temperature_k,
+                t.potential_energy_ev,
+                t.conserved_energy_ev,
+                t.pressure_bar,
+                t.volume_angstrom3
             )
         });
     };
     print(&sim);
     // Largest step count that lands on every thermo, dump and checkpoint boundary.
-    let chunk = [args.thermo_every, args.dump_every, 100].into_iter().filter(|&k| k > 0).fold(0, gcd);
+    let chunk = [args.thermo_every, args.dump_every, 100]
+        .into_iter()
+        .filter(|&k| k > 0)
+        .fold(0, gcd);
     let mut done = 0;
     while done < args.steps {
         let n = chunk.min(args.steps - done);
@@ -136,20 +160,25 @@ fn run_in_pool(args: &MdArgs) -> anyhow::Result<()> {
             print(&sim);
             write_output(args, &sim)?;
         }
-        if let Some(d) = dump.as_mut() {
-            if done % args.dump_every == 0 {
-                let s = sim.system();
-                d.write_frame(done, s, Some(&sim.forces().forces_ev_per_angstrom))?;
-            }
+        if let Some(d) = dump.as_mut().filter(|_| done % args.dump_every == 0) {
+            d.write_frame(
+                done,
+                sim.system(),
+                Some(&sim.forces().forces_ev_per_angstrom),
+            )?;
         }
     }
     bar.finish();
+    if let Some(d) = dump.as_mut() {
+        d.flush()?;
+    }
     write_output(args, &sim)
 }
 
 fn write_output(args: &MdArgs, sim: &Simulation) -> anyhow::Result<()> {
     if let Some(path) = &args.output {
-        betaglass::io::write_configuration(path, sim.system()).with_context(|| format!("writing {}", path.display()))?;
+        betaglass::io::write_configuration(path, sim.system())
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
 }

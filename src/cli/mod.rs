@@ -15,7 +15,11 @@ use betaglass::potential::{Eam, Potential, SetflFlavor, SetflTables, mendelev};
 use betaglass::system::System;
 
 #[derive(Parser, Debug)]
-#[command(name = "betaglass", version, about = "Watch and measure β-relaxation events in a Cu–Zr metallic glass")]
+#[command(
+    name = "betaglass",
+    version,
+    about = "Watch and measure β-relaxation events in a Cu–Zr metallic glass"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -62,7 +66,10 @@ impl PotentialArgs {
                     Flavor::Alloy => SetflFlavor::Alloy,
                 });
                 let tables = SetflTables::read(path, flavor)?;
-                Arc::new(Eam::from_tables(&tables, format!("eam setfl {}", path.display())))
+                Arc::new(Eam::from_tables(
+                    &tables,
+                    format!("eam setfl {}", path.display()),
+                ))
             }
         })
     }
@@ -71,7 +78,9 @@ impl PotentialArgs {
 /// Reads a configuration, or the embedded default glass when `path` is `None`.
 pub fn load_system(path: Option<&Path>) -> anyhow::Result<System> {
     match path {
-        Some(p) => betaglass::io::read_configuration(p).with_context(|| format!("reading {}", p.display())),
+        Some(p) => {
+            betaglass::io::read_configuration(p).with_context(|| format!("reading {}", p.display()))
+        }
         None => Ok(betaglass::assets::default_glass()),
     }
 }
@@ -93,7 +102,9 @@ fn open_app(file: Option<PathBuf>) -> anyhow::Result<()> {
 
 #[cfg(not(feature = "gui"))]
 fn open_app(_file: Option<PathBuf>) -> anyhow::Result<()> {
-    anyhow::bail!("this betaglass was built without the `gui` feature; use a subcommand (see --help)")
+    anyhow::bail!(
+        "this betaglass was built without the `gui` feature; use a subcommand (see --help)"
+    )
 }
 
 /// A progress bar in the house style.

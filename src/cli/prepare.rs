@@ -74,7 +74,9 @@ impl PrepareArgs {
 }
 
 pub fn run(args: PrepareArgs) -> anyhow::Result<()> {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(args.threads.unwrap_or(0)).build()?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()?;
     pool.install(|| run_in_pool(&args))
 }
 
@@ -101,15 +103,22 @@ fn run_in_pool(args: &PrepareArgs) -> anyhow::Result<()> {
         p.melt_ps,
         p.quench_rate_k_per_s,
         p.final_temperature_k,
-        p.anneal.map_or(String::new(), |(t, ps)| format!(", anneal {t} K for {ps} ps")),
+        p.anneal.map_or(String::new(), |(t, ps)| format!(
+            ", anneal {t} K for {ps} ps"
+        )),
         p.hold_ps,
         p.pressure_bar
     );
     let bar = super::progress_bar(prep.total_steps(), "prepare");
     bar.set_position(prep.steps_done());
     while !prep.is_finished() {
-        let stage = prep.current_stage().map(|(s, _)| s.name.clone()).unwrap_or_default();
-        let thermo = prep.advance(args.checkpoint_every.max(1)).context("the preparation stopped")?;
+        let stage = prep
+            .current_stage()
+            .map(|(s, _)| s.name.clone())
+            .unwrap_or_default();
+        let thermo = prep
+            .advance(args.checkpoint_every.max(1))
+            .context("the preparation stopped")?;
         bar.set_position(prep.steps_done());
         bar.set_message(format!(
             "{stage}: T {:.0} K, P {:.0} bar, ρ {:.4} g/cm³",
@@ -117,11 +126,13 @@ fn run_in_pool(args: &PrepareArgs) -> anyhow::Result<()> {
             thermo.pressure_bar,
             prep.simulation().system().density_g_per_cm3()
         ));
-        prep.save_checkpoint(&checkpoint).map_err(anyhow::Error::msg)?;
+        prep.save_checkpoint(&checkpoint)
+            .map_err(anyhow::Error::msg)?;
     }
     bar.finish();
     let system = prep.simulation().system();
-    betaglass::io::write_configuration(&args.output, system).with_context(|| format!("writing {}", args.output.display()))?;
+    betaglass::io::write_configuration(&args.output, system)
+        .with_context(|| format!("writing {}", args.output.display()))?;
     let t = prep.simulation().thermo();
     println!(
         "wrote {}: {} atoms, density {:.4} g/cm³, E_pot {:.4} eV/atom, T {:.1} K, P {:.0} bar",

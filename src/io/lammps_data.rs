@@ -890,7 +890,8 @@ Velocities
     #[test]
     fn reads_shared_glass_data_files() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-        let text = std::fs::read_to_string(dir.join("glass_300K.data")).expect("tests/data/glass_300K.data is part of the repository");
+        let text = std::fs::read_to_string(dir.join("glass_300K.data"))
+            .expect("tests/data/glass_300K.data is part of the repository");
         let s = read_lammps_data(&text, "glass_300K.data").unwrap();
         assert_eq!(s.n_atoms(), 4000);
         assert_eq!(s.count_by_species(), vec![2000, 2000]);

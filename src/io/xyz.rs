@@ -638,7 +638,8 @@ Cu 7.0 8.0 9.0 0 0 0 2
     #[test]
     fn reads_shared_glass_extxyz_and_matches_data_file() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-        let text = std::fs::read_to_string(dir.join("glass_300K.extxyz")).expect("tests/data/glass_300K.extxyz is part of the repository");
+        let text = std::fs::read_to_string(dir.join("glass_300K.extxyz"))
+            .expect("tests/data/glass_300K.extxyz is part of the repository");
         let s = read_xyz(&text, "glass_300K.extxyz").unwrap();
         assert_eq!(s.n_atoms(), 4000);
         assert_eq!(s.species[0].symbol, "Cu"); // ordered by the type column

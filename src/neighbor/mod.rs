@@ -28,6 +28,12 @@ pub struct NeighborList {
     bin_of_atom: Vec<u32>,
     bin_start: Vec<u32>,
     atoms_by_bin: Vec<u32>,
+    pending: Vec<(f64, u32, u16)>,
+    /// Per atom, how many partners lie within cutoff + skin·k/4 at build time (k = 1, 2, 3);
+    /// partners are sorted by distance, so these are prefix lengths.
+    level_ends: Vec<[u32; 3]>,
+    /// Which prefix the force loops must scan now (0..=3; 3 = the whole list).
+    scan_level: usize,
 }
 
 impl NeighborList {
@@ -63,6 +69,49 @@ impl NeighborList {
         (&self.partners[range.clone()], &self.images[range])
     }
 
+    /// The partners of atom `i` that can be within the cutoff now: atoms have moved at most
+    /// δ since the build, so pairs built farther than cutoff + 2δ are skipped.
+    #[inline]
+    pub fn candidates_of(&self, i: usize) -> (&[u32], &[u16]) {
+        let start = self.offsets[i] as usize;
+        let end = match self.level_ends.get(i) {
+            Some(ends) if self.scan_level < 3 => start + ends[self.scan_level] as usize,
+            _ => self.offsets[i + 1] as usize,
+        };
+        (&self.partners[start..end], &self.images[start..end])
+    }
+
+    /// Growth of pair separations since the build: 2·max displacement + √3·max|ΔL| (Å).
+    fn separation_change(&self, positions: &[Vec3], cell: &Cell) -> f64 {
+        let l = cell.lengths_angstrom();
+        let box_change = (0..3)
+            .map(|k| (l[k] - self.lengths_at_build[k]).abs())
+            .fold(0.0, f64::max);
+        let mut max_d2 = 0.0f64;
+        for (x, x0) in positions.iter().zip(&self.positions_at_build) {
+            let d2 = (x[0] - x0[0]).powi(2) + (x[1] - x0[1]).powi(2) + (x[2] - x0[2]).powi(2);
+            max_d2 = max_d2.max(d2);
+        }
+        2.0 * max_d2.sqrt() + 3f64.sqrt() * box_change
+    }
+
+    /// Like [`Self::needs_rebuild`], and when the list stays, narrows the scan of
+    /// [`Self::candidates_of`] to what the atoms' motion since the build requires.
+    pub fn check(&mut self, positions: &[Vec3], cell: &Cell) -> bool {
+        if positions.len() != self.positions_at_build.len() || self.builds == 0 {
+            return true;
+        }
+        let change = self.separation_change(positions, cell);
+        if change > self.skin_angstrom {
+            return true;
+        }
+        let quarter = 0.25 * self.skin_angstrom;
+        self.scan_level = (0..3)
+            .find(|&k| change <= quarter * (k + 1) as f64)
+            .unwrap_or(3);
+        false
+    }
+
     /// Integer image shifts referenced by [`Self::partners_of`].
     pub fn image_shifts(&self) -> &[ImageShift] {
         &self.image_shifts
@@ -85,16 +134,7 @@ impl NeighborList {
         if positions.len() != self.positions_at_build.len() || self.builds == 0 {
             return true;
         }
-        let l = cell.lengths_angstrom();
-        let box_change = (0..3)
-            .map(|k| (l[k] - self.lengths_at_build[k]).abs())
-            .fold(0.0, f64::max);
-        let mut max_d2 = 0.0f64;
-        for (x, x0) in positions.iter().zip(&self.positions_at_build) {
-            let d2 = (x[0] - x0[0]).powi(2) + (x[1] - x0[1]).powi(2) + (x[2] - x0[2]).powi(2);
-            max_d2 = max_d2.max(d2);
-        }
-        2.0 * max_d2.sqrt() + 3f64.sqrt() * box_change > self.skin_angstrom
+        self.separation_change(positions, cell) > self.skin_angstrom
     }
 
     /// Builds the list for `positions`, which must lie inside `cell` (wrapped).
@@ -106,6 +146,8 @@ impl NeighborList {
         self.partners.clear();
         self.images.clear();
         self.image_shifts.clear();
+        self.level_ends.clear();
+        self.scan_level = 0;
         if bins.iter().all(|&b| b >= 5) {
             self.build_binned(positions, cell, bins, reach);
         } else {
@@ -184,6 +226,7 @@ impl NeighborList {
         for i in 0..n {
             let xi = positions[i];
             let bi = bin_coords(&xi);
+            self.pending.clear();
             for o in &stencil {
                 let mut shift = [0i32; 3];
                 let mut nb = [0usize; 3];
@@ -204,11 +247,20 @@ impl NeighborList {
                     let xj = positions[j as usize];
                     let d2: f64 = (0..3).map(|k| (xj[k] + image[k] - xi[k]).powi(2)).sum();
                     if d2 < reach2 {
-                        self.partners.push(j);
-                        self.images.push(shift_code(shift));
+                        self.pending.push((d2, j, shift_code(shift)));
                     }
                 }
             }
+            // Nearest first: the force loops then find the pairs inside the cutoff as one
+            // run (a predictable branch) and walk the spline tables in increasing r.
+            self.pending.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+            let quarter = 0.25 * self.skin_angstrom;
+            self.level_ends.push(std::array::from_fn(|k| {
+                let r = self.cutoff_angstrom + quarter * (k + 1) as f64;
+                self.pending.partition_point(|p| p.0 < r * r) as u32
+            }));
+            self.partners.extend(self.pending.iter().map(|p| p.1));
+            self.images.extend(self.pending.iter().map(|p| p.2));
             self.offsets.push(self.partners.len() as u32);
         }
     }

@@ -50,9 +50,14 @@ impl PairTable {
             .collect();
         let force = (0..n)
             .map(|m| {
-                let (dj, di, z) = (to_j.coefficients(m), to_i.coefficients(m), r_phi.coefficients(m));
+                let (dj, di, z) = (
+                    to_j.coefficients(m),
+                    to_i.coefficients(m),
+                    r_phi.coefficients(m),
+                );
                 [
-                    dj[0], dj[1], dj[2], di[0], di[1], di[2], z[0], z[1], z[2], z[3], z[4], z[5], z[6], 0.0, 0.0, 0.0,
+                    dj[0], dj[1], dj[2], di[0], di[1], di[2], z[0], z[1], z[2], z[3], z[4], z[5],
+                    z[6], 0.0, 0.0, 0.0,
                 ]
             })
             .collect();
@@ -187,7 +192,7 @@ impl Eam {
         for i in chunk.atoms.clone() {
             let xi = x[i];
             let ti = types[i];
-            let (partners, codes) = input.neighbors.partners_of(i);
+            let (partners, codes) = input.neighbors.candidates_of(i);
             let mut rho_i = 0.0;
             for (&j, &code) in partners.iter().zip(codes) {
                 let j = j as usize;
@@ -234,7 +239,7 @@ impl Eam {
             let xi = x[i];
             let ti = types[i];
             let fp_i = fp[i];
-            let (partners, codes) = input.neighbors.partners_of(i);
+            let (partners, codes) = input.neighbors.candidates_of(i);
             let mut f_i = [0.0; 3];
             for (&j, &code) in partners.iter().zip(codes) {
                 let j = j as usize;
