@@ -23,6 +23,6 @@ for line in sys.stdin:
     r = json.loads(line)
     ref = opt if r["threads"] == 1 else omp
     name = "eam/fs/opt 1 thread" if r["threads"] == 1 else "eam/fs/omp 2 threads"
-    print(f"betaglass {r[\"threads\"]} thread(s): {r[\"katom_steps_per_s\"]:.1f} katom-step/s"
-          f"  = {r[\"katom_steps_per_s\"] / ref:.2f} x LAMMPS {name} ({ref:.1f})")
+    t, k = r["threads"], r["katom_steps_per_s"]
+    print(f"betaglass {t} thread(s): {k:.1f} katom-step/s = {k / ref:.2f} x LAMMPS {name} ({ref:.1f})")
 ' "$lmp"

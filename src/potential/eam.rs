@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use super::setfl::SetflTables;
 use super::spline::Spline;
-use super::{ChunkAccumulator, ForceInput, ForceResult, Potential, Scratch};
+use super::{ChunkAccumulator, ForceInput, ForceResult, PairTerm, Potential, Scratch};
 use crate::system::Vec3;
 
 #[derive(Clone, Debug)]
@@ -23,45 +23,36 @@ pub struct Eam {
     /// The r grid (Δr, n) all pair tables share, for lookups.
     r_grid: Spline,
     rho_max: f64,
-    /// Per ordered element pair (a·n + b), the coefficients both passes need at one grid
-    /// point packed together, so each pair costs one table lookup instead of three (the
-    /// layout LAMMPS's OPT package uses).
+    /// Per ordered element pair (a·n + b), every spline coefficient a pair needs at one grid
+    /// point, packed into one 192-byte record: one table walk per pair (LAMMPS's OPT package
+    /// packs its tables the same way).
     pair_tables: Vec<PairTable>,
 }
 
-/// Interleaved spline coefficients of one ordered element pair (i of type a, j of type b).
+/// Interleaved spline coefficients of one ordered element pair (i of type a, j of type b):
+/// `[c3,c4,s,f]` of g_{b→a} (density at i) and of g_{a→b} (density at j), `[e0,e1,e2]` of
+/// g_{a→b}, of g_{b→a} and of r·φ_ab, `[c3,c4,s,f]` of r·φ_ab, three zeros of padding.
 #[derive(Clone, Debug)]
 struct PairTable {
-    /// `[c3,c4,s,f]` of g_{b→a} (density at i), then of g_{a→b} (density at j).
-    density: Vec<[f64; 8]>,
-    /// `[e0,e1,e2]` of g_{a→b}, of g_{b→a}, of r·φ_ab, then `[c3,c4,s,f]` of r·φ_ab; padded
-    /// to 128 bytes so a grid point spans exactly two cache lines.
-    force: Vec<[f64; 16]>,
+    records: Vec<[f64; 24]>,
 }
 
 impl PairTable {
     fn new(to_i: &Spline, to_j: &Spline, r_phi: &Spline) -> Self {
-        let n = r_phi.len();
-        let density = (0..n)
+        let records = (0..r_phi.len())
             .map(|m| {
-                let (a, b) = (to_i.coefficients(m), to_j.coefficients(m));
-                [a[3], a[4], a[5], a[6], b[3], b[4], b[5], b[6]]
-            })
-            .collect();
-        let force = (0..n)
-            .map(|m| {
-                let (dj, di, z) = (
-                    to_j.coefficients(m),
+                let (di, dj, z) = (
                     to_i.coefficients(m),
+                    to_j.coefficients(m),
                     r_phi.coefficients(m),
                 );
                 [
-                    dj[0], dj[1], dj[2], di[0], di[1], di[2], z[0], z[1], z[2], z[3], z[4], z[5],
-                    z[6], 0.0, 0.0, 0.0,
+                    di[3], di[4], di[5], di[6], dj[3], dj[4], dj[5], dj[6], dj[0], dj[1], dj[2],
+                    di[0], di[1], di[2], z[0], z[1], z[2], z[3], z[4], z[5], z[6], 0.0, 0.0, 0.0,
                 ]
             })
             .collect();
-        Self { density, force }
+        Self { records }
     }
 }
 
@@ -176,6 +167,8 @@ impl Potential for Eam {
 }
 
 impl Eam {
+    /// Density pass: ρ contributions, pair energy, and every F′-independent pair term the
+    /// force pass needs, so that pass walks a linear buffer instead of the tables.
     fn accumulate_density(
         &self,
         input: &ForceInput,
@@ -186,10 +179,17 @@ impl Eam {
         let cutsq = self.cutoff_angstrom * self.cutoff_angstrom;
         let x = input.positions_angstrom;
         let types = input.element_of_atom;
-        let rho = &mut chunk.density;
-        rho.fill(0.0);
+        let per_atom = input.per_atom_energy;
+        chunk.density.fill(0.0);
+        if per_atom {
+            chunk.energies.fill(0.0);
+        }
+        chunk.pairs.clear();
+        chunk.pair_starts.clear();
+        let mut pair_energy = 0.0;
         let grid = &self.r_grid;
         for i in chunk.atoms.clone() {
+            chunk.pair_starts.push(chunk.pairs.len() as u32);
             let xi = x[i];
             let ti = types[i];
             let (partners, codes) = input.neighbors.candidates_of(i);
@@ -204,18 +204,43 @@ impl Eam {
                     xj[2] + s[2] - xi[2],
                 ];
                 let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
-                if r2 < cutsq {
-                    let g = grid.locate_r(r2.sqrt());
-                    let c = &self.pair_tables[ti * n_el + types[j]].density[g.index];
-                    let p = g.fraction;
-                    rho_i += ((c[0] * p + c[1]) * p + c[2]) * p + c[3];
-                    rho[j] += ((c[4] * p + c[5]) * p + c[6]) * p + c[7];
+                if r2 >= cutsq {
+                    continue;
                 }
+                let r = r2.sqrt();
+                let g = grid.locate_r(r);
+                let c = &self.pair_tables[ti * n_el + types[j]].records[g.index];
+                let p = g.fraction;
+                rho_i += ((c[0] * p + c[1]) * p + c[2]) * p + c[3];
+                chunk.density[j] += ((c[4] * p + c[5]) * p + c[6]) * p + c[7];
+                let rho_ip = (c[8] * p + c[9]) * p + c[10];
+                let rho_jp = (c[11] * p + c[12]) * p + c[13];
+                let zp = (c[14] * p + c[15]) * p + c[16];
+                let z = ((c[17] * p + c[18]) * p + c[19]) * p + c[20];
+                let recip = 1.0 / r;
+                let phi = z * recip;
+                let phip = zp * recip - phi * recip;
+                pair_energy += phi;
+                if per_atom {
+                    chunk.energies[i] += 0.5 * phi;
+                    chunk.energies[j] += 0.5 * phi;
+                }
+                chunk.pairs.push(PairTerm {
+                    a: rho_jp * recip,
+                    b: rho_ip * recip,
+                    c: phip * recip,
+                    j: j as u32,
+                    image: code,
+                });
             }
-            rho[i] += rho_i;
+            chunk.density[i] += rho_i;
         }
+        chunk.pair_starts.push(chunk.pairs.len() as u32);
+        chunk.pair_energy_ev = pair_energy;
     }
 
+    /// Force pass over the pair terms: f = −(F′_i a + F′_j b + c)(x_i − x_j), LAMMPS's
+    /// −ψ′/r · del with ψ′ = F′_i g′_{j→i} + F′_j g′_{i→j} + φ′.
     fn accumulate_forces(
         &self,
         input: &ForceInput,
@@ -223,27 +248,18 @@ impl Eam {
         fp: &[f64],
         chunk: &mut ChunkAccumulator,
     ) {
-        let n_el = self.elements.len();
-        let cutsq = self.cutoff_angstrom * self.cutoff_angstrom;
         let x = input.positions_angstrom;
-        let types = input.element_of_atom;
-        let per_atom = input.per_atom_energy;
         chunk.forces.fill([0.0; 3]);
-        if per_atom {
-            chunk.energies.fill(0.0);
-        }
-        let mut pair_energy = 0.0;
         let mut w = [0.0; 6];
-        let grid = &self.r_grid;
-        for i in chunk.atoms.clone() {
+        for (local, i) in chunk.atoms.clone().enumerate() {
             let xi = x[i];
-            let ti = types[i];
             let fp_i = fp[i];
-            let (partners, codes) = input.neighbors.candidates_of(i);
+            let terms = &chunk.pairs
+                [chunk.pair_starts[local] as usize..chunk.pair_starts[local + 1] as usize];
             let mut f_i = [0.0; 3];
-            for (&j, &code) in partners.iter().zip(codes) {
-                let j = j as usize;
-                let s = images[code as usize];
+            for t in terms {
+                let j = t.j as usize;
+                let s = images[t.image as usize];
                 let xj = x[j];
                 // LAMMPS's del = x_i − x_j.
                 let del = [
@@ -251,23 +267,7 @@ impl Eam {
                     xi[1] - (xj[1] + s[1]),
                     xi[2] - (xj[2] + s[2]),
                 ];
-                let r2 = del[0] * del[0] + del[1] * del[1] + del[2] * del[2];
-                if r2 >= cutsq {
-                    continue;
-                }
-                let r = r2.sqrt();
-                let g = grid.locate_r(r);
-                let c = &self.pair_tables[ti * n_el + types[j]].force[g.index];
-                let p = g.fraction;
-                let rho_ip = (c[0] * p + c[1]) * p + c[2];
-                let rho_jp = (c[3] * p + c[4]) * p + c[5];
-                let zp = (c[6] * p + c[7]) * p + c[8];
-                let z = ((c[9] * p + c[10]) * p + c[11]) * p + c[12];
-                let recip = 1.0 / r;
-                let phi = z * recip;
-                let phip = zp * recip - phi * recip;
-                let psip = fp_i * rho_jp + fp[j] * rho_ip + phip;
-                let fpair = -psip * recip;
+                let fpair = -(fp_i * t.a + fp[j] * t.b + t.c);
                 let f = [del[0] * fpair, del[1] * fpair, del[2] * fpair];
                 f_i[0] += f[0];
                 f_i[1] += f[1];
@@ -276,24 +276,18 @@ impl Eam {
                 f_j[0] -= f[0];
                 f_j[1] -= f[1];
                 f_j[2] -= f[2];
-                pair_energy += phi;
                 w[0] += del[0] * f[0];
                 w[1] += del[1] * f[1];
                 w[2] += del[2] * f[2];
                 w[3] += del[0] * f[1];
                 w[4] += del[0] * f[2];
                 w[5] += del[1] * f[2];
-                if per_atom {
-                    chunk.energies[i] += 0.5 * phi;
-                    chunk.energies[j] += 0.5 * phi;
-                }
             }
             let f = &mut chunk.forces[i];
             f[0] += f_i[0];
             f[1] += f_i[1];
             f[2] += f_i[2];
         }
-        chunk.pair_energy_ev = pair_energy;
         chunk.virial_ev = w;
     }
 }

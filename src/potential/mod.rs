@@ -82,9 +82,24 @@ pub struct Scratch {
 #[derive(Debug, Default)]
 pub(crate) struct ChunkAccumulator {
     pub atoms: std::ops::Range<usize>,
+    /// Pair terms of the chunk's atoms that do not depend on F′ (filled by the density pass),
+    /// and where each atom's terms start.
+    pub pairs: Vec<PairTerm>,
+    pub pair_starts: Vec<u32>,
     pub density: Vec<f64>,
     pub forces: Vec<Vec3>,
     pub energies: Vec<f64>,
     pub pair_energy_ev: f64,
     pub virial_ev: [f64; 6],
+}
+
+/// One pair inside the cutoff, as the force pass needs it: the force is
+/// −(F′_i·a + F′_j·b + c)·(x_i − x_j), with a = g′_{j→i}/r, b = g′_{i→j}/r, c = φ′/r.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct PairTerm {
+    pub a: f64,
+    pub b: f64,
+    pub c: f64,
+    pub j: u32,
+    pub image: u16,
 }
