@@ -86,6 +86,8 @@ pub(crate) struct ChunkAccumulator {
     /// and where each atom's terms start.
     pub pairs: Vec<PairTerm>,
     pub pair_starts: Vec<u32>,
+    /// One atom's pairs inside the cutoff, gathered before the table walk (see `eam.rs`).
+    pub near: Vec<NearPair>,
     pub density: Vec<f64>,
     pub forces: Vec<Vec3>,
     pub energies: Vec<f64>,
@@ -100,6 +102,17 @@ pub(crate) struct PairTerm {
     pub a: f64,
     pub b: f64,
     pub c: f64,
+    pub j: u32,
+    pub image: u16,
+}
+
+/// A pair found inside the cutoff: partner, image, distance and its table row.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct NearPair {
+    pub r: f64,
+    pub fraction: f64,
+    pub row: u32,
+    pub table: u32,
     pub j: u32,
     pub image: u16,
 }
