@@ -6,10 +6,31 @@
 //! than twice the cutoff (small crystals) see several images of the same atom, as LAMMPS's
 //! ghost atoms do.
 
+use rayon::prelude::*;
+
 use crate::system::{Cell, Vec3};
 
 /// Periodic image of a neighbour: `x_j + shift · L`.
 pub type ImageShift = [i32; 3];
+
+/// One thread's share of a list build, kept between builds to reuse its memory.
+#[derive(Clone, Debug, Default)]
+struct ListBlock {
+    partners: Vec<u32>,
+    images: Vec<u16>,
+    counts: Vec<u32>,
+    level_ends: Vec<[u32; 3]>,
+    pending: Vec<(f64, u32, u16)>,
+}
+
+impl ListBlock {
+    fn clear(&mut self) {
+        self.partners.clear();
+        self.images.clear();
+        self.counts.clear();
+        self.level_ends.clear();
+    }
+}
 
 #[derive(Clone, Debug, Default)]
 pub struct NeighborList {
@@ -28,7 +49,7 @@ pub struct NeighborList {
     bin_of_atom: Vec<u32>,
     bin_start: Vec<u32>,
     atoms_by_bin: Vec<u32>,
-    pending: Vec<(f64, u32, u16)>,
+    blocks: Vec<ListBlock>,
     /// Per atom, how many partners lie within cutoff + skin·k/4 at build time (k = 1, 2, 3);
     /// partners are sorted by distance, so these are prefix lengths.
     level_ends: Vec<[u32; 3]>,
@@ -222,47 +243,66 @@ impl NeighborList {
         let shift_code = |s: [i32; 3]| ((s[0] + 1) * 9 + (s[1] + 1) * 3 + (s[2] + 1)) as u16;
 
         let reach2 = reach * reach;
-        self.offsets.push(0);
-        for i in 0..n {
-            let xi = positions[i];
-            let bi = bin_coords(&xi);
-            self.pending.clear();
-            for o in &stencil {
-                let mut shift = [0i32; 3];
-                let mut nb = [0usize; 3];
-                for k in 0..3 {
-                    let c = bi[k] as i32 + o[k];
-                    let m = bins[k] as i32;
-                    shift[k] = c.div_euclid(m);
-                    nb[k] = c.rem_euclid(m) as usize;
-                }
-                let image: Vec3 = std::array::from_fn(|k| shift[k] as f64 * l[k]);
-                let b = flat(nb);
-                for &j in
-                    &self.atoms_by_bin[self.bin_start[b] as usize..self.bin_start[b + 1] as usize]
-                {
-                    if (j as usize) <= i {
-                        continue;
+        let quarter = 0.25 * self.skin_angstrom;
+        let level_r2: [f64; 3] =
+            std::array::from_fn(|k| (self.cutoff_angstrom + quarter * (k + 1) as f64).powi(2));
+        // Atoms are split into one block per thread; each block's lists are built in
+        // parallel and then concatenated in order, so the result does not depend on threads.
+        let n_blocks = rayon::current_num_threads().clamp(1, n.max(1));
+        let mut blocks = std::mem::take(&mut self.blocks);
+        blocks.resize_with(n_blocks, ListBlock::default);
+        let (atoms_by_bin, bin_start) = (&self.atoms_by_bin, &self.bin_start);
+        blocks.par_iter_mut().enumerate().for_each(|(c, block)| {
+            block.clear();
+            for i in n * c / n_blocks..n * (c + 1) / n_blocks {
+                let xi = positions[i];
+                let bi = bin_coords(&xi);
+                block.pending.clear();
+                for o in &stencil {
+                    let mut shift = [0i32; 3];
+                    let mut nb = [0usize; 3];
+                    for k in 0..3 {
+                        let c = bi[k] as i32 + o[k];
+                        let m = bins[k] as i32;
+                        shift[k] = c.div_euclid(m);
+                        nb[k] = c.rem_euclid(m) as usize;
                     }
-                    let xj = positions[j as usize];
-                    let d2: f64 = (0..3).map(|k| (xj[k] + image[k] - xi[k]).powi(2)).sum();
-                    if d2 < reach2 {
-                        self.pending.push((d2, j, shift_code(shift)));
+                    let image: Vec3 = std::array::from_fn(|k| shift[k] as f64 * l[k]);
+                    let b = flat(nb);
+                    for &j in &atoms_by_bin[bin_start[b] as usize..bin_start[b + 1] as usize] {
+                        if (j as usize) <= i {
+                            continue;
+                        }
+                        let xj = positions[j as usize];
+                        let d2: f64 = (0..3).map(|k| (xj[k] + image[k] - xi[k]).powi(2)).sum();
+                        if d2 < reach2 {
+                            block.pending.push((d2, j, shift_code(shift)));
+                        }
                     }
                 }
+                // Nearest first: the force loops then find the pairs inside the cutoff as one
+                // run (a predictable branch) and walk the spline tables in increasing r.
+                block.pending.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+                let pending = &block.pending;
+                block
+                    .level_ends
+                    .push(level_r2.map(|r2| pending.partition_point(|p| p.0 < r2) as u32));
+                block.partners.extend(pending.iter().map(|p| p.1));
+                block.images.extend(pending.iter().map(|p| p.2));
+                block.counts.push(pending.len() as u32);
             }
-            // Nearest first: the force loops then find the pairs inside the cutoff as one
-            // run (a predictable branch) and walk the spline tables in increasing r.
-            self.pending.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-            let quarter = 0.25 * self.skin_angstrom;
-            self.level_ends.push(std::array::from_fn(|k| {
-                let r = self.cutoff_angstrom + quarter * (k + 1) as f64;
-                self.pending.partition_point(|p| p.0 < r * r) as u32
-            }));
-            self.partners.extend(self.pending.iter().map(|p| p.1));
-            self.images.extend(self.pending.iter().map(|p| p.2));
-            self.offsets.push(self.partners.len() as u32);
+        });
+        self.offsets.push(0);
+        for block in &blocks {
+            self.partners.extend_from_slice(&block.partners);
+            self.images.extend_from_slice(&block.images);
+            self.level_ends.extend_from_slice(&block.level_ends);
+            for &count in &block.counts {
+                let last = *self.offsets.last().unwrap_or(&0);
+                self.offsets.push(last + count);
+            }
         }
+        self.blocks = blocks;
     }
 
     /// Small boxes: every atom pair and every image within reach (O(N²·images)).
