@@ -359,13 +359,24 @@ impl Simulation {
         (!v_ok).then(|| "non-finite velocity".into())
     }
 
+    /// Copies the dynamical state aside, reusing the previous copy's memory.
     fn save_checkpoint(&mut self) {
-        self.last_good = Some(Checkpoint {
-            step: self.step,
-            time_ps: self.time_ps,
-            system: self.system.clone(),
-            integrator: self.integrator.clone(),
-        });
+        match &mut self.last_good {
+            Some(c) => {
+                c.step = self.step;
+                c.time_ps = self.time_ps;
+                c.system.copy_from(&self.system);
+                c.integrator.clone_from(&self.integrator);
+            }
+            None => {
+                self.last_good = Some(Checkpoint {
+                    step: self.step,
+                    time_ps: self.time_ps,
+                    system: self.system.clone(),
+                    integrator: self.integrator.clone(),
+                })
+            }
+        }
     }
 
     fn restore_checkpoint(&mut self) -> u64 {

@@ -72,6 +72,18 @@ impl System {
         }
     }
 
+    /// Makes `self` a copy of `other`, reusing `self`'s memory (no allocation once sized).
+    pub fn copy_from(&mut self, other: &System) {
+        self.cell = other.cell;
+        self.species.clone_from(&other.species);
+        self.ids.clone_from(&other.ids);
+        self.types.clone_from(&other.types);
+        self.positions_angstrom
+            .clone_from(&other.positions_angstrom);
+        self.velocities_angstrom_per_ps
+            .clone_from(&other.velocities_angstrom_per_ps);
+    }
+
     pub fn n_atoms(&self) -> usize {
         self.positions_angstrom.len()
     }
