@@ -3,10 +3,10 @@
 //! This is a module of the *binary* crate, never of the library: `src/main.rs` declares it as
 //! `#[cfg(feature = "gui")] mod app;` and calls [`run_app`].
 //!
-//! For now it is a placeholder that proves the GUI stack (Bevy 0.19 + `bevy_egui` 0.42 +
-//! `egui_plot` 0.37) builds and renders: a small Cu–Zr icosahedral cluster lit by a directional
-//! light, an orbit camera (left-drag to rotate, wheel to zoom), and a side panel with an empty
-//! free-energy plot.
+//! For now it is a viewer that proves the GUI stack (Bevy 0.19 + `bevy_egui` 0.42 +
+//! `egui_plot` 0.37) and the library behind it: the glass (the embedded default, or the file
+//! given on the command line, read by `betaglass::io`) as Cu/Zr spheres, an orbit camera
+//! (left-drag to rotate, wheel to zoom), and a side panel with an empty free-energy plot.
 
 use std::path::PathBuf;
 
@@ -32,8 +32,8 @@ const ZR_RADIUS: f32 = 0.80;
 
 /// Opens the betaglass window and blocks until it is closed.
 ///
-/// `initial_file` is a structure/trajectory to open at start-up; the placeholder only shows its
-/// name.
+/// `initial_file` is a configuration to show (extended XYZ or LAMMPS data); without it, or if
+/// it cannot be read (the panel says why), the embedded default glass is shown.
 pub fn run_app(initial_file: Option<PathBuf>) -> anyhow::Result<()> {
     let exit = App::new()
         .insert_resource(ClearColor(Color::srgb(0.08, 0.09, 0.11)))
@@ -43,6 +43,7 @@ pub fn run_app(initial_file: Option<PathBuf>) -> anyhow::Result<()> {
         })
         .insert_resource(AppState {
             initial_file,
+            description: String::new(),
             side_panel_width: 0.0,
         })
         .add_plugins(DefaultPlugins.set(WindowPlugin {
@@ -67,6 +68,8 @@ pub fn run_app(initial_file: Option<PathBuf>) -> anyhow::Result<()> {
 #[derive(Resource)]
 struct AppState {
     initial_file: Option<PathBuf>,
+    /// What the 3D view shows, for the panel.
+    description: String,
     /// Width of the egui side panel in logical pixels, so the 3D view can avoid it.
     side_panel_width: f32,
 }
@@ -88,30 +91,59 @@ impl OrbitCamera {
     }
 }
 
-/// A Cu-centred icosahedron (the motif of Cu-rich Cu–Zr glasses): 1 + 12 atoms, 5 of them Zr.
-fn placeholder_cluster() -> Vec<(Vec3, bool)> {
-    let phi = (1.0 + 5.0_f32.sqrt()) / 2.0;
-    let shell = 2.6; // Å, a typical Cu–Cu/Cu–Zr first-shell distance
-    let mut atoms = vec![(Vec3::ZERO, false)];
-    let mut k = 0;
-    for a in [-1.0, 1.0] {
-        for b in [-phi, phi] {
-            for v in [
-                Vec3::new(0.0, a, b),
-                Vec3::new(a, b, 0.0),
-                Vec3::new(b, 0.0, a),
-            ] {
-                let is_zr = k % 5 == 1 || k % 5 == 3;
-                atoms.push((v.normalize() * shell, is_zr));
-                k += 1;
-            }
-        }
-    }
-    atoms
+/// The configuration to show: atom positions relative to the box centre (Å) and whether each is
+/// Zr, plus a description for the panel.
+fn glass_atoms(initial_file: Option<&std::path::Path>) -> (Vec<(Vec3, bool)>, f32, String) {
+    let (system, label) = match initial_file.map(betaglass::io::read_configuration) {
+        Some(Ok(system)) => (
+            system,
+            format!(
+                "{}",
+                initial_file.map_or(String::new(), |p| p.display().to_string())
+            ),
+        ),
+        Some(Err(e)) => (
+            betaglass::assets::default_glass(),
+            format!("could not read it ({e}); showing the default glass"),
+        ),
+        None => (
+            betaglass::assets::default_glass(),
+            "embedded default glass".to_string(),
+        ),
+    };
+    let centre = system.cell.centre_angstrom();
+    let edge = system
+        .cell
+        .lengths_angstrom()
+        .iter()
+        .cloned()
+        .fold(0.0, f64::max) as f32;
+    let atoms = system
+        .positions_angstrom
+        .iter()
+        .zip(&system.types)
+        .map(|(x, &t)| {
+            let p = system.cell.wrap(*x);
+            let v = Vec3::new(
+                (p[0] - centre[0]) as f32,
+                (p[1] - centre[1]) as f32,
+                (p[2] - centre[2]) as f32,
+            );
+            (v, system.species[t].symbol == "Zr")
+        })
+        .collect();
+    let text = format!(
+        "{label}: {} atoms, {:.1} Å box, {:.3} g/cm³",
+        system.n_atoms(),
+        edge,
+        system.density_g_per_cm3()
+    );
+    (atoms, edge, text)
 }
 
 fn setup_scene(
     mut commands: Commands,
+    mut state: ResMut<AppState>,
     mut egui_settings: ResMut<EguiGlobalSettings>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
@@ -123,13 +155,13 @@ fn setup_scene(
     let cu_mesh = meshes.add(
         Sphere::new(CU_RADIUS)
             .mesh()
-            .ico(4)
+            .ico(2)
             .expect("valid ico sphere"),
     );
     let zr_mesh = meshes.add(
         Sphere::new(ZR_RADIUS)
             .mesh()
-            .ico(4)
+            .ico(2)
             .expect("valid ico sphere"),
     );
     let cu_material = materials.add(StandardMaterial {
@@ -144,7 +176,9 @@ fn setup_scene(
         perceptual_roughness: 0.5,
         ..default()
     });
-    for (position, is_zr) in placeholder_cluster() {
+    let (atoms, edge, description) = glass_atoms(state.initial_file.as_deref());
+    state.description = description;
+    for (position, is_zr) in atoms {
         let (mesh, material) = if is_zr {
             (zr_mesh.clone(), zr_material.clone())
         } else {
@@ -168,7 +202,7 @@ fn setup_scene(
 
     let orbit = OrbitCamera {
         focus: Vec3::ZERO,
-        radius: 12.0,
+        radius: 2.4 * edge,
         yaw: 0.6,
         pitch: -0.35,
     };
@@ -201,18 +235,16 @@ fn ui_system(mut contexts: EguiContexts, mut state: ResMut<AppState>) -> Result 
             .max_rect(ctx.viewport_rect()),
     );
 
-    let initial_file = state.initial_file.clone();
+    let description = state.description.clone();
     let width = egui::Panel::left("betaglass_side_panel")
         .resizable(true)
         .default_size(340.0)
         .show(&mut root, |ui| {
             ui.heading("betaglass");
             ui.label("betaglass — engine ready; the interactive app arrives with the app issue");
-            if let Some(path) = &initial_file {
-                ui.label(format!("File: {}", path.display()));
-            }
             ui.separator();
-            ui.label("Cu (bronze) / Zr (green) icosahedral cluster");
+            ui.label(&description);
+            ui.label("Cu bronze, Zr green");
             ui.small("Left-drag: rotate · wheel: zoom");
             ui.separator();
             ui.strong("Free energy F(s)");
