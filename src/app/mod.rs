@@ -97,10 +97,7 @@ fn glass_atoms(initial_file: Option<&std::path::Path>) -> (Vec<(Vec3, bool)>, f3
     let (system, label) = match initial_file.map(betaglass::io::read_configuration) {
         Some(Ok(system)) => (
             system,
-            format!(
-                "{}",
-                initial_file.map_or(String::new(), |p| p.display().to_string())
-            ),
+            initial_file.map_or(String::new(), |p| p.display().to_string()),
         ),
         Some(Err(e)) => (
             betaglass::assets::default_glass(),
