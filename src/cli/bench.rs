@@ -48,7 +48,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         threads = if all > 1 { vec![1, all] } else { vec![1] };
     }
     if !args.json {
-        println!(
+        out!(
             "betaglass bench: {} atoms, NVT 300 K, 2 fs, skin {} Å, {} steps",
             system.n_atoms(),
             args.skin,
@@ -89,9 +89,9 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             })
         })?;
         if args.json {
-            println!("{}", serde_json::to_string(&result)?);
+            out!("{}", serde_json::to_string(&result)?);
         } else {
-            println!(
+            out!(
                 "threads {:>2}: {:>8.1} steps/s  {:>8.1} katom-step/s  ({} steps in {:.2} s, {} neighbour builds, peak RSS {})",
                 result.threads,
                 result.steps_per_s,

@@ -45,25 +45,30 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         virial_ev: w,
     };
     if args.json {
-        println!("{}", serde_json::to_string(&out)?);
+        out!("{}", serde_json::to_string(&out)?);
     } else {
-        println!("atoms            {}", out.n_atoms);
-        println!(
+        out!("atoms            {}", out.n_atoms);
+        out!(
             "energy           {:.10} eV ({:.10} eV/atom)",
             out.energy_ev,
             out.energy_ev / out.n_atoms as f64
         );
-        println!(
+        out!(
             "virial (eV)      xx {:.6} yy {:.6} zz {:.6} xy {:.6} xz {:.6} yz {:.6}",
-            w[0], w[1], w[2], w[3], w[4], w[5]
+            w[0],
+            w[1],
+            w[2],
+            w[3],
+            w[4],
+            w[5]
         );
-        println!("pressure         {:.3} bar (virial part)", out.pressure_bar);
+        out!("pressure         {:.3} bar (virial part)", out.pressure_bar);
         let fmax = out
             .forces_ev_per_angstrom
             .iter()
             .map(|f| (f[0] * f[0] + f[1] * f[1] + f[2] * f[2]).sqrt())
             .fold(0.0, f64::max);
-        println!("max |force|      {fmax:.6} eV/Å");
+        out!("max |force|      {fmax:.6} eV/Å");
     }
     Ok(())
 }

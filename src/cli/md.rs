@@ -119,15 +119,21 @@ fn run_in_pool(args: &MdArgs) -> anyhow::Result<()> {
     }
     let mut dump = args.dump.as_deref().map(DumpWriter::create).transpose()?;
     let bar = super::progress_bar(args.steps, "md");
-    println!(
+    out!(
         "{:>10} {:>10} {:>10} {:>16} {:>16} {:>12} {:>12}",
-        "step", "time_ps", "temp_K", "pe_eV", "conserved_eV", "press_bar", "vol_A3"
+        "step",
+        "time_ps",
+        "temp_K",
+        "pe_eV",
+        "conserved_eV",
+        "press_bar",
+        "vol_A3"
     );
     let print = |sim: &Simulation| {
         let t = sim.thermo();
         // suspend() prints also when the bar is hidden (output not a terminal).
         bar.suspend(|| {
-            println!(
+            out!(
                 "{:>10} {:>10.3} {:>10.2} {:>16.6} {:>16.6} {:>12.2} {:>12.2}",
                 t.step,
                 t.time_ps,

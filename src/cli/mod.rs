@@ -1,5 +1,13 @@
 //! The command line: `prepare`, `md`, `eval`, `bench`.
 
+/// `println!` that ends the program quietly when stdout is closed (`betaglass … | head`)
+/// instead of panicking on the broken pipe.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_line(format_args!($($arg)*))
+    };
+}
+
 mod bench;
 mod eval;
 mod md;
@@ -8,7 +16,6 @@ mod prepare;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use betaglass::potential::{Eam, Potential, SetflFlavor, SetflTables, mendelev};
@@ -78,9 +85,8 @@ impl PotentialArgs {
 /// Reads a configuration, or the embedded default glass when `path` is `None`.
 pub fn load_system(path: Option<&Path>) -> anyhow::Result<System> {
     match path {
-        Some(p) => {
-            betaglass::io::read_configuration(p).with_context(|| format!("reading {}", p.display()))
-        }
+        // The reader's errors already name the file, line and value.
+        Some(p) => Ok(betaglass::io::read_configuration(p)?),
         None => Ok(betaglass::assets::default_glass()),
     }
 }
@@ -105,6 +111,21 @@ fn open_app(_file: Option<PathBuf>) -> anyhow::Result<()> {
     anyhow::bail!(
         "this betaglass was built without the `gui` feature; use a subcommand (see --help)"
     )
+}
+
+pub fn write_line(args: std::fmt::Arguments) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_fmt(args)
+        .and_then(|()| stdout.write_all(b"\n"))
+    {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to standard output: {e}");
+        std::process::exit(1);
+    }
 }
 
 /// A progress bar in the house style.

@@ -95,7 +95,7 @@ fn run_in_pool(args: &PrepareArgs) -> anyhow::Result<()> {
         Preparation::new(args.protocol(), potential)?
     };
     let p = prep.protocol().clone();
-    println!(
+    out!(
         "prepare: {} atoms, Cu fraction {}, melt {} K for {} ps, quench at {:e} K/s to {} K{}, hold {} ps (NPT, P = {} bar, 2 fs)",
         p.n_atoms,
         p.cu_fraction,
@@ -134,7 +134,7 @@ fn run_in_pool(args: &PrepareArgs) -> anyhow::Result<()> {
     betaglass::io::write_configuration(&args.output, system)
         .with_context(|| format!("writing {}", args.output.display()))?;
     let t = prep.simulation().thermo();
-    println!(
+    out!(
         "wrote {}: {} atoms, density {:.4} g/cm³, E_pot {:.4} eV/atom, T {:.1} K, P {:.0} bar",
         args.output.display(),
         system.n_atoms(),

@@ -762,6 +762,7 @@ pub fn write_lammps_data<W: Write>(out: &mut W, system: &System) -> std::io::Res
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::io::test_support::mutate;
     use proptest::prelude::*;
 
     const SMALL: &str = "\
@@ -1014,25 +1015,6 @@ Velocities
         assert_eq!(element_from_mass(63.546), Some("Cu"));
         assert_eq!(element_from_mass(91.23), Some("Zr"));
         assert_eq!(element_from_mass(91.3), None);
-    }
-
-    fn mutate(base: &str, edits: &[(usize, u8, char)]) -> String {
-        let mut chars: Vec<char> = base.chars().collect();
-        for &(pos, op, c) in edits {
-            if chars.is_empty() {
-                chars.push(c);
-                continue;
-            }
-            let i = pos % chars.len();
-            match op % 3 {
-                0 => chars[i] = c,
-                1 => chars.insert(i, c),
-                _ => {
-                    chars.remove(i);
-                }
-            }
-        }
-        chars.into_iter().collect()
     }
 
     proptest! {

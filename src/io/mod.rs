@@ -421,3 +421,27 @@ mod tests {
         assert!(known.len() >= 12);
     }
 }
+
+/// Shared by the parsers' never-panic property tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    /// Applies random single-character edits (replace, insert, delete) to a valid file.
+    pub fn mutate(base: &str, edits: &[(usize, u8, char)]) -> String {
+        let mut chars: Vec<char> = base.chars().collect();
+        for &(pos, op, c) in edits {
+            if chars.is_empty() {
+                chars.push(c);
+                continue;
+            }
+            let i = pos % chars.len();
+            match op % 3 {
+                0 => chars[i] = c,
+                1 => chars.insert(i, c),
+                _ => {
+                    chars.remove(i);
+                }
+            }
+        }
+        chars.into_iter().collect()
+    }
+}

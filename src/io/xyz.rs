@@ -553,6 +553,7 @@ pub fn write_xyz<W: Write>(out: &mut W, system: &System) -> std::io::Result<()> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::io::test_support::mutate;
     use proptest::prelude::*;
 
     const SMALL: &str = "3
@@ -764,25 +765,6 @@ Cu 7.0 8.0 9.0 0 0 0 2
         for ((k, v), (ek, ev)) in kv.iter().zip(expected) {
             assert_eq!((k.as_str(), v.as_str()), (ek, ev));
         }
-    }
-
-    fn mutate(base: &str, edits: &[(usize, u8, char)]) -> String {
-        let mut chars: Vec<char> = base.chars().collect();
-        for &(pos, op, c) in edits {
-            if chars.is_empty() {
-                chars.push(c);
-                continue;
-            }
-            let i = pos % chars.len();
-            match op % 3 {
-                0 => chars[i] = c,
-                1 => chars.insert(i, c),
-                _ => {
-                    chars.remove(i);
-                }
-            }
-        }
-        chars.into_iter().collect()
     }
 
     proptest! {
