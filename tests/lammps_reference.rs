@@ -304,3 +304,55 @@ fn forces_are_minus_the_energy_gradient() {
     }
     assert!(worst < 1e-5, "forces differ from −∇E by {worst:e} eV/Å");
 }
+
+#[test]
+fn box_relaxed_crystals_sit_at_zero_pressure_with_lammps_energy() {
+    // LAMMPS relaxed these boxes (fix box/relax, CG) to |P| < 1e-9 bar: at its box lengths our
+    // energy must match and our virial pressure must vanish.
+    let refs = load_json("small_refs.json");
+    let potential = lammps_potential();
+    for c in refs["relaxed_equilibrium"].as_array().unwrap() {
+        let structure = c["structure"].as_str().unwrap();
+        let l = vec3(&c["box_lengths_A"]);
+        let (reps, basis): ([usize; 3], Vec<(usize, [f64; 3])>) = match structure {
+            "fcc Cu" => (
+                [4; 3],
+                vec![
+                    (1, [0.0; 3]),
+                    (1, [0.5, 0.5, 0.0]),
+                    (1, [0.5, 0.0, 0.5]),
+                    (1, [0.0, 0.5, 0.5]),
+                ],
+            ),
+            "bcc Zr" => ([5; 3], vec![(2, [0.0; 3]), (2, [0.5; 3])]),
+            "B2 CuZr" => ([5; 3], vec![(1, [0.0; 3]), (2, [0.5; 3])]),
+            _ => (
+                [5, 3, 3],
+                vec![
+                    (2, [0.0, 0.0, 0.0]),
+                    (2, [0.5, 0.5, 0.0]),
+                    (2, [0.5, 5.0 / 6.0, 0.5]),
+                    (2, [0.0, 1.0 / 3.0, 0.5]),
+                ],
+            ),
+        };
+        let edges = std::array::from_fn(|k| l[k] / reps[k] as f64);
+        let system = crystal(edges, &basis, reps);
+        assert_eq!(
+            system.n_atoms() as u64,
+            c["natoms"].as_u64().unwrap(),
+            "{structure}"
+        );
+        let result = evaluate(&system, potential.clone()).unwrap();
+        let e = result.energy_ev / system.n_atoms() as f64;
+        let de = (e - c["E_per_atom_eV"].as_f64().unwrap()).abs();
+        let w = result.virial_ev;
+        let p_bar = (w[0] + w[1] + w[2]) / (3.0 * system.cell.volume_angstrom3()) * 1.602_176_5e6;
+        println!("{structure}: ΔE {de:.1e} eV/atom, P {p_bar:.2e} bar");
+        assert!(de < 1e-9, "{structure}: energy off by {de:e} eV/atom");
+        assert!(
+            p_bar.abs() < 1e-6,
+            "{structure}: pressure {p_bar} bar at LAMMPS's relaxed box"
+        );
+    }
+}
