@@ -455,13 +455,13 @@ impl Simulation {
     }
 
     fn thermostat_half_step(&mut self) {
+        let (Integrator::Nvt(chain) | Integrator::Npt(chain, _)) = &mut self.integrator else {
+            return;
+        };
         let dt = self.settings.timestep_ps;
         let dof = degrees_of_freedom(self.system.n_atoms());
         let ke = kinetic_energy_ev(&self.masses_amu, &self.system.velocities_angstrom_per_ps);
-        let scale = match &mut self.integrator {
-            Integrator::Nvt(chain) | Integrator::Npt(chain, _) => chain.half_step(ke, dof, dt),
-            _ => 1.0,
-        };
+        let scale = chain.half_step(ke, dof, dt);
         self.scale_velocities(scale);
     }
 
@@ -503,7 +503,6 @@ impl Simulation {
                 self.kick(0.5 * dt);
                 self.drift(0.5 * dt);
                 if let Integrator::Langevin(l) = &self.integrator {
-                    let l = l.clone();
                     l.ornstein_uhlenbeck(
                         &self.masses_amu,
                         &mut self.system.velocities_angstrom_per_ps,
