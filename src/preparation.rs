@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dynamics::Ensemble;
 use crate::potential::Potential;
-use crate::simulation::{MdSettings, Simulation, SimulationError, Thermo};
+use crate::simulation::{Integrator, MdSettings, Simulation, SimulationError, Thermo};
 use crate::system::{Cell, Species, System};
 
 /// The melt–quench recipe. Defaults follow `in.glass` (reference glass, 1e13 K/s).
@@ -210,6 +210,9 @@ impl QuenchProtocol {
 pub struct PreparationProgress {
     pub protocol: QuenchProtocol,
     pub steps_done: u64,
+    /// Thermostat and barostat variables; absent in a fresh start.
+    #[serde(default)]
+    pub integrator: Option<Integrator>,
 }
 
 /// A melt–quench run in progress.
@@ -238,6 +241,7 @@ impl Preparation {
             PreparationProgress {
                 protocol,
                 steps_done: 0,
+                integrator: None,
             },
             system,
             potential,
@@ -271,6 +275,9 @@ impl Preparation {
             sim,
             steps_done: progress.steps_done,
         };
+        if let Some(integrator) = progress.integrator {
+            prep.sim.restore_integrator(integrator)?;
+        }
         prep.sim
             .set_target_temperature_k(prep.target_temperature_k());
         Ok(prep)
@@ -330,6 +337,9 @@ impl Preparation {
             self.sim.step(chunk)?;
             self.steps_done += chunk;
         }
+        // Leave the thermostat aimed at the next step, as a resumed run will be.
+        self.sim
+            .set_target_temperature_k(self.target_temperature_k());
         Ok(self.sim.thermo())
     }
 
@@ -340,6 +350,7 @@ impl Preparation {
         let progress = PreparationProgress {
             protocol: self.protocol.clone(),
             steps_done: self.steps_done,
+            integrator: Some(self.sim.integrator().clone()),
         };
         let xyz_tmp = dir.join("state.tmp.xyz");
         crate::io::write_configuration(&xyz_tmp, self.sim.system()).map_err(|e| e.to_string())?;
@@ -387,6 +398,52 @@ mod tests {
             names,
             ["melt", "quench to anneal", "anneal", "quench", "hold"]
         );
+    }
+
+    #[test]
+    fn a_checkpoint_resumes_the_same_state() {
+        let protocol = QuenchProtocol {
+            n_atoms: 256,
+            melt_ps: 0.1,
+            quench_rate_k_per_s: 1e16,
+            hold_ps: 0.1,
+            ..Default::default()
+        };
+        let potential: Arc<dyn Potential> =
+            Arc::new(crate::potential::mendelev::cu_zr_mendelev_2007());
+        let mut prep = Preparation::new(protocol, potential.clone()).unwrap();
+        prep.advance(60).unwrap();
+        let dir = std::env::temp_dir().join(format!("betaglass-prep-test-{}", std::process::id()));
+        prep.save_checkpoint(&dir).unwrap();
+        let resumed = Preparation::load_checkpoint(&dir, potential).unwrap();
+        std::fs::remove_dir_all(&dir).ok();
+
+        assert_eq!(resumed.steps_done(), 60);
+        assert_eq!(resumed.target_temperature_k(), prep.target_temperature_k());
+        assert_eq!(
+            resumed.simulation().integrator(),
+            prep.simulation().integrator()
+        );
+        // Same atoms (by id), same velocities bit for bit, positions up to re-wrapping.
+        let (a, b) = (prep.simulation().system(), resumed.simulation().system());
+        let cell = a.cell;
+        for (i, id) in a.ids.iter().enumerate() {
+            let k = b.ids.iter().position(|x| x == id).unwrap();
+            assert_eq!(
+                a.velocities_angstrom_per_ps[i],
+                b.velocities_angstrom_per_ps[k]
+            );
+            let d = cell.minimum_image(std::array::from_fn(|c| {
+                a.positions_angstrom[i][c] - b.positions_angstrom[k][c]
+            }));
+            assert!(
+                d.iter().all(|x| x.abs() < 1e-12),
+                "atom {id} moved by {d:?}"
+            );
+        }
+        let mut resumed = resumed;
+        resumed.advance(1000).unwrap();
+        assert!(resumed.is_finished());
     }
 
     #[test]

@@ -76,8 +76,10 @@ pub struct Thermo {
     pub volume_angstrom3: f64,
 }
 
-#[derive(Clone, Debug)]
-enum Integrator {
+/// The integrator with its thermostat and barostat variables: saved with a checkpoint so a
+/// resumed run continues the same extended dynamics.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum Integrator {
     Nve,
     Nvt(NoseHooverChain),
     Langevin(Langevin),
@@ -230,6 +232,24 @@ impl Simulation {
 
     pub fn masses_amu(&self) -> &[f64] {
         &self.masses_amu
+    }
+
+    /// The integrator's state (thermostat and barostat variables), for checkpoints.
+    pub fn integrator(&self) -> &Integrator {
+        &self.integrator
+    }
+
+    /// Continues with a saved integrator state; it must belong to the current ensemble.
+    pub fn restore_integrator(&mut self, integrator: Integrator) -> Result<(), SimulationError> {
+        if std::mem::discriminant(&integrator) != std::mem::discriminant(&self.integrator) {
+            return Err(SimulationError::InvalidSettings(format!(
+                "the saved integrator ({integrator:?}) does not match the ensemble {:?}",
+                self.settings.ensemble
+            )));
+        }
+        self.integrator = integrator;
+        self.save_checkpoint();
+        Ok(())
     }
 
     /// Switches ensemble (e.g. NPT melt → NVT production), keeping positions and velocities.

@@ -9,7 +9,7 @@
 use super::nose_hoover::NoseHooverChain;
 use crate::system::units::{BOLTZMANN_EV_PER_K, NKTV2P};
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MtkBarostat {
     target_bar: f64,
     frequency_per_ps: f64,

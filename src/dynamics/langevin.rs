@@ -8,7 +8,7 @@ use rand_distr::{Distribution, StandardNormal};
 use crate::system::Vec3;
 use crate::system::units::{BOLTZMANN_EV_PER_K, MVV2E};
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Langevin {
     target_k: f64,
     damping_ps: f64,

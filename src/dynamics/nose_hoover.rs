@@ -5,7 +5,7 @@ use crate::system::units::BOLTZMANN_EV_PER_K;
 
 const CHAIN: usize = 3;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NoseHooverChain {
     target_k: f64,
     frequency_per_ps: f64,
