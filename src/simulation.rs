@@ -351,14 +351,7 @@ impl Simulation {
         };
         let mut order: Vec<usize> = (0..self.system.n_atoms()).collect();
         order.sort_by_key(|&i| key(&self.system.positions_angstrom[i]));
-        let s = &mut self.system;
-        s.ids = order.iter().map(|&i| s.ids[i]).collect();
-        s.types = order.iter().map(|&i| s.types[i]).collect();
-        s.positions_angstrom = order.iter().map(|&i| s.positions_angstrom[i]).collect();
-        s.velocities_angstrom_per_ps = order
-            .iter()
-            .map(|&i| s.velocities_angstrom_per_ps[i])
-            .collect();
+        self.system.reorder(&order);
         self.refresh_per_atom();
     }
 

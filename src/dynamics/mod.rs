@@ -35,16 +35,6 @@ pub enum Ensemble {
 }
 
 impl Ensemble {
-    /// The thermostat's target temperature, if the ensemble has one.
-    pub fn temperature_k(&self) -> Option<f64> {
-        match *self {
-            Ensemble::Nve => None,
-            Ensemble::Nvt { temperature_k, .. }
-            | Ensemble::Langevin { temperature_k, .. }
-            | Ensemble::Npt { temperature_k, .. } => Some(temperature_k),
-        }
-    }
-
     /// Checks the coupling constants are physical.
     pub fn validate(&self) -> Result<(), String> {
         let positive = |name: &str, x: f64| {

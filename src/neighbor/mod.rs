@@ -102,8 +102,12 @@ impl NeighborList {
         (&self.partners[start..end], &self.images[start..end])
     }
 
-    /// Growth of pair separations since the build: 2·max displacement + √3·max|ΔL| (Å).
+    /// Growth of pair separations since the build: 2·max displacement + √3·max|ΔL| (Å);
+    /// infinite when there is no list for these atoms yet.
     fn separation_change(&self, positions: &[Vec3], cell: &Cell) -> f64 {
+        if positions.len() != self.positions_at_build.len() || self.builds == 0 {
+            return f64::INFINITY;
+        }
         let l = cell.lengths_angstrom();
         let box_change = (0..3)
             .map(|k| (l[k] - self.lengths_at_build[k]).abs())
@@ -119,9 +123,6 @@ impl NeighborList {
     /// Like [`Self::needs_rebuild`], and when the list stays, narrows the scan of
     /// [`Self::candidates_of`] to what the atoms' motion since the build requires.
     pub fn check(&mut self, positions: &[Vec3], cell: &Cell) -> bool {
-        if positions.len() != self.positions_at_build.len() || self.builds == 0 {
-            return true;
-        }
         let change = self.separation_change(positions, cell);
         if change > self.skin_angstrom {
             return true;
@@ -140,11 +141,20 @@ impl NeighborList {
 
     /// Cartesian image vectors for the current box (Å).
     pub fn image_vectors(&self, cell: &Cell) -> Vec<Vec3> {
+        let mut vectors = Vec::new();
+        self.image_vectors_into(cell, &mut vectors);
+        vectors
+    }
+
+    /// [`Self::image_vectors`] into `out`, reusing its memory (for the step loop).
+    pub fn image_vectors_into(&self, cell: &Cell, out: &mut Vec<Vec3>) {
         let l = cell.lengths_angstrom();
-        self.image_shifts
-            .iter()
-            .map(|s| std::array::from_fn(|k| s[k] as f64 * l[k]))
-            .collect()
+        out.clear();
+        out.extend(
+            self.image_shifts
+                .iter()
+                .map(|s| std::array::from_fn::<f64, 3, _>(|k| s[k] as f64 * l[k])),
+        );
     }
 
     /// Whether any pair may have come within the cutoff since the last build.
@@ -152,9 +162,6 @@ impl NeighborList {
     /// Two atoms approach by at most twice the largest displacement; a box change moves
     /// periodic images by at most √3·max|ΔL|. Either eating up the skin forces a rebuild.
     pub fn needs_rebuild(&self, positions: &[Vec3], cell: &Cell) -> bool {
-        if positions.len() != self.positions_at_build.len() || self.builds == 0 {
-            return true;
-        }
         self.separation_change(positions, cell) > self.skin_angstrom
     }
 

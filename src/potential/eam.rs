@@ -143,13 +143,16 @@ impl Potential for Eam {
     fn compute(&self, input: &ForceInput, scratch: &mut Scratch, out: &mut ForceResult) {
         let n = input.positions_angstrom.len();
         prepare_chunks(scratch, input, n);
-        let images = input.neighbors.image_vectors(input.cell);
+        input
+            .neighbors
+            .image_vectors_into(input.cell, &mut scratch.images);
+        let images = &scratch.images;
 
         // Pass 1: electron densities.
         scratch
             .chunks
             .par_iter_mut()
-            .for_each(|chunk| self.accumulate_density(input, &images, chunk));
+            .for_each(|chunk| self.accumulate_density(input, images, chunk));
         let rho = &mut scratch.per_atom_a;
         rho.resize(n, 0.0);
         let chunks = &scratch.chunks;
@@ -178,7 +181,7 @@ impl Potential for Eam {
         scratch
             .chunks
             .par_iter_mut()
-            .for_each(|chunk| self.accumulate_forces(input, &images, fp, chunk));
+            .for_each(|chunk| self.accumulate_forces(input, images, fp, chunk));
         reduce_forces(&scratch.chunks, input.per_atom_energy, out);
         out.energy_ev =
             embedding_energy + scratch.chunks.iter().map(|c| c.pair_energy_ev).sum::<f64>();

@@ -76,6 +76,8 @@ pub struct Scratch {
     pub(crate) per_atom_a: Vec<f64>,
     pub(crate) per_atom_b: Vec<f64>,
     pub(crate) chunks: Vec<ChunkAccumulator>,
+    /// Cartesian periodic-image vectors of the neighbour list, for the current box.
+    pub(crate) images: Vec<Vec3>,
 }
 
 /// One thread's share of a force evaluation: partial sums over its atoms' half-list pairs.

@@ -84,6 +84,17 @@ impl System {
             .clone_from(&other.velocities_angstrom_per_ps);
     }
 
+    /// Puts atom `order[k]` at position k in every per-atom array (ids move with the atoms).
+    pub fn reorder(&mut self, order: &[usize]) {
+        fn permute<T: Copy>(values: &mut Vec<T>, order: &[usize]) {
+            *values = order.iter().map(|&i| values[i]).collect();
+        }
+        permute(&mut self.ids, order);
+        permute(&mut self.types, order);
+        permute(&mut self.positions_angstrom, order);
+        permute(&mut self.velocities_angstrom_per_ps, order);
+    }
+
     pub fn n_atoms(&self) -> usize {
         self.positions_angstrom.len()
     }
