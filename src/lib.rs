@@ -4,9 +4,11 @@
 pub mod analysis;
 pub mod assets;
 pub mod dynamics;
+pub mod fix;
 pub mod io;
 pub mod neighbor;
 pub mod potential;
 pub mod preparation;
+pub mod sampling;
 pub mod simulation;
 pub mod system;

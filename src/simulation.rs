@@ -10,6 +10,7 @@ use crate::dynamics::velocities::{self, degrees_of_freedom, kinetic_energy_ev, k
 use crate::dynamics::{
     Ensemble, Fire, FireSettings, Langevin, MinimizeOutcome, MtkBarostat, NoseHooverChain,
 };
+use crate::fix::{AtomMap, Fix, FixContext};
 use crate::neighbor::NeighborList;
 use crate::potential::{ForceInput, ForceResult, Potential, Scratch};
 use crate::system::units::{FTM2V, NKTV2P};
@@ -74,6 +75,8 @@ pub struct Thermo {
     pub conserved_energy_ev: f64,
     pub pressure_bar: f64,
     pub volume_angstrom3: f64,
+    /// Energy of the fixes (biases, restraints), included in `conserved_energy_ev`.
+    pub fix_energy_ev: f64,
 }
 
 /// The integrator with its thermostat and barostat variables: saved with a checkpoint so a
@@ -93,6 +96,24 @@ struct Checkpoint {
     time_ps: f64,
     system: System,
     integrator: Integrator,
+    fixes: Vec<Box<dyn Fix>>,
+}
+
+/// Everything a run needs to continue bit for bit: written to a restart file by
+/// [`Simulation::save_state`] and read back by [`Simulation::from_state`].
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SimulationState {
+    pub step: u64,
+    pub time_ps: f64,
+    pub settings: MdSettings,
+    /// Atoms in the engine's storage order at the time of saving.
+    pub system: System,
+    pub integrator: Integrator,
+    pub rng: ChaCha8Rng,
+    /// Neighbour-list builds since the last spatial sort of the atoms.
+    pub builds_since_sort: u64,
+    /// Each fix's own state, by fix name.
+    pub fixes: Vec<(String, serde_json::Value)>,
 }
 
 #[derive(Debug)]
@@ -113,6 +134,12 @@ pub struct Simulation {
     step: u64,
     time_ps: f64,
     last_good: Option<Checkpoint>,
+    /// Extra force terms, called after the potential (see [`crate::fix`]).
+    fixes: Vec<Box<dyn Fix>>,
+    /// Sum of the fixes' energies at the last force evaluation (eV).
+    fix_energy_ev: f64,
+    atom_map: AtomMap,
+    builds_since_sort: u64,
 }
 
 /// Steps between the automatic checkpoints a blow-up rolls back to.
@@ -124,6 +151,27 @@ impl Simulation {
     /// Sets up a run: maps species onto the potential's elements, wraps atoms into the box,
     /// builds the neighbour list and computes the first forces.
     pub fn new(
+        system: System,
+        potential: Arc<dyn Potential>,
+        settings: MdSettings,
+    ) -> Result<Self, SimulationError> {
+        let mut sim = Self::new_unchecked(system, potential, settings)?;
+        sim.refuse_unphysical_start()?;
+        Ok(sim)
+    }
+
+    /// A configuration with overlapping atoms can be evaluated but not integrated.
+    fn refuse_unphysical_start(&mut self) -> Result<(), SimulationError> {
+        match self.instability() {
+            Some(reason) => Err(SimulationError::InvalidSystem(format!(
+                "the starting configuration is unphysical: {reason}"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Like [`Self::new`] but accepts any finite configuration, however large its forces.
+    fn new_unchecked(
         mut system: System,
         potential: Arc<dyn Potential>,
         settings: MdSettings,
@@ -167,16 +215,123 @@ impl Simulation {
             step: 0,
             time_ps: 0.0,
             last_good: None,
+            fixes: Vec::new(),
+            fix_energy_ev: 0.0,
+            atom_map: AtomMap::default(),
+            // The first rebuild inside the step loop sorts the atoms.
+            builds_since_sort: SORT_EVERY_BUILDS,
         };
         sim.refresh_per_atom();
         sim.compute_forces(true);
-        if let Some(reason) = sim.instability() {
-            return Err(SimulationError::InvalidSystem(format!(
-                "the starting configuration is unphysical: {reason}"
-            )));
-        }
         sim.save_checkpoint();
         Ok(sim)
+    }
+
+    /// Continues a run saved by [`Self::save_state`]: same storage order, thermostat, RNG,
+    /// step count and fix states, so the continuation is bit-identical for the same thread
+    /// count. `fixes` must be the same kinds of fix as were saved (by name); their saved
+    /// state is restored into them.
+    pub fn from_state(
+        state: SimulationState,
+        potential: Arc<dyn Potential>,
+        fixes: Vec<Box<dyn Fix>>,
+    ) -> Result<Self, SimulationError> {
+        let mut sim = Self::new_unchecked(state.system, potential, state.settings)?;
+        sim.integrator = state.integrator;
+        sim.rng = state.rng;
+        sim.step = state.step;
+        sim.time_ps = state.time_ps;
+        sim.builds_since_sort = state.builds_since_sort;
+        let mut saved: std::collections::HashMap<String, serde_json::Value> =
+            state.fixes.into_iter().collect();
+        for mut fix in fixes {
+            let value = saved.remove(fix.name()).ok_or_else(|| {
+                SimulationError::InvalidSettings(format!(
+                    "the saved state has no fix named {:?}",
+                    fix.name()
+                ))
+            })?;
+            fix.restore_state(value).map_err(|e| {
+                SimulationError::InvalidSettings(format!("fix {}: {e}", fix.name()))
+            })?;
+            sim.fixes.push(fix);
+        }
+        if let Some(name) = saved.keys().next() {
+            return Err(SimulationError::InvalidSettings(format!(
+                "the saved state has a fix {name:?} that was not supplied"
+            )));
+        }
+        sim.compute_forces(false);
+        sim.refuse_unphysical_start()?;
+        sim.save_checkpoint();
+        Ok(sim)
+    }
+
+    /// The state to write to a restart file. The neighbour list is rebuilt and the forces
+    /// recomputed first, exactly as [`Self::from_state`] will, so that this run and a run
+    /// resumed from the returned state continue bit for bit alike.
+    pub fn save_state(&mut self) -> SimulationState {
+        self.system.wrap_positions();
+        self.neighbors
+            .build(&self.system.positions_angstrom, &self.system.cell);
+        self.builds_since_sort += 1;
+        self.evaluate_forces(false, false);
+        self.save_checkpoint();
+        SimulationState {
+            step: self.step,
+            time_ps: self.time_ps,
+            settings: self.settings,
+            system: self.system.clone(),
+            integrator: self.integrator.clone(),
+            rng: self.rng.clone(),
+            builds_since_sort: self.builds_since_sort,
+            fixes: self
+                .fixes
+                .iter()
+                .map(|f| (f.name().to_string(), f.save_state()))
+                .collect(),
+        }
+    }
+
+    /// Adds an extra force term (a bias, a restraint) and recomputes the forces with it.
+    /// A fix with the same name is replaced.
+    pub fn add_fix(&mut self, fix: Box<dyn Fix>) {
+        self.fixes.retain(|f| f.name() != fix.name());
+        self.fixes.push(fix);
+        self.compute_forces(false);
+        self.save_checkpoint();
+    }
+
+    /// Removes the fix of this name (returns it) and recomputes the forces without it.
+    pub fn remove_fix(&mut self, name: &str) -> Option<Box<dyn Fix>> {
+        let k = self.fixes.iter().position(|f| f.name() == name)?;
+        let fix = self.fixes.remove(k);
+        self.compute_forces(false);
+        self.save_checkpoint();
+        Some(fix)
+    }
+
+    /// The first fix of type `T`.
+    pub fn fix<T: Fix>(&self) -> Option<&T> {
+        self.fixes.iter().find_map(|f| f.as_any().downcast_ref())
+    }
+
+    /// The first fix of type `T`, to change its parameters between chunks of steps.
+    /// Forces are not recomputed: call [`Self::compute_forces`] if the change alters them.
+    pub fn fix_mut<T: Fix>(&mut self) -> Option<&mut T> {
+        self.fixes
+            .iter_mut()
+            .find_map(|f| f.as_any_mut().downcast_mut())
+    }
+
+    /// Energy of all fixes at the last force evaluation (eV).
+    pub fn fix_energy_ev(&self) -> f64 {
+        self.fix_energy_ev
+    }
+
+    /// Stable atom id → current storage index.
+    pub fn atom_map(&self) -> &AtomMap {
+        &self.atom_map
     }
 
     fn make_integrator(ensemble: &Ensemble) -> Integrator {
@@ -259,6 +414,8 @@ impl Simulation {
             .map_err(SimulationError::InvalidSettings)?;
         self.settings.ensemble = ensemble;
         self.integrator = Self::make_integrator(&ensemble);
+        // A rollback must not bring back the old ensemble's integrator.
+        self.save_checkpoint();
         Ok(())
     }
 
@@ -291,7 +448,7 @@ impl Simulation {
     /// Atom order is never changed here, so per-atom results follow the input's order.
     pub fn compute_forces(&mut self, per_atom_energy: bool) {
         self.update_neighbors(false);
-        self.evaluate_forces(per_atom_energy);
+        self.evaluate_forces(per_atom_energy, false);
     }
 
     /// Element and mass of every atom, from `system.types`.
@@ -304,6 +461,7 @@ impl Simulation {
         let species = &self.system.species;
         self.masses_amu
             .extend(self.system.types.iter().map(|&t| species[t].mass_amu));
+        self.atom_map.refresh(&self.system.ids);
     }
 
     /// Rebuilds the neighbour list if the skin is used up. With `allow_sort`, every
@@ -317,15 +475,18 @@ impl Simulation {
             return;
         }
         self.system.wrap_positions();
-        // The list built by `new` is build 1; the first rebuild in the step loop sorts.
-        if allow_sort && self.neighbors.builds() % SORT_EVERY_BUILDS == 1 {
+        if allow_sort && self.builds_since_sort >= SORT_EVERY_BUILDS {
             self.sort_atoms_spatially();
+            self.builds_since_sort = 0;
         }
         self.neighbors
             .build(&self.system.positions_angstrom, &self.system.cell);
+        self.builds_since_sort += 1;
     }
 
-    fn evaluate_forces(&mut self, per_atom_energy: bool) {
+    /// The force choke point: the potential, then every fix. `dynamics` tells the fixes
+    /// whether this evaluation belongs to an MD step (see [`FixContext::dynamics`]).
+    fn evaluate_forces(&mut self, per_atom_energy: bool, dynamics: bool) {
         let input = ForceInput {
             positions_angstrom: &self.system.positions_angstrom,
             element_of_atom: &self.element_of_atom,
@@ -335,6 +496,43 @@ impl Simulation {
         };
         self.potential
             .compute(&input, &mut self.scratch, &mut self.forces);
+        self.apply_fixes(dynamics);
+    }
+
+    fn apply_fixes(&mut self, dynamics: bool) {
+        self.fix_energy_ev = 0.0;
+        if self.fixes.is_empty() {
+            return;
+        }
+        let ctx = FixContext {
+            step: self.step,
+            time_ps: self.time_ps,
+            timestep_ps: self.settings.timestep_ps,
+            system: &self.system,
+            atom_map: &self.atom_map,
+            dynamics,
+        };
+        for fix in &mut self.fixes {
+            self.fix_energy_ev += fix.post_force(
+                &ctx,
+                &mut self.forces.forces_ev_per_angstrom,
+                &mut self.forces.virial_ev,
+            );
+        }
+    }
+
+    fn end_of_step_fixes(&mut self) {
+        let ctx = FixContext {
+            step: self.step,
+            time_ps: self.time_ps,
+            timestep_ps: self.settings.timestep_ps,
+            system: &self.system,
+            atom_map: &self.atom_map,
+            dynamics: true,
+        };
+        for fix in &mut self.fixes {
+            fix.end_of_step(&ctx);
+        }
     }
 
     /// Reorders atoms by spatial bin (half the interaction range wide). Ids move with them.
@@ -380,6 +578,7 @@ impl Simulation {
                 c.time_ps = self.time_ps;
                 c.system.copy_from(&self.system);
                 c.integrator.clone_from(&self.integrator);
+                c.fixes.clone_from(&self.fixes);
             }
             None => {
                 self.last_good = Some(Checkpoint {
@@ -387,6 +586,7 @@ impl Simulation {
                     time_ps: self.time_ps,
                     system: self.system.clone(),
                     integrator: self.integrator.clone(),
+                    fixes: self.fixes.clone(),
                 })
             }
         }
@@ -398,6 +598,7 @@ impl Simulation {
             self.time_ps = c.time_ps;
             self.system = c.system;
             self.integrator = c.integrator;
+            self.fixes = c.fixes;
             self.refresh_per_atom();
             // Force a rebuild: the list was made for the lost positions.
             self.neighbors = NeighborList::new(
@@ -414,6 +615,7 @@ impl Simulation {
     pub fn step(&mut self, n: u64) -> Result<(), SimulationError> {
         for _ in 0..n {
             self.step_once();
+            self.end_of_step_fixes();
             if let Some(reason) = self.instability() {
                 let step = self.step;
                 let restored_step = self.restore_checkpoint();
@@ -547,14 +749,15 @@ impl Simulation {
                 self.barostat_chain_half_step();
             }
         }
-        self.step += 1;
-        self.time_ps += dt;
     }
 
-    /// Forces inside the step loop, where atoms may be reordered.
+    /// Forces inside the step loop, where atoms may be reordered. The clock advances first,
+    /// as LAMMPS's `ntimestep` does, so fixes see the step of the positions they act on.
     fn step_forces(&mut self) {
+        self.step += 1;
+        self.time_ps += self.settings.timestep_ps;
         self.update_neighbors(true);
-        self.evaluate_forces(false);
+        self.evaluate_forces(false, true);
     }
 
     fn barostat_chain_half_step(&mut self) {
@@ -619,9 +822,10 @@ impl Simulation {
             potential_energy_ev: pe,
             kinetic_energy_ev: ke,
             total_energy_ev: pe + ke,
-            conserved_energy_ev: pe + ke + extra,
+            conserved_energy_ev: pe + ke + extra + self.fix_energy_ev,
             pressure_bar: self.pressure_bar(),
             volume_angstrom3: volume,
+            fix_energy_ev: self.fix_energy_ev,
         }
     }
 
@@ -685,6 +889,7 @@ pub fn evaluate(
         ensemble: Ensemble::Nve,
         ..MdSettings::default()
     };
-    let mut sim = Simulation::new(system.clone(), potential, settings)?;
+    // No blow-up guard here: a single point reports any configuration, as LAMMPS does.
+    let mut sim = Simulation::new_unchecked(system.clone(), potential, settings)?;
     Ok(sim.evaluate())
 }

@@ -9,7 +9,7 @@ mod common;
 use std::sync::Arc;
 
 use betaglass::potential::{ForceResult, Potential};
-use betaglass::simulation::evaluate;
+use betaglass::simulation::{BLOW_UP_FORCE_EV_PER_ANGSTROM, evaluate};
 use betaglass::system::{Cell, System};
 use common::*;
 use serde_json::Value;
@@ -354,5 +354,53 @@ fn box_relaxed_crystals_sit_at_zero_pressure_with_lammps_energy() {
             p_bar.abs() < 1e-6,
             "{structure}: pressure {p_bar} bar at LAMMPS's relaxed box"
         );
+    }
+}
+
+/// `betaglass eval` reports any configuration, as LAMMPS's `run 0` does, even one that MD
+/// would refuse as a blow-up (a force above 1e3 eV/Å). Two atoms 0.5 Å apart: with the table
+/// file the spline there reaches into the file's r·φ = 1e12 placeholder below 0.5 Å
+/// (E ≈ 1.5e11 eV, F ≈ 2e15 eV/Å); the embedded potential gives its screened-Coulomb core
+/// (E ≈ 1.5–2.2e3 eV, F ≈ 0.9–1.4e4 eV/Å). Huge either way, but finite, and they must come back.
+#[test]
+fn evaluate_reports_overlapping_atoms_as_lammps_does() {
+    const SEPARATION_ANGSTROM: f64 = 0.5;
+    let cell = Cell::cubic(20.0).unwrap();
+    for (label, potential) in [
+        ("table file", lammps_potential()),
+        ("embedded", embedded_potential()),
+    ] {
+        for (t1, t2) in [(1, 1), (1, 2), (2, 2)] {
+            let system = system_from(
+                cell,
+                [
+                    (t1, [10.0, 10.0, 10.0]),
+                    (t2, [10.0 + SEPARATION_ANGSTROM, 10.0, 10.0]),
+                ],
+            );
+            let result = evaluate(&system, potential.clone())
+                .unwrap_or_else(|e| panic!("{label}, types {t1}-{t2}: {e}"));
+            let f = &result.forces_ev_per_angstrom;
+            println!(
+                "{label}, types {t1}-{t2} at {SEPARATION_ANGSTROM} Å: E = {:.6e} eV, f_x = {:.6e} eV/Å",
+                result.energy_ev, f[1][0]
+            );
+            assert!(
+                result.energy_ev.is_finite(),
+                "{label}: energy {}",
+                result.energy_ev
+            );
+            assert!(result.per_atom_energy_ev.iter().all(|e| e.is_finite()));
+            assert!(result.virial_ev.iter().all(|w| w.is_finite()));
+            // Repulsive, along the bond, equal and opposite.
+            assert!(
+                f[1][0] > BLOW_UP_FORCE_EV_PER_ANGSTROM,
+                "{label}: force {:?}",
+                f[1]
+            );
+            assert!(f.iter().flatten().all(|c| c.is_finite()));
+            assert_eq!(f[0][0], -f[1][0]);
+            assert!(f[0][1].abs() + f[0][2].abs() < 1e-9 * f[1][0]);
+        }
     }
 }

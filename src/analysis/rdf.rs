@@ -97,3 +97,50 @@ impl PartialRdf {
         (c < 0.0).then(|| r0 - b / (2.0 * c))
     }
 }
+
+/// Characteristic distances of an RDF (Å): where cluster cutoffs sensibly sit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct RdfLandmarks {
+    pub first_peak_angstrom: Option<f64>,
+    pub first_minimum_angstrom: Option<f64>,
+    pub second_peak_angstrom: Option<f64>,
+    pub second_minimum_angstrom: Option<f64>,
+}
+
+impl PartialRdf {
+    /// First peak, first minimum, second peak and second minimum of g(r), found on a
+    /// 5-bin running mean (single bins are noisy in a 4000-atom glass). The second peak of a
+    /// metallic glass is split; its higher sub-peak is taken.
+    pub fn landmarks(&self) -> RdfLandmarks {
+        let n = self.g.len();
+        let smooth: Vec<f64> = (0..n)
+            .map(|i| {
+                let (a, b) = (i.saturating_sub(2), (i + 3).min(n));
+                self.g[a..b].iter().sum::<f64>() / (b - a) as f64
+            })
+            .collect();
+        let r = &self.r_angstrom;
+        // The extreme of `smooth` over r in [from, to), by `better`.
+        let extreme = |from: f64, to: f64, better: fn(f64, f64) -> bool| -> Option<usize> {
+            (0..n)
+                .filter(|&i| r[i] >= from && r[i] < to)
+                .fold(None, |best: Option<usize>, i| match best {
+                    Some(b) if !better(smooth[i], smooth[b]) => Some(b),
+                    _ => Some(i),
+                })
+        };
+        let p1 = extreme(0.0, 3.8, |a, b| a > b).filter(|&i| smooth[i] > 1.0);
+        let Some(p1) = p1 else {
+            return RdfLandmarks::default();
+        };
+        let m1 = extreme(r[p1], r[p1] + 1.6, |a, b| a < b);
+        let p2 = m1.and_then(|m| extreme(r[m], r[m] + 2.2, |a, b| a > b));
+        let m2 = p2.and_then(|p| extreme(r[p], r[p] + 1.6, |a, b| a < b));
+        RdfLandmarks {
+            first_peak_angstrom: Some(r[p1]),
+            first_minimum_angstrom: m1.map(|i| r[i]),
+            second_peak_angstrom: p2.map(|i| r[i]),
+            second_minimum_angstrom: m2.map(|i| r[i]),
+        }
+    }
+}

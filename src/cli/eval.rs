@@ -1,10 +1,14 @@
 //! `betaglass eval FILE --json`: one-shot energy, forces, virial, pressure.
+//!
+//! Like LAMMPS's `run 0`, it reports any configuration, even one whose forces would stop an MD
+//! run as a blow-up (overlapping atoms); it then warns on standard error, so `--json` output
+//! stays machine-readable.
 
 use std::path::PathBuf;
 
 use serde::Serialize;
 
-use betaglass::simulation::evaluate;
+use betaglass::simulation::{BLOW_UP_FORCE_EV_PER_ANGSTROM, evaluate};
 use betaglass::system::units::NKTV2P;
 
 #[derive(clap::Args, Debug)]
@@ -34,6 +38,20 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     let system = super::load_system(Some(&args.file))?;
     let potential = args.potential.load()?;
     let result = evaluate(&system, potential)?;
+    let max_force_ev_per_angstrom = result.max_force_ev_per_angstrom();
+    if !result.is_finite() {
+        // serde_json writes NaN and ±inf as null: say so rather than let a null pass silently.
+        eprintln!(
+            "warning: {}: the energy or a force is not finite (NaN or infinite; null in --json)",
+            args.file.display()
+        );
+    } else if max_force_ev_per_angstrom > BLOW_UP_FORCE_EV_PER_ANGSTROM {
+        eprintln!(
+            "warning: {}: largest force {max_force_ev_per_angstrom:.3e} eV/Å exceeds \
+             {BLOW_UP_FORCE_EV_PER_ANGSTROM:.0e} eV/Å (overlapping atoms?): `md` would refuse to start here",
+            args.file.display()
+        );
+    }
     let volume = system.cell.volume_angstrom3();
     let w = result.virial_ev;
     let out = EvalOutput {
@@ -63,12 +81,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
             w[5]
         );
         out!("pressure         {:.3} bar (virial part)", out.pressure_bar);
-        let fmax = out
-            .forces_ev_per_angstrom
-            .iter()
-            .map(|f| (f[0] * f[0] + f[1] * f[1] + f[2] * f[2]).sqrt())
-            .fold(0.0, f64::max);
-        out!("max |force|      {fmax:.6} eV/Å");
+        out!("max |force|      {max_force_ev_per_angstrom:.6} eV/Å");
     }
     Ok(())
 }

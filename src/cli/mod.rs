@@ -1,4 +1,4 @@
-//! The command line: `prepare`, `md`, `eval`, `bench`.
+//! The command line: `prepare`, `md`, `eval`, `bench`, `metad`, `cluster`, `rmsd`.
 
 /// `println!` that ends the program quietly when stdout is closed (`betaglass … | head`)
 /// instead of panicking on the broken pipe.
@@ -9,9 +9,13 @@ macro_rules! out {
 }
 
 mod bench;
+mod cluster;
 mod eval;
+mod fes;
 mod md;
+mod metad;
 mod prepare;
+mod rmsd;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -44,6 +48,14 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Speed of the MD engine (NVT 300 K, 2 fs) for 1 and N threads.
     Bench(bench::BenchArgs),
+    /// Well-tempered metadynamics on the RMSD of a cluster; Colvars-format output.
+    Metad(metad::MetadArgs),
+    /// ΔF and the first crossing from the Colvars files of any WT-MetaD run (betaglass's or LAMMPS').
+    Fes(fes::FesArgs),
+    /// The atoms of a cluster and the RDF landmarks that make sensible cutoffs.
+    Cluster(cluster::ClusterArgs),
+    /// The RMSD collective variable and its gradient (Colvars' rmsd).
+    Rmsd(rmsd::RmsdArgs),
 }
 
 /// Options shared by every command that evaluates forces.
@@ -97,6 +109,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Md(a)) => md::run(a),
         Some(Command::Eval(a)) => eval::run(a),
         Some(Command::Bench(a)) => bench::run(a),
+        Some(Command::Metad(a)) => metad::run(a),
+        Some(Command::Fes(a)) => fes::run(a),
+        Some(Command::Cluster(a)) => cluster::run(a),
+        Some(Command::Rmsd(a)) => rmsd::run(a),
         None => open_app(cli.file),
     }
 }

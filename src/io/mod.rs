@@ -5,6 +5,7 @@
 //! touching the disk. Every read error names the file, the 1-based line and the offending token;
 //! no input, however garbled, makes a parser panic.
 
+pub mod colvars;
 pub mod lammps_data;
 pub mod lammps_dump;
 pub mod xyz;
@@ -283,6 +284,20 @@ pub(crate) const ELEMENT_SYMBOLS: [&str; 118] = [
     "Cf", "Es", "Fm", "Md", "No", "Lr", "Rf", "Db", "Sg", "Bh", "Hs", "Mt", "Ds", "Rg", "Cn", "Nh",
     "Fl", "Mc", "Lv", "Ts", "Og",
 ];
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
+/// kill never leaves a half-written file (restart files, results).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    let io_err = |source| WriteError::Io {
+        file: path.display().to_string(),
+        source,
+    };
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes).map_err(io_err)?;
+    std::fs::rename(&tmp, path).map_err(io_err)
+}
 
 #[cfg(test)]
 mod tests {

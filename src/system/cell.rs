@@ -14,7 +14,7 @@ pub enum CellError {
 }
 
 /// An orthorhombic box `[lo, lo + lengths)`, periodic in x, y and z.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Cell {
     lo_angstrom: Vec3,
     lengths_angstrom: Vec3,

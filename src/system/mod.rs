@@ -11,7 +11,7 @@ pub use cell::{Cell, CellError};
 pub type Vec3 = [f64; 3];
 
 /// One chemical species: its symbol and mass.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Species {
     pub symbol: String,
     pub mass_amu: f64,
@@ -49,7 +49,7 @@ impl Species {
 ///
 /// `types[i]` indexes `species`. Atom `ids` are the file's 1-based ids, kept so that
 /// output can be compared atom by atom with LAMMPS.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct System {
     pub cell: Cell,
     pub species: Vec<Species>,

@@ -21,20 +21,26 @@ pub fn load_json(relative: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// LAMMPS's own table file, from Debian's lammps-data (installed by .ci/run).
-/// `BETAGLASS_SETFL` overrides the path.
+/// LAMMPS's own table file, shipped in `tests/data/potentials/` (provenance and sha256 in its
+/// README) so the tests need nothing installed. `BETAGLASS_SETFL` points them at another copy,
+/// e.g. `/usr/share/lammps/potentials/CuZr_mm.eam.fs` from Debian's lammps-data.
 pub fn setfl_path() -> PathBuf {
     std::env::var_os("BETAGLASS_SETFL")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/share/lammps/potentials/CuZr_mm.eam.fs"))
+        .unwrap_or_else(|| data_path("potentials/CuZr_mm.eam.fs"))
 }
 
 pub fn lammps_potential() -> Arc<dyn Potential> {
     let path = setfl_path();
     assert!(
         path.exists(),
-        "{} is missing: install Debian's lammps-data (apt-get install lammps-data) or set BETAGLASS_SETFL",
-        path.display()
+        "{} is missing: {}",
+        path.display(),
+        if std::env::var_os("BETAGLASS_SETFL").is_some() {
+            "BETAGLASS_SETFL points to no file"
+        } else {
+            "it ships with the sources in tests/data/potentials/ (incomplete checkout?)"
+        }
     );
     let tables = SetflTables::read(&path, None).expect("the LAMMPS setfl file parses");
     Arc::new(Eam::from_tables(

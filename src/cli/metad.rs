@@ -1,0 +1,472 @@
+//! `betaglass metad`: well-tempered metadynamics on the RMSD of a cluster, with a progress bar,
+//! Colvars-format output, event files, and restart files for `--resume`.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+
+use betaglass::dynamics::Ensemble;
+use betaglass::io::colvars::{self, ColvarsConfig};
+use betaglass::sampling::{
+    Barrier, Cluster, CvGrid, Event, HarmonicRestraint, HillSettings, MetadynamicsRun,
+    MetadynamicsSettings, MetadynamicsState, UpperWall,
+};
+use betaglass::simulation::{MdSettings, Simulation};
+use betaglass::system::Vec3;
+
+#[derive(clap::Args, Debug)]
+pub struct MetadArgs {
+    /// Starting configuration (default: the embedded glass).
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub potential: super::PotentialArgs,
+    /// Id of the cluster's centre atom (the file's own ids; 1-based order for plain xyz).
+    #[arg(long, alias = "center")]
+    pub centre: Option<u64>,
+    /// Cluster cutoff around the centre (Å).
+    #[arg(long, default_value_t = 4.0)]
+    pub cutoff: f64,
+    /// Explicit cluster atom ids instead of --centre/--cutoff (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub atoms: Vec<u64>,
+    /// A Colvars configuration (rmsd colvar, metadynamics, harmonic); its values replace
+    /// the hill and cluster options.
+    #[arg(long)]
+    pub colvars: Option<PathBuf>,
+    #[arg(long, default_value_t = 300.0)]
+    pub temperature: f64,
+    /// Biased MD steps in total (a resumed run stops at the same total).
+    #[arg(long, default_value_t = 100_000)]
+    pub steps: u64,
+    /// Steps between hills (τ).
+    #[arg(long, default_value_t = 1000)]
+    pub stride: u64,
+    /// Initial hill height w₀ (eV).
+    #[arg(long, default_value_t = 0.03)]
+    pub height: f64,
+    /// Gaussian σ (Å). 0.175 = the paper's "CV width 0.35 Å" as the full width 2σ
+    /// (Colvars width 0.035, hillWidth 10).
+    #[arg(long, default_value_t = 0.175)]
+    pub sigma: f64,
+    /// Bias temperature ΔT (K); "inf" for plain metadynamics.
+    #[arg(long, default_value_t = 2700.0)]
+    pub bias_temperature: f64,
+    /// Seed of the starting velocities (and of the Langevin noise).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Unbiased NVT before the biased run (ps).
+    #[arg(long, default_value_t = 10.0)]
+    pub equilibrate_ps: f64,
+    /// Output prefix: PREFIX.colvars.traj, PREFIX.colvars.meta.hills.traj, PREFIX.pmf,
+    /// PREFIX.events.json, PREFIX.eventN.{before,after}.extxyz, PREFIX.restart.json.
+    #[arg(long, short, default_value = "metad")]
+    pub output: String,
+    /// Stop at the first confirmed event.
+    #[arg(long)]
+    pub until_event: bool,
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Langevin thermostat instead of Nosé–Hoover.
+    #[arg(long)]
+    pub langevin: bool,
+    /// Thermostat damping time (ps).
+    #[arg(long, default_value_t = 0.2)]
+    pub tdamp: f64,
+    /// Time step (fs).
+    #[arg(long, default_value_t = 2.0)]
+    pub dt_fs: f64,
+    /// Steps between CV samples written to the traj file.
+    #[arg(long, default_value_t = 100)]
+    pub sample_every: u64,
+    /// Grid over s: upper bound and bin width (Å); a wall sits 2σ below the upper bound.
+    #[arg(long, default_value_t = 5.25)]
+    pub grid_upper: f64,
+    #[arg(long, default_value_t = 0.035)]
+    pub grid_width: f64,
+    /// Steps between restart files (a kill loses at most this many steps).
+    #[arg(long, default_value_t = 10_000)]
+    pub restart_every: u64,
+    /// Continue from PREFIX.restart.json.
+    #[arg(long)]
+    pub resume: bool,
+}
+
+pub fn run(args: MetadArgs) -> anyhow::Result<()> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()?;
+    pool.install(|| run_in_pool(&args))
+}
+
+fn path(prefix: &str, suffix: &str) -> PathBuf {
+    PathBuf::from(format!("{prefix}{suffix}"))
+}
+
+fn run_in_pool(args: &MetadArgs) -> anyhow::Result<()> {
+    if args.restart_every == 0 || args.sample_every == 0 {
+        bail!("--restart-every and --sample-every must be at least 1 step");
+    }
+    let mut run = if args.resume {
+        resume(args)?
+    } else {
+        start(args)?
+    };
+    let mut out = Outputs::open(&args.output, &run)?;
+    let total = args.steps;
+    let bar = super::progress_bar(total, "metad");
+    bar.set_position(run.biased_steps());
+    let chunk = args.sample_every.max(1) * 10;
+    let mut stop_for_event = args.until_event && !run.events().is_empty();
+    while run.biased_steps() < total && !stop_for_event {
+        let n = chunk
+            .min(total - run.biased_steps())
+            .min(args.restart_every - run.biased_steps() % args.restart_every);
+        let news = match run.advance(n) {
+            Ok(news) => news,
+            Err(e) => {
+                bar.abandon();
+                out.flush(&run)?;
+                return Err(e)
+                    .context("metad stopped; results up to the last good state are written");
+            }
+        };
+        out.append(&run)?;
+        for event in &news.new_events {
+            out.write_event(event)?;
+            bar.suspend(|| out!("{}", describe_event(event)));
+            stop_for_event |= args.until_event;
+        }
+        if run.biased_steps().is_multiple_of(args.restart_every) || stop_for_event {
+            out.flush(&run)?;
+            save_restart(&args.output, &mut run)?;
+        }
+        let c = run.last_sample();
+        bar.set_position(run.biased_steps());
+        bar.set_message(format!(
+            "s {:.3} Å, bias {:.3} eV, {} hills, {} events",
+            c.s_angstrom,
+            c.metadynamics_ev,
+            run.hills().len(),
+            run.events().len()
+        ));
+    }
+    bar.finish();
+    out.flush(&run)?;
+    save_restart(&args.output, &mut run)?;
+    summarise(&run);
+    Ok(())
+}
+
+/// Equilibrates, selects the cluster and starts the biased run.
+fn start(args: &MetadArgs) -> anyhow::Result<MetadynamicsRun> {
+    let config = match &args.colvars {
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            Some(colvars::read_colvars_config(
+                &text,
+                &p.display().to_string(),
+            )?)
+        }
+        None => None,
+    };
+    let settings = metad_settings(args, config.as_ref())?;
+    let system = super::load_system(args.file.as_deref())?;
+    let (ids, reference) = cluster_of(args, config.as_ref(), &system)?;
+    let ensemble = if args.langevin {
+        Ensemble::Langevin {
+            temperature_k: args.temperature,
+            damping_ps: args.tdamp,
+        }
+    } else {
+        Ensemble::Nvt {
+            temperature_k: args.temperature,
+            damping_ps: args.tdamp,
+        }
+    };
+    let md = MdSettings {
+        timestep_ps: args.dt_fs * 1e-3,
+        skin_angstrom: 1.0,
+        ensemble,
+        seed: args.seed,
+    };
+    let mut sim = Simulation::new(system, args.potential.load()?, md)?;
+    sim.randomize_velocities(args.temperature, args.seed);
+    let equilibrate_steps = (args.equilibrate_ps / md.timestep_ps).round() as u64;
+    if equilibrate_steps > 0 {
+        let bar = super::progress_bar(equilibrate_steps, "equilibrate");
+        let mut done = 0;
+        while done < equilibrate_steps {
+            let n = 500.min(equilibrate_steps - done);
+            sim.step(n).context("equilibration failed")?;
+            done += n;
+            bar.set_position(done);
+        }
+        bar.finish();
+    }
+    out!(
+        "cluster of {} atoms: {}",
+        ids.len(),
+        ids.iter().map(u64::to_string).collect::<Vec<_>>().join(" ")
+    );
+    Ok(MetadynamicsRun::start_with_reference(
+        sim,
+        &ids,
+        reference.as_deref(),
+        settings,
+    )?)
+}
+
+fn resume(args: &MetadArgs) -> anyhow::Result<MetadynamicsRun> {
+    let p = path(&args.output, ".restart.json");
+    let text = std::fs::read_to_string(&p)
+        .with_context(|| format!("--resume: cannot read {}", p.display()))?;
+    let state: MetadynamicsState = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a betaglass restart file", p.display()))?;
+    out!(
+        "resuming from {} at biased step {}",
+        p.display(),
+        state.trace.last().map_or(0, |c| c.biased_step)
+    );
+    Ok(MetadynamicsRun::resume(state, args.potential.load()?)?)
+}
+
+fn save_restart(prefix: &str, run: &mut MetadynamicsRun) -> anyhow::Result<()> {
+    let state = run.save_state();
+    let json = serde_json::to_vec(&state)?;
+    betaglass::io::write_atomic(&path(prefix, ".restart.json"), &json)?;
+    Ok(())
+}
+
+/// Hill, grid and wall settings from the options, or from a Colvars configuration.
+fn metad_settings(
+    args: &MetadArgs,
+    config: Option<&ColvarsConfig>,
+) -> anyhow::Result<MetadynamicsSettings> {
+    let mut s = MetadynamicsSettings::paper(args.temperature);
+    s.hills = HillSettings {
+        height_ev: args.height,
+        sigma_angstrom: args.sigma,
+        stride_steps: args.stride,
+        bias_temperature_k: args.bias_temperature,
+    };
+    s.sample_every_steps = args.sample_every;
+    let (mut lower, mut upper, mut width) = (0.0, args.grid_upper, args.grid_width);
+    if let Some(c) = config {
+        (lower, upper, width) = (
+            c.colvar.lower_boundary_angstrom,
+            c.colvar.upper_boundary_angstrom,
+            c.colvar.width_angstrom,
+        );
+        if let Some(f) = c.traj_frequency {
+            s.sample_every_steps = f;
+        }
+        match &c.metadynamics {
+            Some(m) => {
+                s.hills = HillSettings {
+                    height_ev: m.hill_weight_ev,
+                    sigma_angstrom: c.sigma_angstrom().expect("metadynamics present"),
+                    stride_steps: m.new_hill_frequency,
+                    bias_temperature_k: if m.well_tempered {
+                        m.bias_temperature_k.expect("checked by the parser")
+                    } else {
+                        f64::INFINITY
+                    },
+                }
+            }
+            None => bail!("the Colvars configuration has no metadynamics block"),
+        }
+        s.restraint = c.harmonic.as_ref().map(|h| HarmonicRestraint {
+            centre_angstrom: h.centre_angstrom,
+            // Colvars: E = ½k(s − c)²/width².
+            force_constant_ev_per_angstrom2: h.force_constant_ev / (width * width),
+        });
+    }
+    s.grid = CvGrid::new(lower, upper, width)?;
+    s.hills.validate()?;
+    s.wall = Some(UpperWall {
+        position_angstrom: upper - 2.0 * s.hills.sigma_angstrom,
+        force_constant_ev_per_angstrom2: 10.0,
+    });
+    if s.wall.is_some_and(|w| w.position_angstrom <= lower) {
+        bail!(
+            "the grid [{lower}, {upper}] Å is too narrow for σ = {} Å",
+            s.hills.sigma_angstrom
+        );
+    }
+    Ok(s)
+}
+
+/// Cluster ids and, from a Colvars configuration, its reference positions.
+fn cluster_of(
+    args: &MetadArgs,
+    config: Option<&ColvarsConfig>,
+    system: &betaglass::system::System,
+) -> anyhow::Result<(Vec<u64>, Option<Vec<Vec3>>)> {
+    if let Some(c) = config {
+        let reference = match (&c.colvar.reference_angstrom, &c.colvar.reference_file) {
+            (Some(r), _) => r.clone(),
+            (None, Some(f)) => {
+                let base = args
+                    .colvars
+                    .as_deref()
+                    .and_then(Path::parent)
+                    .unwrap_or(Path::new("."));
+                let refsys = betaglass::io::read_configuration(&base.join(f))?;
+                Cluster::from_ids(&refsys, &c.colvar.atom_ids)
+                    .with_context(|| format!("refPositionsFile {f}"))?
+                    .positions_angstrom()
+            }
+            (None, None) => unreachable!("the parser requires one"),
+        };
+        // Validate the ids against the system.
+        Cluster::from_ids(system, &c.colvar.atom_ids)?;
+        return Ok((c.colvar.atom_ids.clone(), Some(reference)));
+    }
+    if !args.atoms.is_empty() {
+        return Ok((Cluster::from_ids(system, &args.atoms)?.ids(), None));
+    }
+    let Some(centre) = args.centre else {
+        bail!("say which cluster: --centre ID (with --cutoff), --atoms ID,ID,…, or --colvars FILE");
+    };
+    Ok((Cluster::around(system, centre, args.cutoff)?.ids(), None))
+}
+
+/// The Colvars-format files, appended as the run goes.
+struct Outputs {
+    prefix: String,
+    traj: BufWriter<File>,
+    hills: BufWriter<File>,
+    samples_written: usize,
+    hills_written: usize,
+}
+
+impl Outputs {
+    /// Creates the files, writing what the run already holds (a resumed run's history, so the
+    /// files match the restart state exactly, whatever a kill left in them).
+    fn open(prefix: &str, run: &MetadynamicsRun) -> anyhow::Result<Self> {
+        let create = |suffix: &str| -> anyhow::Result<BufWriter<File>> {
+            let p = path(prefix, suffix);
+            Ok(BufWriter::new(
+                File::create(&p).with_context(|| format!("creating {}", p.display()))?,
+            ))
+        };
+        let mut out = Self {
+            prefix: prefix.to_string(),
+            traj: create(".colvars.traj")?,
+            hills: create(".colvars.meta.hills.traj")?,
+            samples_written: 0,
+            hills_written: 0,
+        };
+        writeln!(out.traj, "{}", colvars::TRAJ_HEADER)?;
+        out.append(run)?;
+        Ok(out)
+    }
+
+    fn append(&mut self, run: &MetadynamicsRun) -> anyhow::Result<()> {
+        for c in &run.trace()[self.samples_written..] {
+            writeln!(self.traj, "{}", colvars::traj_line(c))?;
+        }
+        self.samples_written = run.trace().len();
+        for h in &run.hills()[self.hills_written..] {
+            writeln!(self.hills, "{}", colvars::hills_line(h))?;
+        }
+        self.hills_written = run.hills().len();
+        // Flushed every chunk so `tail -f` and plotting scripts see the run as it goes.
+        self.traj.flush()?;
+        self.hills.flush()?;
+        Ok(())
+    }
+
+    /// Flushes the trajectories and rewrites the free-energy and event files.
+    fn flush(&mut self, run: &MetadynamicsRun) -> anyhow::Result<()> {
+        self.append(run)?;
+        self.traj.flush()?;
+        self.hills.flush()?;
+        let mut pmf = Vec::new();
+        colvars::write_pmf(
+            &mut pmf,
+            run.metadynamics().grid(),
+            &run.free_energy_profile(),
+        )?;
+        betaglass::io::write_atomic(&path(&self.prefix, ".pmf"), &pmf)?;
+        let events = serde_json::to_vec_pretty(&EventsFile {
+            temperature_k: run.settings().temperature_k,
+            cluster_ids: run.cluster_ids(),
+            barrier_end_of_run: run.barrier(),
+            events: run.events(),
+        })?;
+        betaglass::io::write_atomic(&path(&self.prefix, ".events.json"), &events)?;
+        Ok(())
+    }
+
+    fn write_event(&self, event: &Event) -> anyhow::Result<()> {
+        for (which, system) in [
+            ("before", &event.inherent_before),
+            ("after", &event.inherent_after),
+        ] {
+            if let Some(s) = system {
+                let p = path(
+                    &self.prefix,
+                    &format!(".event{}.{which}.extxyz", event.number),
+                );
+                betaglass::io::write_configuration(&p, s)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(serde::Serialize)]
+struct EventsFile<'a> {
+    temperature_k: f64,
+    cluster_ids: Vec<u64>,
+    barrier_end_of_run: Barrier,
+    events: &'a [Event],
+}
+
+fn describe_event(e: &Event) -> String {
+    let barrier = e.barrier_at_crossing.map_or("n/a".to_string(), |b| {
+        format!(
+            "{:.3} eV (rim at s = {:.2} Å, hills up to step {})",
+            b.barrier_ev, b.rim_angstrom, b.t_star_step
+        )
+    });
+    format!(
+        "event {}: crossed at step {} ({:.1} ps MD, {:.3e} ps boosted), s {:.2} → {:.2} Å, inherent-structure RMSD {:.2} Å, {} atoms moved > threshold, motion {:?}; ΔF at crossing {}",
+        e.number,
+        e.crossing.biased_step,
+        e.crossing.md_time_ps,
+        e.crossing.boosted_time_ps,
+        e.basin_before_angstrom,
+        e.basin_after_angstrom,
+        e.inherent_rmsd_angstrom,
+        e.moved.len(),
+        e.motion,
+        barrier
+    )
+}
+
+fn summarise(run: &MetadynamicsRun) {
+    let c = run.last_sample();
+    out!(
+        "{} biased steps ({:.1} ps MD, {:.3e} ps boosted), {} hills, {} events",
+        c.biased_step,
+        c.md_time_ps,
+        c.boosted_time_ps,
+        run.hills().len(),
+        run.events().len()
+    );
+    match run.barrier() {
+        Barrier::Determined(b) => out!(
+            "end-of-run ΔF = {:.3} eV (minimum at {:.2} Å, saddle at {:.2} Å, next minimum at {:.2} Å)",
+            b.barrier_ev,
+            b.initial_minimum_angstrom,
+            b.saddle_angstrom,
+            b.next_minimum_angstrom
+        ),
+        Barrier::NotYetDetermined { reason } => out!("end-of-run ΔF not yet determined: {reason}"),
+    }
+}

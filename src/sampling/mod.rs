@@ -1,0 +1,24 @@
+//! Metadynamics of a cluster: the cluster, the RMSD collective variable, biases (well-tempered
+//! metadynamics, restraint, wall), the free-energy profile and barrier, β-event detection and
+//! the classification of the motion. No Bevy: the app, the CLI and the campaigns drive
+//! [`MetadynamicsRun`].
+
+pub mod bias;
+pub mod biased_cv;
+pub mod cluster;
+pub mod cv;
+pub mod event;
+pub mod fes;
+pub mod motion;
+pub mod run;
+
+pub use bias::{
+    Bias, BiasError, CvGrid, HarmonicRestraint, Hill, HillSettings, Metadynamics, UpperWall,
+};
+pub use biased_cv::{CV_BIAS_FIX_NAME, ClusterTracker, CvBiasFix, CvSample};
+pub use cluster::{Cluster, ClusterError, ClusterMember};
+pub use cv::{CollectiveVariable, CvError, RmsdCv};
+pub use event::{Event, EventSettings};
+pub use fes::{Barrier, BarrierReading, BarrierSettings, CrossingBarrier, FreeEnergyProfile};
+pub use motion::{MotionKind, MotionSettings, MovedAtom};
+pub use run::{Advance, MetadynamicsRun, MetadynamicsSettings, MetadynamicsState, SamplingError};

@@ -1,0 +1,458 @@
+//! One metadynamics sampling of one cluster: the library API the CLI, the app and the
+//! campaigns drive. Advance it in chunks of steps; between chunks read the CV trace, the
+//! hills, F(s), ΔF and the events, or change the hill parameters.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::bias::{
+    Bias, BiasError, CvGrid, HarmonicRestraint, Hill, HillSettings, Metadynamics, UpperWall,
+};
+use super::biased_cv::{CvBiasFix, CvSample};
+use super::cluster::Cluster;
+use super::cv::RmsdCv;
+use super::event::{
+    Event, EventDetector, EventSettings, Proposal, compare_inherent_structures, inherent_structure,
+    mean_s,
+};
+use super::fes::{Barrier, BarrierSettings, FreeEnergyProfile, barrier_at_crossing, find_barrier};
+use crate::potential::Potential;
+use crate::simulation::{Simulation, SimulationError, SimulationState};
+use crate::system::System;
+
+/// Everything that defines a sampling.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MetadynamicsSettings {
+    /// Temperature of the run (K): the thermostat's target, the boosted clock's and F's.
+    pub temperature_k: f64,
+    pub hills: HillSettings,
+    pub grid: CvGrid,
+    /// Keeps s on the grid; None for no wall.
+    pub wall: Option<UpperWall>,
+    pub restraint: Option<HarmonicRestraint>,
+    /// Steps between CV samples (Colvars' `colvarsTrajFrequency`).
+    pub sample_every_steps: u64,
+    pub events: EventSettings,
+    pub barrier: BarrierSettings,
+}
+
+impl MetadynamicsSettings {
+    /// The paper's settings at `temperature_k`, on Colvars' grid of the reference set-up
+    /// ([0, 5.25] Å, bins of 0.035 Å) with a wall at 5.0 Å.
+    pub fn paper(temperature_k: f64) -> Self {
+        Self {
+            temperature_k,
+            hills: HillSettings::default(),
+            grid: CvGrid::new(0.0, 5.25, 0.035).expect("a valid grid"),
+            wall: Some(UpperWall {
+                position_angstrom: 5.0,
+                force_constant_ev_per_angstrom2: 10.0,
+            }),
+            restraint: None,
+            sample_every_steps: 100,
+            events: EventSettings::default(),
+            barrier: BarrierSettings::default(),
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), SamplingError> {
+        if !(self.temperature_k.is_finite() && self.temperature_k > 0.0) {
+            return Err(SamplingError::Settings(format!(
+                "temperature must be positive, got {} K",
+                self.temperature_k
+            )));
+        }
+        self.hills.validate()?;
+        if self.sample_every_steps == 0 {
+            return Err(SamplingError::Settings(
+                "sample interval must be ≥ 1 step".into(),
+            ));
+        }
+        if let Some(w) = self.wall
+            && w.position_angstrom.partial_cmp(&self.grid.upper_angstrom())
+                != Some(std::cmp::Ordering::Less)
+        {
+            return Err(SamplingError::Settings(format!(
+                "the wall at {} Å must lie inside the grid (upper bound {} Å)",
+                w.position_angstrom,
+                self.grid.upper_angstrom()
+            )));
+        }
+        Ok(())
+    }
+
+    fn biases(&self) -> Result<Vec<Bias>, SamplingError> {
+        let mut biases = vec![Bias::Metadynamics(Metadynamics::new(
+            self.hills, self.grid,
+        )?)];
+        biases.extend(self.wall.map(Bias::UpperWall));
+        biases.extend(self.restraint.map(Bias::Harmonic));
+        for b in &biases {
+            b.validate()?;
+        }
+        Ok(biases)
+    }
+}
+
+/// Why a sampling cannot be set up or continued.
+#[derive(Debug, thiserror::Error)]
+pub enum SamplingError {
+    #[error(transparent)]
+    Simulation(#[from] SimulationError),
+    #[error(transparent)]
+    Bias(#[from] BiasError),
+    #[error("invalid metadynamics settings: {0}")]
+    Settings(String),
+    #[error("cluster: {0}")]
+    Cluster(String),
+    #[error(
+        "the CV s = {s_angstrom} Å is outside the bias grid [{lower}, {upper}] Å: widen the grid"
+    )]
+    OffGrid {
+        s_angstrom: f64,
+        lower: f64,
+        upper: f64,
+    },
+    #[error("restart state: {0}")]
+    State(String),
+}
+
+/// A restart file's content.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct MetadynamicsState {
+    pub settings: MetadynamicsSettings,
+    pub cv: RmsdCv,
+    pub simulation: SimulationState,
+    pub trace: Vec<CvSample>,
+    pub events: Vec<Event>,
+    pub detector: EventDetector,
+    /// The inherent structure of the current basin.
+    pub inherent_basin: System,
+    pub inherent_basin_energy_ev: f64,
+}
+
+/// What happened in one call to [`MetadynamicsRun::advance`].
+#[derive(Clone, Debug, Default)]
+pub struct Advance {
+    /// Events confirmed during the call.
+    pub new_events: Vec<Event>,
+    /// Hills deposited during the call.
+    pub new_hills: usize,
+    /// CV samples added during the call.
+    pub new_samples: usize,
+}
+
+/// A running metadynamics sampling.
+pub struct MetadynamicsRun {
+    sim: Simulation,
+    settings: MetadynamicsSettings,
+    cv: RmsdCv,
+    trace: Vec<CvSample>,
+    events: Vec<Event>,
+    detector: EventDetector,
+    inherent_basin: System,
+    inherent_basin_energy_ev: f64,
+}
+
+impl MetadynamicsRun {
+    /// Starts a biased run on `cluster` from the simulation's current state. The RMSD
+    /// reference is the cluster's configuration now, so s starts at 0 (as the Colvars runs
+    /// with `refPositions` from the starting configuration).
+    pub fn start(
+        sim: Simulation,
+        cluster_ids: &[u64],
+        settings: MetadynamicsSettings,
+    ) -> Result<Self, SamplingError> {
+        Self::start_with_reference(sim, cluster_ids, None, settings)
+    }
+
+    /// As [`Self::start`], with explicit RMSD reference positions (unwrapped, in
+    /// `cluster_ids` order; Colvars' `refPositions`) instead of the configuration now.
+    pub fn start_with_reference(
+        mut sim: Simulation,
+        cluster_ids: &[u64],
+        reference_angstrom: Option<&[crate::system::Vec3]>,
+        settings: MetadynamicsSettings,
+    ) -> Result<Self, SamplingError> {
+        settings.validate()?;
+        let cluster = Cluster::from_ids(sim.system(), cluster_ids)
+            .map_err(|e| SamplingError::Cluster(e.to_string()))?;
+        let reference = match reference_angstrom {
+            Some(r) => r.to_vec(),
+            None => cluster.positions_angstrom(),
+        };
+        let cv = RmsdCv::new(cluster.ids(), &reference)
+            .map_err(|e| SamplingError::Cluster(e.to_string()))?;
+        let fix = CvBiasFix::new(
+            Box::new(cv.clone()),
+            settings.biases()?,
+            settings.temperature_k,
+            sim.step_count(),
+        );
+        sim.add_fix(Box::new(fix));
+        let (inherent_basin, energy) = inherent_structure(
+            sim.system(),
+            sim.potential().clone(),
+            settings.events.quench,
+        )?;
+        let mut run = Self {
+            sim,
+            settings,
+            cv,
+            trace: Vec::new(),
+            events: Vec::new(),
+            detector: EventDetector::default(),
+            inherent_basin,
+            inherent_basin_energy_ev: energy,
+        };
+        run.record_sample()?;
+        Ok(run)
+    }
+
+    /// Continues from a restart state; bit-identical to the run that saved it (same threads).
+    pub fn resume(
+        state: MetadynamicsState,
+        potential: Arc<dyn Potential>,
+    ) -> Result<Self, SamplingError> {
+        state.settings.validate()?;
+        let fix = CvBiasFix::new(
+            Box::new(state.cv.clone()),
+            Vec::new(),
+            state.settings.temperature_k,
+            0,
+        );
+        let sim = Simulation::from_state(state.simulation, potential, vec![Box::new(fix)])?;
+        Ok(Self {
+            sim,
+            settings: state.settings,
+            cv: state.cv,
+            trace: state.trace,
+            events: state.events,
+            detector: state.detector,
+            inherent_basin: state.inherent_basin,
+            inherent_basin_energy_ev: state.inherent_basin_energy_ev,
+        })
+    }
+
+    /// The restart state. Forces are recomputed as a resumed run will (see
+    /// [`Simulation::save_state`]), so save only at sample boundaries you also resume from.
+    pub fn save_state(&mut self) -> MetadynamicsState {
+        MetadynamicsState {
+            settings: self.settings.clone(),
+            cv: self.cv.clone(),
+            simulation: self.sim.save_state(),
+            trace: self.trace.clone(),
+            events: self.events.clone(),
+            detector: self.detector.clone(),
+            inherent_basin: self.inherent_basin.clone(),
+            inherent_basin_energy_ev: self.inherent_basin_energy_ev,
+        }
+    }
+
+    fn fix(&self) -> &CvBiasFix {
+        self.sim
+            .fix::<CvBiasFix>()
+            .expect("the run owns its bias fix")
+    }
+
+    fn fix_mut(&mut self) -> &mut CvBiasFix {
+        self.sim
+            .fix_mut::<CvBiasFix>()
+            .expect("the run owns its bias fix")
+    }
+
+    pub fn simulation(&self) -> &Simulation {
+        &self.sim
+    }
+
+    pub fn settings(&self) -> &MetadynamicsSettings {
+        &self.settings
+    }
+
+    pub fn cluster_ids(&self) -> Vec<u64> {
+        use super::cv::CollectiveVariable;
+        self.cv.atom_ids().to_vec()
+    }
+
+    /// CV samples, every `sample_every_steps`, from biased step 0.
+    pub fn trace(&self) -> &[CvSample] {
+        &self.trace
+    }
+
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    pub fn hills(&self) -> &[Hill] {
+        self.fix().hills()
+    }
+
+    pub fn metadynamics(&self) -> &Metadynamics {
+        self.fix().metadynamics().expect("a metadynamics bias")
+    }
+
+    /// Steps since the start of the biased run.
+    pub fn biased_steps(&self) -> u64 {
+        self.fix().last_sample().biased_step
+    }
+
+    pub fn last_sample(&self) -> CvSample {
+        self.fix().last_sample()
+    }
+
+    /// Unwrapped positions of the cluster atoms now, in CV order (Å).
+    pub fn cluster_positions_angstrom(&self) -> &[crate::system::Vec3] {
+        self.fix().unwrapped_positions_angstrom()
+    }
+
+    /// The inherent structure of the basin the cluster is in.
+    pub fn inherent_basin(&self) -> &System {
+        &self.inherent_basin
+    }
+
+    /// F(s) from the bias now.
+    pub fn free_energy_profile(&self) -> FreeEnergyProfile {
+        FreeEnergyProfile::of_metadynamics(self.metadynamics(), self.settings.temperature_k)
+    }
+
+    /// Level of s in the starting basin: the mean over the first dwell window (or over what
+    /// has been sampled so far).
+    pub fn initial_basin_angstrom(&self) -> f64 {
+        let window = self.settings.events.dwell_ps;
+        let first: Vec<CvSample> = self
+            .trace
+            .iter()
+            .skip(1)
+            .take_while(|c| c.md_time_ps <= window)
+            .copied()
+            .collect();
+        if first.is_empty() {
+            0.0
+        } else {
+            mean_s(&first)
+        }
+    }
+
+    /// End-of-run ΔF from the profile now (see [`find_barrier`]).
+    pub fn barrier(&self) -> Barrier {
+        let visited = self
+            .trace
+            .iter()
+            .skip(1)
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), c| {
+                (a.min(c.s_angstrom), b.max(c.s_angstrom))
+            });
+        if !visited.0.is_finite() {
+            return Barrier::NotYetDetermined {
+                reason: "no samples yet".into(),
+            };
+        }
+        find_barrier(
+            &self.free_energy_profile(),
+            self.initial_basin_angstrom(),
+            visited,
+            &self.settings.barrier,
+        )
+    }
+
+    /// Changes w₀, σ, τ or ΔT from the next hill on (earlier hills stay).
+    pub fn set_hill_settings(&mut self, hills: HillSettings) -> Result<(), SamplingError> {
+        let meta = self
+            .fix_mut()
+            .metadynamics_mut()
+            .expect("a metadynamics bias");
+        meta.set_settings(hills)?;
+        self.settings.hills = hills;
+        Ok(())
+    }
+
+    /// Advances `n_steps` (rounded up to whole sample intervals), sampling the CV and
+    /// looking for events at every sample.
+    pub fn advance(&mut self, n_steps: u64) -> Result<Advance, SamplingError> {
+        let every = self.settings.sample_every_steps;
+        let hills_before = self.hills().len();
+        let samples_before = self.trace.len();
+        let mut news = Advance::default();
+        let target = self.biased_steps() + n_steps;
+        while self.biased_steps() < target {
+            let to_boundary = every - self.biased_steps() % every;
+            self.sim.step(to_boundary)?;
+            self.record_sample()?;
+            if let Proposal::Candidate { crossing_index } =
+                self.detector.observe(&self.trace, &self.settings.events)
+                && let Some(event) = self.examine(crossing_index)?
+            {
+                news.new_events.push(event);
+            }
+        }
+        news.new_hills = self.hills().len() - hills_before;
+        news.new_samples = self.trace.len() - samples_before;
+        Ok(news)
+    }
+
+    fn record_sample(&mut self) -> Result<(), SamplingError> {
+        let sample = self.fix().last_sample();
+        let grid = self.settings.grid;
+        if !grid.contains(sample.s_angstrom) {
+            return Err(SamplingError::OffGrid {
+                s_angstrom: sample.s_angstrom,
+                lower: grid.lower_angstrom,
+                upper: grid.upper_angstrom(),
+            });
+        }
+        self.trace.push(sample);
+        Ok(())
+    }
+
+    /// Quenches now and compares with the basin's inherent structure.
+    fn examine(&mut self, crossing_index: usize) -> Result<Option<Event>, SamplingError> {
+        let quench = self.settings.events.quench;
+        let (after, energy_after) =
+            inherent_structure(self.sim.system(), self.sim.potential().clone(), quench)?;
+        let ids = self.cluster_ids();
+        let (rmsd, analysis) = compare_inherent_structures(
+            &self.inherent_basin,
+            &after,
+            &ids,
+            &self.settings.events.motion,
+        )
+        .map_err(SamplingError::Cluster)?;
+        if rmsd < self.settings.events.min_inherent_rmsd_angstrom {
+            self.detector.reject(self.trace.len());
+            return Ok(None);
+        }
+        let crossing = self.trace[crossing_index];
+        let confirmed = *self.trace.last().expect("a sample");
+        let new_level = mean_s(&self.trace[crossing_index..]);
+        let before_level = self.detector.basin_level_angstrom().unwrap_or(0.0);
+        let barrier = barrier_at_crossing(
+            self.metadynamics(),
+            self.settings.temperature_k,
+            crossing.biased_step,
+            before_level,
+            crossing.s_angstrom,
+            &self.settings.barrier,
+        );
+        let event = Event {
+            number: self.events.len() + 1,
+            crossing,
+            confirmed,
+            basin_before_angstrom: before_level,
+            basin_after_angstrom: new_level,
+            inherent_rmsd_angstrom: rmsd,
+            inherent_energy_before_ev: self.inherent_basin_energy_ev,
+            inherent_energy_after_ev: energy_after,
+            moved: analysis.moved,
+            motion: analysis.kind,
+            barrier_at_crossing: barrier,
+            inherent_before: Some(Box::new(self.inherent_basin.clone())),
+            inherent_after: Some(Box::new(after.clone())),
+        };
+        self.detector.accept(new_level, self.trace.len());
+        self.inherent_basin = after;
+        self.inherent_basin_energy_ev = energy_after;
+        self.events.push(event.clone());
+        Ok(Some(event))
+    }
+}

@@ -1,0 +1,223 @@
+//! The command line end to end: `betaglass md` options that once panicked, its checkpoint and
+//! `--resume`, and `betaglass eval` on a configuration MD would refuse. Runs are a few dozen
+//! steps of the embedded glass on one thread: seconds in all.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A fresh, empty folder for one test's files.
+fn scratch_dir(test: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{test}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn betaglass(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_betaglass"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("betaglass runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Runs `betaglass` and insists that it succeeded; returns its standard output.
+fn succeed(args: &[&str], dir: &Path) -> String {
+    let out = betaglass(args, dir);
+    assert!(
+        out.status.success(),
+        "betaglass {args:?} failed:\n{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+/// Short NVT runs of the embedded glass on one thread (the thread count fixes the summation
+/// order, so it must match for bit-identical runs).
+fn md_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    ["md", "--threads", "1", "--ensemble", "nvt"]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .collect()
+}
+
+/// The same with thermo lines, checkpoints and dump frames every 10 steps.
+fn md_every_10<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    md_args(&["--thermo-every", "10", "--dump-every", "10"])
+        .into_iter()
+        .chain(extra.iter().copied())
+        .collect()
+}
+
+/// Rows of the thermo table (the header excluded).
+fn thermo_rows(stdout: &str) -> Vec<&str> {
+    stdout.lines().filter(|l| !l.contains("step")).collect()
+}
+
+#[test]
+fn md_with_dump_every_0_and_a_dump_is_refused_clearly() {
+    let dir = scratch_dir("dump-every-0");
+    let out = betaglass(
+        &md_args(&["--steps", "10", "--dump", "t.dump", "--dump-every", "0"]),
+        &dir,
+    );
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("--dump-every 0"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!dir.join("t.dump").exists());
+}
+
+#[test]
+fn md_with_dump_every_0_and_thermo_every_0_runs_without_frames_or_thermo_lines() {
+    let dir = scratch_dir("every-0");
+    let stdout = succeed(
+        &md_args(&[
+            "--steps",
+            "20",
+            "--dump-every",
+            "0",
+            "--thermo-every",
+            "0",
+            "--output",
+            "out.xyz",
+        ]),
+        &dir,
+    );
+    // Only the starting line: no thermo lines during the run.
+    assert_eq!(thermo_rows(&stdout).len(), 1, "{stdout}");
+    // The final state is still written.
+    assert!(dir.join("out.xyz").exists());
+    assert!(dir.join("out.xyz.state.json").exists());
+}
+
+/// A run stopped after 20 steps (as a kill right after its checkpoint, plus half a dump frame
+/// written after it) and resumed to 40 must end exactly where a 40-step run ends: the same
+/// configuration, checkpoint, dump and thermo lines, byte for byte.
+#[test]
+fn md_resumed_after_a_kill_is_bit_identical_to_an_uninterrupted_run() {
+    let dir = scratch_dir("resume");
+    let straight = succeed(
+        &md_every_10(&[
+            "--steps",
+            "40",
+            "--output",
+            "straight.xyz",
+            "--dump",
+            "straight.dump",
+        ]),
+        &dir,
+    );
+    let first = succeed(
+        &md_every_10(&[
+            "--steps",
+            "20",
+            "--output",
+            "resumed.xyz",
+            "--dump",
+            "resumed.dump",
+        ]),
+        &dir,
+    );
+    // What a kill between two checkpoints leaves behind: part of a frame past the checkpoint.
+    let mut dump = std::fs::read(dir.join("resumed.dump")).unwrap();
+    dump.extend_from_slice(b"ITEM: TIMESTEP\n30\nITEM: NUMBER OF ATOMS\n40");
+    std::fs::write(dir.join("resumed.dump"), dump).unwrap();
+    let second = succeed(
+        &md_every_10(&[
+            "--steps",
+            "40",
+            "--output",
+            "resumed.xyz",
+            "--dump",
+            "resumed.dump",
+            "--resume",
+        ]),
+        &dir,
+    );
+    for (a, b) in [
+        ("straight.xyz", "resumed.xyz"),
+        ("straight.dump", "resumed.dump"),
+        ("straight.xyz.state.json", "resumed.xyz.state.json"),
+    ] {
+        let (x, y) = (
+            std::fs::read(dir.join(a)).unwrap(),
+            std::fs::read(dir.join(b)).unwrap(),
+        );
+        // The state file names its dump: compare everything else.
+        let y = text(&y)
+            .replace("resumed.dump", "straight.dump")
+            .into_bytes();
+        assert!(x == y, "{a} and {b} differ");
+    }
+    // Steps 0–20 from the first run, 20 (again, as the resumed start) to 40 from the second.
+    let rows = thermo_rows(&straight);
+    let (first, second) = (thermo_rows(&first), thermo_rows(&second));
+    assert_eq!(rows.len(), 5);
+    assert_eq!(first, rows[..3]);
+    assert_eq!(second, rows[2..]);
+}
+
+#[test]
+fn md_resume_refuses_other_settings_and_missing_checkpoints() {
+    let dir = scratch_dir("resume-refusals");
+    let out = betaglass(
+        &md_every_10(&["--steps", "20", "--output", "none.xyz", "--resume"]),
+        &dir,
+    );
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("none.xyz.state.json"));
+    succeed(
+        &md_every_10(&["--steps", "10", "--output", "run.xyz"]),
+        &dir,
+    );
+    let out = betaglass(
+        &md_every_10(&[
+            "--steps",
+            "20",
+            "--output",
+            "run.xyz",
+            "--temperature",
+            "400",
+            "--resume",
+        ]),
+        &dir,
+    );
+    let stderr = text(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("--temperature"), "{stderr}");
+    // Asking for no more steps than were done is not an error.
+    succeed(
+        &md_every_10(&["--steps", "10", "--output", "run.xyz", "--resume"]),
+        &dir,
+    );
+}
+
+/// `eval` reports what LAMMPS's `run 0` would, however large the forces: here two atoms
+/// 0.5 Å apart (a force of ~1e4 eV/Å with the embedded potential), with a warning on stderr.
+#[test]
+fn eval_reports_overlapping_atoms() {
+    let dir = scratch_dir("eval-overlap");
+    std::fs::write(
+        dir.join("dimer.xyz"),
+        "2\nLattice=\"20 0 0 0 20 0 0 0 20\" Properties=species:S:1:pos:R:3 pbc=\"T T T\"\n\
+         Cu 10.0 10.0 10.0\nZr 10.5 10.0 10.0\n",
+    )
+    .unwrap();
+    let out = betaglass(&["eval", "dimer.xyz", "--json"], &dir);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let energy_ev = json["energy_ev"].as_f64().expect("a finite energy");
+    let fx_ev_per_angstrom = json["forces_ev_per_angstrom"][1][0]
+        .as_f64()
+        .expect("a finite force");
+    assert!(energy_ev.is_finite());
+    assert!(fx_ev_per_angstrom > 1e3, "{fx_ev_per_angstrom}");
+    assert!(stderr.contains("warning"), "{stderr}");
+}
