@@ -269,8 +269,8 @@ fn stretched_glass(factor: f64) -> System {
 /// and the oscillation is damped by ~1 ps, so 2 ps of relaxation and 6 ps of sampling suffice.
 /// The relaxation releases ~0.02 eV/atom of strain energy through the barostat and
 /// thermostats: the extended energy must account for it. Its change over the transient is the
-/// integrator's O(Δt²) error, measured 1.5e-5 eV/atom at 2 fs, 3.6e-6 at 1 fs and 9e-7 at
-/// 0.5 fs (fourfold per halving); a missing P·V or barostat kinetic term would show
+/// integrator's O(Δt²) error: after 1 ps, measured 1.6e-5 eV/atom at 2 fs, 3.9e-6 at 1 fs and
+/// 9.8e-7 at 0.5 fs (fourfold per halving). A missing P·V or barostat kinetic term would show
 /// ≈ 2e-2 eV/atom.
 #[test]
 fn npt_brings_a_stretched_glass_back_to_zero_pressure() {

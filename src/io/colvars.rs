@@ -15,19 +15,40 @@ use crate::system::Vec3;
 pub const TRAJ_HEADER: &str =
     "#       step  rmsd                    E_meta                  t_boosted_ps";
 
+/// `x` as C's `%.14e` prints it (two-digit exponent: `1.75000000000000e-01`), the number
+/// format of Colvars' files, right-aligned in `width` characters.
+pub fn sci(x: f64, width: usize) -> String {
+    let text = format!("{x:.14e}");
+    let formatted = match text.split_once('e') {
+        Some((mantissa, exponent)) => {
+            let e: i32 = exponent.parse().unwrap_or(0);
+            let sign = if e < 0 { '-' } else { '+' };
+            format!("{mantissa}e{sign}{:02}", e.abs())
+        }
+        None => text, // inf or NaN
+    };
+    format!("{formatted:>width$}")
+}
+
 /// One line of a `.colvars.traj` file.
 pub fn traj_line(sample: &CvSample) -> String {
     format!(
-        "{:>12}  {:>22.14e}  {:>22.14e}  {:>22.14e}",
-        sample.biased_step, sample.s_angstrom, sample.metadynamics_ev, sample.boosted_time_ps
+        "{:>12}  {}  {}  {}",
+        sample.biased_step,
+        sci(sample.s_angstrom, 22),
+        sci(sample.metadynamics_ev, 22),
+        sci(sample.boosted_time_ps, 22)
     )
 }
 
 /// One line of a hills trajectory: "step centre σ weight", as Colvars writes it.
 pub fn hills_line(hill: &Hill) -> String {
     format!(
-        "{:>12}   {:>21.14e}   {:>21.14e}   {:>21.14e}",
-        hill.step, hill.centre_angstrom, hill.sigma_angstrom, hill.weight_ev
+        "{:>12}   {}   {}   {}",
+        hill.step,
+        sci(hill.centre_angstrom, 21),
+        sci(hill.sigma_angstrom, 21),
+        sci(hill.weight_ev, 21)
     )
 }
 
@@ -41,12 +62,14 @@ pub fn write_pmf<W: Write>(
     writeln!(out, "# 1")?;
     writeln!(
         out,
-        "# {:>22.14e} {:>22.14e} {:>8}  0",
-        grid.lower_angstrom, grid.width_angstrom, grid.n_bins
+        "# {} {} {:>8}  0",
+        sci(grid.lower_angstrom, 22),
+        sci(grid.width_angstrom, 22),
+        grid.n_bins
     )?;
     writeln!(out)?;
     for (s, f) in profile.s_angstrom.iter().zip(&profile.free_energy_ev) {
-        writeln!(out, "  {s:>22.14e}  {f:>22.14e}")?;
+        writeln!(out, "  {}  {}", sci(*s, 22), sci(*f, 22))?;
     }
     Ok(())
 }
@@ -541,6 +564,28 @@ mod tests {
         assert!(e.contains("\"distance\"") && e.contains("y:3"), "{e}");
         assert!(read_colvars_config("colvar {\n", "z").is_err());
         assert!(read_colvars_config("}\n", "z").is_err());
+    }
+
+    #[test]
+    fn numbers_print_as_colvars_prints_them() {
+        assert_eq!(sci(0.175, 0), "1.75000000000000e-01");
+        assert_eq!(sci(-12345.5, 0), "-1.23455000000000e+04");
+        assert_eq!(sci(0.0, 0), "0.00000000000000e+00");
+        // The reference run's first hill line, reproduced.
+        let h = Hill {
+            step: 1000,
+            centre_angstrom: 1.71078423728322e-01,
+            sigma_angstrom: 0.175,
+            weight_ev: 0.03,
+        };
+        let line = hills_line(&h);
+        let reference =
+            include_str!("../../tests/data/colvars/runs_300K/seed1001.colvars.meta.hills.traj");
+        let first = reference.lines().find(|l| !l.starts_with('#')).unwrap();
+        assert_eq!(
+            line.split_whitespace().collect::<Vec<_>>(),
+            first.split_whitespace().collect::<Vec<_>>()
+        );
     }
 
     #[test]
