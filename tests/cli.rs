@@ -221,3 +221,74 @@ fn eval_reports_overlapping_atoms() {
     assert!(fx_ev_per_angstrom > 1e3, "{fx_ev_per_angstrom}");
     assert!(stderr.contains("warning"), "{stderr}");
 }
+
+/// Runs `betaglass` expecting a clean failure (no panic); returns its standard error.
+fn fail(args: &[&str], dir: &Path) -> String {
+    let out = betaglass(args, dir);
+    let err = text(&out.stderr);
+    assert!(!out.status.success(), "betaglass {args:?} should fail");
+    assert!(
+        !err.contains("panicked"),
+        "betaglass {args:?} panicked:\n{err}"
+    );
+    err
+}
+
+#[test]
+fn metad_rejects_bad_input_naming_the_value() {
+    let dir = scratch_dir("metad-bad-input");
+    let base = [
+        "metad",
+        "--steps",
+        "10",
+        "--equilibrate-ps",
+        "0",
+        "--threads",
+        "1",
+    ];
+    let with = |extra: &[&'static str]| -> Vec<&'static str> {
+        base.iter().chain(extra).copied().collect()
+    };
+    let cases: [(&[&str], &str); 6] = [
+        (&["--centre", "999999"], "999999"),
+        (&["--centre", "348", "--cutoff", "1.0"], "only 1 atom"),
+        (&["--centre", "348", "--sigma", "0"], "σ"),
+        (&["--centre", "348", "--bias-temperature", "-5"], "-5"),
+        (&["--centre", "348", "--height=-0.1"], "-0.1"),
+        (&[], "--centre"),
+    ];
+    for (extra, needle) in cases {
+        let err = fail(&with(extra), &dir);
+        assert!(err.contains(needle), "{extra:?}: {err}");
+    }
+    let bad = dir.join("bad.colvars");
+    std::fs::write(&bad, "colvar {\n  name s\n  distanceZ {\n  }\n}\n").unwrap();
+    let err = fail(&with(&["--colvars", "bad.colvars"]), &dir);
+    assert!(
+        err.contains("bad.colvars:3") && err.contains("distanceZ"),
+        "{err}"
+    );
+}
+
+#[test]
+fn rmsd_prints_the_cv_and_its_gradient_as_json() {
+    let dir = scratch_dir("rmsd-json");
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/glass_300K.data");
+    let out = succeed(
+        &[
+            "rmsd",
+            data,
+            "--reference",
+            data,
+            "--atoms",
+            "348,1393,2543",
+            "--json",
+        ],
+        &dir,
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["rmsd_angstrom"].as_f64(), Some(0.0));
+    assert_eq!(v["gradient_per_angstrom"].as_array().unwrap().len(), 3);
+    let err = fail(&["rmsd", data, "--reference", data, "--atoms", "348"], &dir);
+    assert!(err.contains("at least 2"), "{err}");
+}

@@ -130,6 +130,20 @@ impl Barrier {
     }
 }
 
+/// Index of the local minimum of `f` reached by walking downhill from `start`.
+fn slide_to_minimum(f: &[f64], start: usize) -> usize {
+    let mut m = start;
+    loop {
+        if m + 1 < f.len() && f[m + 1] < f[m] {
+            m += 1;
+        } else if m > 0 && f[m - 1] < f[m] {
+            m -= 1;
+        } else {
+            return m;
+        }
+    }
+}
+
 /// End-of-run ΔF: from the basin holding `s_start`, uphill in s to the first well at least
 /// `min_well_depth_ev` deep on both sides; only s in `visited` (the range the CV has
 /// sampled) counts, since F beyond it is just the tails of hills.
@@ -151,17 +165,10 @@ pub fn find_barrier(
         return not_yet("the CV has not explored enough of s");
     }
     let f = profile.smoothed(lo..hi, settings.smoothing_angstrom);
-    let mut m = profile.index_near(s_start_angstrom).clamp(lo, hi - 1) - lo;
-    // Slide down to the bottom of the starting basin.
-    loop {
-        if m + 1 < f.len() && f[m + 1] < f[m] {
-            m += 1;
-        } else if m > 0 && f[m - 1] < f[m] {
-            m -= 1;
-        } else {
-            break;
-        }
-    }
+    let m = slide_to_minimum(
+        &f,
+        profile.index_near(s_start_angstrom).clamp(lo, hi - 1) - lo,
+    );
     let depth = settings.min_well_depth_ev;
     let mut top = m;
     let mut j = m + 1;
@@ -230,11 +237,12 @@ pub fn barrier_at_crossing(
         profile.index_near(s_start_angstrom),
         profile.index_near(s_exit_angstrom),
     );
-    let (lo, hi) = (a.min(b), a.max(b));
-    if hi <= lo {
+    if a == b {
         return None;
     }
-    let basin = (lo..=hi).min_by(|&i, &j| f[i].total_cmp(&f[j]))?;
+    // The bottom of the basin the run started in: downhill from s_start (not the lowest F
+    // on the way out, which can lie in a region the CV wandered through before the jump).
+    let basin = slide_to_minimum(&f, a);
     // The jump goes from the basin towards s_exit: search that way only.
     let path: Vec<usize> = if b >= basin {
         (basin..=b).collect()
