@@ -232,13 +232,13 @@ def run_betaglass(a, k):
             r = fes_json(a.betaglass, prefix, p)
             c = r and r.get("first_crossing")
             # A confirmed event stops the run at the end of the dwell window; a trace that goes on past it
-            # means the quench rejected the crossing: stop it as LAMMPS is stopped.
+            # means metad's detector (other jump/dwell, or a quench that rejected the crossing) did not
+            # stop it: stop it as LAMMPS is stopped.
             if c and r["last_step"] > c["held_until_step"] + BETAGLASS_FLUSH and proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
                 proc.wait()
-                stop = ("CV rule (stopped by the script: the quench rejected it)"
-                        if (p["dwell_ps"], p["jump"]) == (10.0, 0.6)
-                        else "CV rule (stopped by the script: metad's own detector uses 10 ps, 0.6 A)")
+                # metad's own detector uses the library's EventSettings (no options) and the quench.
+                stop = "CV rule (stopped by the script: metad's own detector had not stopped it)"
         wall = time.time() - t0
     if stop is None and proc.returncode != 0:
         raise RuntimeError(f"betaglass sampling {k} failed (rc {proc.returncode}); see {prefix}.stdout")
@@ -287,6 +287,10 @@ def worker(a, code, results):
                if c else "no crossing"))
 
 
+def fmt(x, spec):
+    return "n/a" if math.isnan(x) else format(x, spec)
+
+
 def mean_se(xs):
     n = len(xs)
     if n == 0:
@@ -300,7 +304,7 @@ def mean_se(xs):
 def table(a, results):
     rows = ["# WT-MetaD, cluster of atom 348, T = {} K, dT = {} K, w0 = {} eV, sigma = {} A, stride {} steps, "
             "{} ps unbiased NVT first; crossing rule |s - basin| > {} A for {} ps; estimators of `betaglass fes`"
-            .format(a.temperature, a.bias_temperature, a.height, HILL_WIDTH * WIDTH / 2, a.stride,
+            .format(a.temperature, a.bias_temperature, a.height, round(HILL_WIDTH * WIDTH / 2, 6), a.stride,
                     a.equilibrate_ps, a.jump, a.dwell_ps),
             f"{'code':<10} {'smp':>3} {'seed':>5} {'steps':>7} {'hills':>5} {'t_cross/ps':>10} {'s_exit/A':>8} "
             f"{'dF_cross/eV':>11} {'t*':>7} {'rim/A':>6} {'dF_end/eV':>9} {'basin/A':>7}  stop"]
@@ -310,7 +314,7 @@ def table(a, results):
         for k in range(1, a.samplings + 1):
             rec = results.get((code, k))
             if rec is None:
-                rows.append(f"{code:<10} {k:>3}   (not run / failed)")
+                rows.append(f"{code:<10} {k:>3}   (no files: not run, or failed)")
                 continue
             r = rec["fes"] or {}
             c = r.get("first_crossing")
@@ -330,14 +334,17 @@ def table(a, results):
         stats[code] = (mean_se(dfs), mean_se(ts), len(dfs), len(ts))
     rows.append("")
     for code, ((mf, sf), (mt, st), nf, nt) in stats.items():
-        rows.append(f"{code:<10} dF at first crossing = {mf:.3f} +- {sf:.3f} eV (n = {nf});  "
-                    f"first-crossing time = {mt:.1f} +- {st:.1f} ps MD (n = {nt}; runs without a crossing left out)")
+        rows.append(f"{code:<10} dF at first crossing = {fmt(mf, '.3f')} +- {fmt(sf, '.3f')} eV (n = {nf});  "
+                    f"first-crossing time = {fmt(mt, '.1f')} +- {fmt(st, '.1f')} ps MD (n = {nt}; "
+                    "runs without a crossing left out)")
     if len(stats) == 2:
         (c1, s1), (c2, s2) = stats.items()
         for what, i in (("dF at first crossing", 0), ("first-crossing time", 1)):
             (m1, e1), (m2, e2) = s1[i], s2[i]
+            # nan (one code with fewer than 2 values) fails both comparisons: no z then.
             z = (m2 - m1) / math.sqrt(e1 ** 2 + e2 ** 2) if e1 > 0 or e2 > 0 else float("nan")
-            rows.append(f"difference {c2} - {c1}, {what}: {m2 - m1:+.3f} = {z:+.2f} combined standard errors")
+            rows.append(f"difference {c2} - {c1}, {what}: {fmt(m2 - m1, '+.3f')} = {fmt(z, '+.2f')} "
+                        "combined standard errors")
     return "\n".join(rows)
 
 

@@ -292,3 +292,50 @@ fn rmsd_prints_the_cv_and_its_gradient_as_json() {
     let err = fail(&["rmsd", data, "--reference", data, "--atoms", "348"], &dir);
     assert!(err.contains("at least 2"), "{err}");
 }
+
+#[test]
+fn metad_resumed_after_a_stop_writes_the_same_files() {
+    let dir = scratch_dir("metad-resume");
+    let run = |prefix: &'static str, steps: &'static str, resume: bool| {
+        let mut args = vec![
+            "metad",
+            "--centre",
+            "348",
+            "--steps",
+            steps,
+            "--stride",
+            "50",
+            "--sample-every",
+            "50",
+            "--restart-every",
+            "200",
+            "--equilibrate-ps",
+            "0.1",
+            "--threads",
+            "1",
+            "--output",
+            prefix,
+        ];
+        if resume {
+            args.push("--resume");
+        }
+        succeed(&args, &dir)
+    };
+    run("straight", "400", false);
+    run("split", "200", false);
+    run("split", "400", true);
+    for suffix in [".colvars.traj", ".colvars.meta.hills.traj", ".pmf"] {
+        let a = std::fs::read(dir.join(format!("straight{suffix}"))).unwrap();
+        let b = std::fs::read(dir.join(format!("split{suffix}"))).unwrap();
+        assert!(a == b, "{suffix} differs after --resume");
+    }
+    let traj = std::fs::read_to_string(dir.join("split.colvars.traj")).unwrap();
+    let last = traj.lines().last().unwrap();
+    assert!(last.trim_start().starts_with("400 "), "{last}");
+    // Resuming without a restart file is a clear error.
+    let err = fail(
+        &["metad", "--centre", "348", "--output", "absent", "--resume"],
+        &dir,
+    );
+    assert!(err.contains("absent.restart.json"), "{err}");
+}

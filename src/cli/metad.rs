@@ -91,6 +91,12 @@ pub struct MetadArgs {
     /// Continue from PREFIX.restart.json.
     #[arg(long)]
     pub resume: bool,
+    /// Event detection: change of the CV plateau that proposes an event (Å; default 0.4).
+    #[arg(long)]
+    pub event_jump: Option<f64>,
+    /// Event detection: how long the CV must hold the new plateau (ps; default 10).
+    #[arg(long)]
+    pub event_dwell_ps: Option<f64>,
 }
 
 pub fn run(args: MetadArgs) -> anyhow::Result<()> {
@@ -113,6 +119,23 @@ fn run_in_pool(args: &MetadArgs) -> anyhow::Result<()> {
     } else {
         start(args)?
     };
+    // Given on the command line, these override the defaults or a resumed run's settings.
+    let mut events = run.settings().events;
+    if let Some(j) = args.event_jump {
+        events.jump_angstrom = j;
+    }
+    if let Some(d) = args.event_dwell_ps {
+        events.dwell_ps = d;
+    }
+    let positive = |x: f64| x.is_finite() && x > 0.0;
+    if !positive(events.jump_angstrom) || !positive(events.dwell_ps) {
+        bail!(
+            "--event-jump ({} Å) and --event-dwell-ps ({} ps) must be positive",
+            events.jump_angstrom,
+            events.dwell_ps
+        );
+    }
+    run.set_event_settings(events);
     let mut out = Outputs::open(&args.output, &run)?;
     let total = args.steps;
     let bar = super::progress_bar(total, "metad");
@@ -396,6 +419,11 @@ impl Outputs {
             temperature_k: run.settings().temperature_k,
             cluster_ids: run.cluster_ids(),
             barrier_end_of_run: run.barrier(),
+            barrier_history: run
+                .barrier_history(10)
+                .into_iter()
+                .map(|(step, b)| (step, b.barrier_ev()))
+                .collect(),
             events: run.events(),
         })?;
         betaglass::io::write_atomic(&path(&self.prefix, ".events.json"), &events)?;
@@ -424,6 +452,8 @@ struct EventsFile<'a> {
     temperature_k: f64,
     cluster_ids: Vec<u64>,
     barrier_end_of_run: Barrier,
+    /// (biased step, end-of-run ΔF in eV or null) after every 10th hill: its convergence.
+    barrier_history: Vec<(u64, Option<f64>)>,
     events: &'a [Event],
 }
 

@@ -214,8 +214,9 @@ pub struct CrossingBarrier {
     pub barrier_ev: f64,
 }
 
-/// ΔF from the hills up to the last one deposited at or before `crossing_step`, for a CV
-/// that left the basin holding `s_start` and was found at `s_exit` after the jump.
+/// ΔF from the hills deposited before `crossing_step` (a hill at the crossing step sits at
+/// the exit point itself), for a CV that left the basin holding `s_start` and was found at
+/// `s_exit` after the jump.
 pub fn barrier_at_crossing(
     meta: &Metadynamics,
     temperature_k: f64,
@@ -227,7 +228,7 @@ pub fn barrier_at_crossing(
     let t_star = meta
         .hills()
         .iter()
-        .take_while(|h| h.step <= crossing_step)
+        .take_while(|h| h.step < crossing_step)
         .last()?
         .step;
     let profile = FreeEnergyProfile::of_metadynamics_at(meta, temperature_k, t_star);

@@ -356,6 +356,40 @@ impl MetadynamicsRun {
         )
     }
 
+    /// The end-of-run ΔF as it stood after every `every_hills`-th hill (biased step, reading):
+    /// how the estimate converges, or drifts once the bias fills a new basin.
+    pub fn barrier_history(&self, every_hills: usize) -> Vec<(u64, Barrier)> {
+        let every = every_hills.max(1);
+        let meta = self.metadynamics();
+        let t = self.settings.temperature_k;
+        let start = self.initial_basin_angstrom();
+        meta.hills()
+            .iter()
+            .skip(every - 1)
+            .step_by(every)
+            .map(|h| {
+                let visited = self
+                    .trace
+                    .iter()
+                    .skip(1)
+                    .take_while(|c| c.biased_step <= h.step)
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), c| {
+                        (a.min(c.s_angstrom), b.max(c.s_angstrom))
+                    });
+                let profile = FreeEnergyProfile::of_metadynamics_at(meta, t, h.step);
+                (
+                    h.step,
+                    find_barrier(&profile, start, visited, &self.settings.barrier),
+                )
+            })
+            .collect()
+    }
+
+    /// Changes how events are detected from the next sample on.
+    pub fn set_event_settings(&mut self, events: EventSettings) {
+        self.settings.events = events;
+    }
+
     /// Changes w₀, σ, τ or ΔT from the next hill on (earlier hills stay).
     pub fn set_hill_settings(&mut self, hills: HillSettings) -> Result<(), SamplingError> {
         let meta = self
