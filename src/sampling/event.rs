@@ -31,6 +31,9 @@ pub struct EventSettings {
     pub min_inherent_rmsd_angstrom: f64,
     /// Quench to the inherent structures.
     pub quench: FireSettings,
+    /// Atoms within this distance of the cluster's centre take part in the motion analysis (Å).
+    #[serde(default = "default_region_radius")]
+    pub region_radius_angstrom: f64,
     pub motion: MotionSettings,
 }
 
@@ -49,9 +52,15 @@ impl Default for EventSettings {
                 force_tolerance_ev_per_angstrom: 5e-3,
                 ..FireSettings::default()
             },
+            region_radius_angstrom: default_region_radius(),
             motion: MotionSettings::default(),
         }
     }
+}
+
+/// 8 Å: the cluster (4 Å) and two more shells around it, the neighbourhood the paper draws.
+fn default_region_radius() -> f64 {
+    8.0
 }
 
 /// A confirmed event.
@@ -186,18 +195,21 @@ fn by_id(system: &System) -> (Vec<u64>, Vec<Vec3>) {
     )
 }
 
-/// Compares two inherent structures: the cluster's RMSD between them and the motion of
-/// every atom (by id).
+/// Compares two inherent structures: the cluster's RMSD between them, and the motion of the
+/// atoms within `region_radius_angstrom` of the cluster's centre of geometry (by id). The
+/// region keeps the description local, as the paper's arrows are: in a warm glass other
+/// events happen elsewhere in the box between the two quenches.
 pub fn compare_inherent_structures(
     before: &System,
     after: &System,
     cluster_ids: &[u64],
+    region_radius_angstrom: f64,
     motion: &MotionSettings,
 ) -> Result<(f64, MotionAnalysis), String> {
     let ref_cluster = Cluster::from_ids(before, cluster_ids).map_err(|e| e.to_string())?;
     let new_cluster = Cluster::from_ids(after, cluster_ids).map_err(|e| e.to_string())?;
-    let cv = RmsdCv::new(cluster_ids.to_vec(), &ref_cluster.positions_angstrom())
-        .map_err(|e| e.to_string())?;
+    let reference = ref_cluster.positions_angstrom();
+    let cv = RmsdCv::new(cluster_ids.to_vec(), &reference).map_err(|e| e.to_string())?;
     let mut gradient = vec![[0.0; 3]; cluster_ids.len()];
     let rmsd = cv.value_and_gradient(&new_cluster.positions_angstrom(), &mut gradient);
     let (ids, x0) = by_id(before);
@@ -205,7 +217,18 @@ pub fn compare_inherent_structures(
     if ids != ids_after {
         return Err("the two structures hold different atoms".into());
     }
-    let analysis =
-        classify_motion(&ids, &x0, &x1, &before.cell, motion).map_err(|e| e.to_string())?;
+    let n = reference.len() as f64;
+    let centre: Vec3 = std::array::from_fn(|k| reference.iter().map(|x| x[k]).sum::<f64>() / n);
+    let near = |x: &Vec3| {
+        let d = before
+            .cell
+            .minimum_image([x[0] - centre[0], x[1] - centre[1], x[2] - centre[2]]);
+        d[0] * d[0] + d[1] * d[1] + d[2] * d[2] <= region_radius_angstrom * region_radius_angstrom
+    };
+    let keep: Vec<usize> = (0..ids.len()).filter(|&i| near(&x0[i])).collect();
+    let pick = |v: &[Vec3]| keep.iter().map(|&i| v[i]).collect::<Vec<_>>();
+    let region_ids: Vec<u64> = keep.iter().map(|&i| ids[i]).collect();
+    let analysis = classify_motion(&region_ids, &pick(&x0), &pick(&x1), &before.cell, motion)
+        .map_err(|e| e.to_string())?;
     Ok((rmsd, analysis))
 }

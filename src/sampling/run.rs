@@ -449,6 +449,7 @@ impl MetadynamicsRun {
             &self.inherent_basin,
             &after,
             &ids,
+            self.settings.events.region_radius_angstrom,
             &self.settings.events.motion,
         )
         .map_err(SamplingError::Cluster)?;

@@ -1,0 +1,92 @@
+//! A real β-event of the shipped (default) glass: the two inherent structures of the cluster
+//! of atom 348 around the first event of a 600 K metadynamics run (how they were made:
+//! tests/data/events/README.md). The classification is checked against the geometry itself.
+
+use betaglass::io::read_configuration;
+use betaglass::sampling::event::compare_inherent_structures;
+use betaglass::sampling::{MotionKind, MotionSettings};
+use betaglass::system::System;
+
+const CLUSTER: [u64; 13] = [
+    348, 1014, 2203, 1514, 759, 3098, 3583, 3335, 1141, 1864, 3079, 3065, 3027,
+];
+
+fn load(name: &str) -> System {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/events")
+        .join(name);
+    read_configuration(&p).unwrap()
+}
+
+fn position(s: &System, id: u64) -> [f64; 3] {
+    s.positions_angstrom[s.ids.iter().position(|&i| i == id).unwrap()]
+}
+
+fn distance(s: &System, a: [f64; 3], b: [f64; 3]) -> f64 {
+    let d = s
+        .cell
+        .minimum_image([a[0] - b[0], a[1] - b[1], a[2] - b[2]]);
+    (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt()
+}
+
+#[test]
+fn the_real_event_is_classified_as_its_geometry_says() {
+    let (before, after) = (
+        load("glass600K_atom348_before.extxyz"),
+        load("glass600K_atom348_after.extxyz"),
+    );
+    let settings = MotionSettings::default();
+    let (rmsd, analysis) =
+        compare_inherent_structures(&before, &after, &CLUSTER, 8.0, &settings).unwrap();
+    println!(
+        "inherent-structure RMSD of the cluster {rmsd:.3} Å; motion {:?}",
+        analysis.kind
+    );
+    for m in &analysis.moved {
+        println!(
+            "  atom {:>5} moved {:.2} Å{}",
+            m.id,
+            m.distance_angstrom,
+            m.took_site_of
+                .map_or(String::new(), |j| format!(" → site of {j}"))
+        );
+    }
+    assert!(rmsd > 0.3, "a real event: the cluster changed minimum");
+    // Every link the classifier reports must hold geometrically: the atom ended within the
+    // site tolerance of the other's old site, or at least half-way closer to it.
+    for m in &analysis.moved {
+        assert!(m.distance_angstrom > settings.moved_threshold_angstrom);
+        if let Some(j) = m.took_site_of {
+            let site = position(&before, j);
+            let (start, end) = (
+                distance(&before, position(&before, m.id), site),
+                distance(&before, position(&after, m.id), site),
+            );
+            assert!(
+                end <= settings.site_tolerance_angstrom
+                    || end <= (1.0 - settings.towards_fraction) * start,
+                "atom {} → site of {j}: {start:.2} → {end:.2} Å",
+                m.id
+            );
+        }
+    }
+    // This event is a string: 3411 takes the site of 3065 (a cluster atom), which takes the
+    // site of 950, which leaves for a place no moved atom held. The chain does not close:
+    // 950 ends neither near 3411's old site nor half-way to it.
+    assert_eq!(
+        analysis.kind,
+        MotionKind::String {
+            atoms: vec![3411, 3065, 950]
+        }
+    );
+    let start = distance(&before, position(&before, 950), position(&before, 3411));
+    let end = distance(&before, position(&after, 950), position(&before, 3411));
+    println!("950 to the old site of 3411: {start:.2} → {end:.2} Å");
+    assert!(
+        end > settings.site_tolerance_angstrom && end > (1.0 - settings.towards_fraction) * start
+    );
+    assert!(
+        CLUSTER.contains(&3065),
+        "the string runs through the biased cluster"
+    );
+}
