@@ -222,7 +222,25 @@ impl MetadynamicsRun {
             state.settings.temperature_k,
             0,
         );
+        {
+            use super::cv::CollectiveVariable;
+            let ids = &state.simulation.system.ids;
+            if let Some(id) = state.cv.atom_ids().iter().find(|id| !ids.contains(id)) {
+                return Err(SamplingError::State(format!(
+                    "cluster atom {id} is not in the saved configuration"
+                )));
+            }
+        }
         let sim = Simulation::from_state(state.simulation, potential, vec![Box::new(fix)])?;
+        if sim
+            .fix::<CvBiasFix>()
+            .and_then(CvBiasFix::metadynamics)
+            .is_none()
+        {
+            return Err(SamplingError::State(
+                "the saved state holds no metadynamics bias".into(),
+            ));
+        }
         Ok(Self {
             sim,
             settings: state.settings,
