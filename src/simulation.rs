@@ -499,40 +499,51 @@ impl Simulation {
         self.apply_fixes(dynamics);
     }
 
-    fn apply_fixes(&mut self, dynamics: bool) {
-        self.fix_energy_ev = 0.0;
-        if self.fixes.is_empty() {
-            return;
-        }
-        let ctx = FixContext {
+    /// What a fix sees of the engine now.
+    fn fix_context(&self, dynamics: bool) -> FixContext<'_> {
+        FixContext {
             step: self.step,
             time_ps: self.time_ps,
             timestep_ps: self.settings.timestep_ps,
             system: &self.system,
             atom_map: &self.atom_map,
             dynamics,
-        };
-        for fix in &mut self.fixes {
-            self.fix_energy_ev += fix.post_force(
-                &ctx,
-                &mut self.forces.forces_ev_per_angstrom,
-                &mut self.forces.virial_ev,
-            );
         }
     }
 
+    fn apply_fixes(&mut self, dynamics: bool) {
+        self.fix_energy_ev = 0.0;
+        if self.fixes.is_empty() {
+            return;
+        }
+        // The fixes and forces are moved out while the fixes run, so the context can borrow
+        // the engine; moving a Vec allocates nothing.
+        let mut fixes = std::mem::take(&mut self.fixes);
+        let mut forces = std::mem::take(&mut self.forces);
+        let ctx = self.fix_context(dynamics);
+        let mut energy = 0.0;
+        for fix in &mut fixes {
+            energy += fix.post_force(
+                &ctx,
+                &mut forces.forces_ev_per_angstrom,
+                &mut forces.virial_ev,
+            );
+        }
+        self.fix_energy_ev = energy;
+        self.forces = forces;
+        self.fixes = fixes;
+    }
+
     fn end_of_step_fixes(&mut self) {
-        let ctx = FixContext {
-            step: self.step,
-            time_ps: self.time_ps,
-            timestep_ps: self.settings.timestep_ps,
-            system: &self.system,
-            atom_map: &self.atom_map,
-            dynamics: true,
-        };
-        for fix in &mut self.fixes {
+        if self.fixes.is_empty() {
+            return;
+        }
+        let mut fixes = std::mem::take(&mut self.fixes);
+        let ctx = self.fix_context(true);
+        for fix in &mut fixes {
             fix.end_of_step(&ctx);
         }
+        self.fixes = fixes;
     }
 
     /// Reorders atoms by spatial bin (half the interaction range wide). Ids move with them.

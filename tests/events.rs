@@ -86,7 +86,7 @@ fn the_real_event_is_classified_as_its_geometry_says() {
         end > settings.site_tolerance_angstrom && end > (1.0 - settings.towards_fraction) * start
     );
     assert!(
-        CLUSTER.contains(&3065),
+        analysis.moved.iter().any(|m| CLUSTER.contains(&m.id)),
         "the string runs through the biased cluster"
     );
 }
