@@ -11,6 +11,7 @@ pub mod event;
 pub mod fes;
 pub mod motion;
 pub mod run;
+pub mod setup;
 
 pub use bias::{
     Bias, BiasError, CvGrid, HarmonicRestraint, Hill, HillSettings, Metadynamics, UpperWall,
@@ -22,3 +23,4 @@ pub use event::{Event, EventSettings};
 pub use fes::{Barrier, BarrierReading, BarrierSettings, CrossingBarrier, FreeEnergyProfile};
 pub use motion::{MotionKind, MotionSettings, MovedAtom};
 pub use run::{Advance, MetadynamicsRun, MetadynamicsSettings, MetadynamicsState, SamplingError};
+pub use setup::{CentreChoice, SamplingSetup, StartProgress, start_sampling};
