@@ -6,6 +6,7 @@ pub mod assets;
 pub mod dynamics;
 pub mod fix;
 pub mod io;
+pub mod live;
 pub mod neighbor;
 pub mod potential;
 pub mod preparation;

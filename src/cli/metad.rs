@@ -1,14 +1,13 @@
 //! `betaglass metad`: well-tempered metadynamics on the RMSD of a cluster, with a progress bar,
 //! Colvars-format output, event files, and restart files for `--resume`.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
 use betaglass::dynamics::Ensemble;
 use betaglass::io::colvars::{self, ColvarsConfig};
+use betaglass::io::sampling_files::{SamplingFiles, prefixed as path};
 use betaglass::sampling::{
     Barrier, Cluster, CvGrid, Event, HarmonicRestraint, HillSettings, MetadynamicsRun,
     MetadynamicsSettings, MetadynamicsState, UpperWall,
@@ -106,10 +105,6 @@ pub fn run(args: MetadArgs) -> anyhow::Result<()> {
     pool.install(|| run_in_pool(&args))
 }
 
-fn path(prefix: &str, suffix: &str) -> PathBuf {
-    PathBuf::from(format!("{prefix}{suffix}"))
-}
-
 fn run_in_pool(args: &MetadArgs) -> anyhow::Result<()> {
     if args.restart_every == 0 || args.sample_every == 0 {
         bail!("--restart-every and --sample-every must be at least 1 step");
@@ -136,7 +131,7 @@ fn run_in_pool(args: &MetadArgs) -> anyhow::Result<()> {
         );
     }
     run.set_event_settings(events);
-    let mut out = Outputs::open(&args.output, &run)?;
+    let mut out = SamplingFiles::open(&args.output, &run)?;
     let total = args.steps;
     let bar = super::progress_bar(total, "metad");
     bar.set_position(run.biased_steps());
@@ -355,106 +350,6 @@ fn cluster_of(
         bail!("say which cluster: --centre ID (with --cutoff), --atoms ID,ID,…, or --colvars FILE");
     };
     Ok((Cluster::around(system, centre, args.cutoff)?.ids(), None))
-}
-
-/// The Colvars-format files, appended as the run goes.
-struct Outputs {
-    prefix: String,
-    traj: BufWriter<File>,
-    hills: BufWriter<File>,
-    samples_written: usize,
-    hills_written: usize,
-}
-
-impl Outputs {
-    /// Creates the files, writing what the run already holds (a resumed run's history, so the
-    /// files match the restart state exactly, whatever a kill left in them).
-    fn open(prefix: &str, run: &MetadynamicsRun) -> anyhow::Result<Self> {
-        let create = |suffix: &str| -> anyhow::Result<BufWriter<File>> {
-            let p = path(prefix, suffix);
-            Ok(BufWriter::new(
-                File::create(&p).with_context(|| format!("creating {}", p.display()))?,
-            ))
-        };
-        let mut out = Self {
-            prefix: prefix.to_string(),
-            traj: create(".colvars.traj")?,
-            hills: create(".colvars.meta.hills.traj")?,
-            samples_written: 0,
-            hills_written: 0,
-        };
-        writeln!(out.traj, "{}", colvars::TRAJ_HEADER)?;
-        out.append(run)?;
-        Ok(out)
-    }
-
-    fn append(&mut self, run: &MetadynamicsRun) -> anyhow::Result<()> {
-        for c in &run.trace()[self.samples_written..] {
-            writeln!(self.traj, "{}", colvars::traj_line(c))?;
-        }
-        self.samples_written = run.trace().len();
-        for h in &run.hills()[self.hills_written..] {
-            writeln!(self.hills, "{}", colvars::hills_line(h))?;
-        }
-        self.hills_written = run.hills().len();
-        // Flushed every chunk so `tail -f` and plotting scripts see the run as it goes.
-        self.traj.flush()?;
-        self.hills.flush()?;
-        Ok(())
-    }
-
-    /// Flushes the trajectories and rewrites the free-energy and event files.
-    fn flush(&mut self, run: &MetadynamicsRun) -> anyhow::Result<()> {
-        self.append(run)?;
-        self.traj.flush()?;
-        self.hills.flush()?;
-        let mut pmf = Vec::new();
-        colvars::write_pmf(
-            &mut pmf,
-            run.metadynamics().grid(),
-            &run.free_energy_profile(),
-        )?;
-        betaglass::io::write_atomic(&path(&self.prefix, ".pmf"), &pmf)?;
-        let events = serde_json::to_vec_pretty(&EventsFile {
-            temperature_k: run.settings().temperature_k,
-            cluster_ids: run.cluster_ids(),
-            barrier_end_of_run: run.barrier(),
-            barrier_history: run
-                .barrier_history(10)
-                .into_iter()
-                .map(|(step, b)| (step, b.barrier_ev()))
-                .collect(),
-            events: run.events(),
-        })?;
-        betaglass::io::write_atomic(&path(&self.prefix, ".events.json"), &events)?;
-        Ok(())
-    }
-
-    fn write_event(&self, event: &Event) -> anyhow::Result<()> {
-        for (which, system) in [
-            ("before", &event.inherent_before),
-            ("after", &event.inherent_after),
-        ] {
-            if let Some(s) = system {
-                let p = path(
-                    &self.prefix,
-                    &format!(".event{}.{which}.extxyz", event.number),
-                );
-                betaglass::io::write_configuration(&p, s)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-#[derive(serde::Serialize)]
-struct EventsFile<'a> {
-    temperature_k: f64,
-    cluster_ids: Vec<u64>,
-    barrier_end_of_run: Barrier,
-    /// (biased step, end-of-run ΔF in eV or null) after every 10th hill: its convergence.
-    barrier_history: Vec<(u64, Option<f64>)>,
-    events: &'a [Event],
 }
 
 fn describe_event(e: &Event) -> String {

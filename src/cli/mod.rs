@@ -34,8 +34,29 @@ use betaglass::system::System;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Configuration to open in the app (default: the embedded 4000-atom Cu50Zr50 glass).
+    /// Configuration to open in the app (default: the scene's, or the embedded 4000-atom
+    /// Cu50Zr50 glass).
     pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub app: AppArgs,
+}
+
+/// Options of the app (no subcommand).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct AppArgs {
+    /// A scene file (scenes/*.toml); default: the built-in teaching scene.
+    #[arg(long, value_name = "TOML")]
+    pub scene: Option<PathBuf>,
+    /// Run this many frames, then save --screenshot, write --report and quit (headless checks).
+    #[arg(long, value_name = "N")]
+    pub frames: Option<u64>,
+    /// PNG of the window after --frames frames.
+    #[arg(long, value_name = "PNG", requires = "frames")]
+    pub screenshot: Option<PathBuf>,
+    /// JSON report after --frames frames: frames, fps_mean, sim_steps, sim_steps_per_s,
+    /// cluster_atom_ids, events, layout and colours.
+    #[arg(long, value_name = "JSON", requires = "frames")]
+    pub report: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -113,17 +134,27 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Fes(a)) => fes::run(a),
         Some(Command::Cluster(a)) => cluster::run(a),
         Some(Command::Rmsd(a)) => rmsd::run(a),
-        None => open_app(cli.file),
+        None => open_app(cli.file, cli.app),
     }
 }
 
 #[cfg(feature = "gui")]
-fn open_app(file: Option<PathBuf>) -> anyhow::Result<()> {
-    crate::app::run_app(file)
+fn open_app(file: Option<PathBuf>, app: AppArgs) -> anyhow::Result<()> {
+    // A bad scene is reported here, before a window opens.
+    if let Some(scene) = &app.scene {
+        betaglass::io::scene::Scene::load(scene)?;
+    }
+    crate::app::run_app(crate::app::AppOptions {
+        file,
+        scene: app.scene,
+        frames: app.frames,
+        screenshot: app.screenshot,
+        report: app.report,
+    })
 }
 
 #[cfg(not(feature = "gui"))]
-fn open_app(_file: Option<PathBuf>) -> anyhow::Result<()> {
+fn open_app(_file: Option<PathBuf>, _app: AppArgs) -> anyhow::Result<()> {
     anyhow::bail!(
         "this betaglass was built without the `gui` feature; use a subcommand (see --help)"
     )

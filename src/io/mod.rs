@@ -8,6 +8,8 @@
 pub mod colvars;
 pub mod lammps_data;
 pub mod lammps_dump;
+pub mod sampling_files;
+pub mod scene;
 pub mod xyz;
 
 use std::collections::HashSet;

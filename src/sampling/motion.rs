@@ -177,6 +177,40 @@ pub enum MotionKind {
     Other,
 }
 
+impl MotionKind {
+    /// The class's name, as the paper writes it.
+    pub fn class_name(&self) -> &'static str {
+        match self {
+            MotionKind::None => "none",
+            MotionKind::PairExchange { .. } => "pair exchange",
+            MotionKind::Loop { .. } => "loop",
+            MotionKind::String { .. } => "string",
+            MotionKind::Other => "other",
+        }
+    }
+
+    /// The class and the atoms, in one line ("loop 12 → 40 → 7 → 12").
+    pub fn describe(&self) -> String {
+        let chain = |atoms: &[u64], sep: &str| {
+            atoms
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(sep)
+        };
+        match self {
+            MotionKind::PairExchange { atoms } => {
+                format!("pair exchange {} ↔ {}", atoms[0], atoms[1])
+            }
+            MotionKind::Loop { atoms } => {
+                format!("loop {} → {}", chain(atoms, " → "), atoms[0])
+            }
+            MotionKind::String { atoms } => format!("string {}", chain(atoms, " → ")),
+            other => other.class_name().to_string(),
+        }
+    }
+}
+
 /// Everything the classification found.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MotionAnalysis {

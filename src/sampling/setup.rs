@@ -226,39 +226,44 @@ pub enum StartProgress {
 /// Thermalises `system` at the setup's temperature (velocities drawn with its seed),
 /// equilibrates, selects the cluster and starts the biased run.
 ///
-/// `progress` is called between chunks of equilibration; returning `false` cancels the
-/// start (the result is then `Ok(None)`), so a caller can react to a new request.
+/// `progress` is called between chunks of equilibration (with the simulation, to show it);
+/// returning `false` cancels the start (the result is then `Ok(None)`), so a caller can
+/// react to a new request. The cluster's centre comes first in the run's cluster ids.
 pub fn start_sampling(
     system: System,
     potential: Arc<dyn Potential>,
     setup: &SamplingSetup,
-    mut progress: impl FnMut(StartProgress) -> bool,
+    mut progress: impl FnMut(StartProgress, &Simulation) -> bool,
 ) -> Result<Option<MetadynamicsRun>, SamplingError> {
     setup.validate()?;
     let settings = setup.metadynamics_settings()?;
     let md = setup.md_settings();
-    // Fail on a bad centre before any MD is spent.
+    // The centre is chosen on the configuration as given, and a bad one fails before any MD.
+    let centre_id = setup.centre_id(&system)?;
     setup.cluster(&system)?;
     let mut sim = Simulation::new(system, potential, md)?;
     sim.randomize_velocities(setup.temperature_k, setup.seed);
     let total_steps = (setup.equilibrate_ps / md.timestep_ps).round() as u64;
     let mut done_steps = 0;
     while done_steps < total_steps {
-        if !progress(StartProgress::Equilibrating {
+        let report = StartProgress::Equilibrating {
             done_steps,
             total_steps,
-        }) {
+        };
+        if !progress(report, &sim) {
             return Ok(None);
         }
         let n = EQUILIBRATION_CHUNK_STEPS.min(total_steps - done_steps);
         sim.step(n)?;
         done_steps += n;
     }
-    if !progress(StartProgress::Quenching) {
+    if !progress(StartProgress::Quenching, &sim) {
         return Ok(None);
     }
-    // The cluster of the thermalised configuration (its members may have changed).
-    let ids = setup.cluster(sim.system())?.ids();
+    // The centre's neighbours in the thermalised configuration (they may have changed).
+    let ids = Cluster::around(sim.system(), centre_id, setup.cutoff_angstrom)
+        .map_err(|e| SamplingError::Cluster(e.to_string()))?
+        .ids();
     MetadynamicsRun::start(sim, &ids, settings).map(Some)
 }
 

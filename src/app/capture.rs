@@ -1,0 +1,137 @@
+//! `--frames N --screenshot PNG --report JSON`: run N frames (and at least until the
+//! sampling has produced a few CV samples, so the plots have something to show), save a
+//! screenshot, write a report, quit. CI runs it under Xvfb and checks the pixels.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use bevy::prelude::*;
+
+use super::bridge::Latest;
+use super::files::save_screenshot;
+use super::panels::{FrameStats, PanelRects};
+use super::plots::PlotState;
+use super::style;
+
+pub struct CapturePlugin {
+    pub frames: Option<u64>,
+    pub screenshot: Option<PathBuf>,
+    pub report: Option<PathBuf>,
+}
+
+/// CV samples the capture waits for after N frames (at most `MAX_EXTRA_WAIT_S` longer).
+const MIN_SAMPLES: usize = 20;
+const MAX_EXTRA_WAIT_S: f64 = 300.0;
+
+#[derive(Resource)]
+struct Capture {
+    frames: u64,
+    screenshot: Option<PathBuf>,
+    report: Option<PathBuf>,
+    started: Option<(Instant, u64)>,
+    frames_done_at: Option<Instant>,
+    requested: Option<(Instant, u64, u64)>,
+    saved: Arc<AtomicBool>,
+}
+
+impl Plugin for CapturePlugin {
+    fn build(&self, app: &mut App) {
+        let Some(frames) = self.frames else { return };
+        app.insert_resource(Capture {
+            frames,
+            screenshot: self.screenshot.clone(),
+            report: self.report.clone(),
+            started: None,
+            frames_done_at: None,
+            requested: None,
+            saved: Arc::new(AtomicBool::new(false)),
+        })
+        .add_systems(Last, capture);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn capture(
+    mut commands: Commands,
+    mut cap: ResMut<Capture>,
+    latest: Res<Latest>,
+    stats: Res<FrameStats>,
+    rects: Res<PanelRects>,
+    plots: Res<PlotState>,
+    window: Single<&Window>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    let s = &latest.snapshot;
+    let started = *cap.started.get_or_insert((Instant::now(), s.total_steps));
+    if stats.frames < cap.frames {
+        return;
+    }
+    let frames_done = *cap.frames_done_at.get_or_insert_with(Instant::now);
+    if cap.requested.is_none() {
+        let waited = frames_done.elapsed().as_secs_f64();
+        if s.trace.len() < MIN_SAMPLES && waited < MAX_EXTRA_WAIT_S {
+            return;
+        }
+        let path = cap.screenshot.clone();
+        match path {
+            Some(p) => {
+                let saved = cap.saved.clone();
+                save_screenshot(&mut commands, p, None, Some(saved));
+            }
+            None => cap.saved.store(true, Ordering::SeqCst),
+        }
+        cap.requested = Some((Instant::now(), stats.frames, s.total_steps));
+        return;
+    }
+    if !cap.saved.load(Ordering::SeqCst) {
+        return;
+    }
+    let (t_req, frames_at_request, steps_at_request) = cap.requested.expect("requested");
+    let elapsed = t_req.duration_since(started.0).as_secs_f64().max(1e-9);
+    let scale = f64::from(window.scale_factor());
+    let rect = |r: bevy_egui::egui::Rect| {
+        [
+            (f64::from(r.min.x) * scale).round(),
+            (f64::from(r.min.y) * scale).round(),
+            (f64::from(r.max.x) * scale).round(),
+            (f64::from(r.max.y) * scale).round(),
+        ]
+    };
+    let sim_steps = steps_at_request.saturating_sub(started.1);
+    let report = serde_json::json!({
+        "frames": frames_at_request,
+        "fps_mean": frames_at_request as f64 / elapsed,
+        "sim_steps": sim_steps,
+        "sim_steps_per_s": sim_steps as f64 / elapsed,
+        "threads": s.threads,
+        "cluster_atom_ids": s.cluster_ids,
+        "centre_id": s.centre_id,
+        "events": s.events.len(),
+        "cv_samples": s.trace.len(),
+        "hills": s.hills.len(),
+        "status": s.status.label(),
+        "window_px": [window.physical_width(), window.physical_height()],
+        "layout": {
+            "view": rect(rects.view),
+            "plots": rect(plots.trace_rect.unwrap_or(rects.plots)),
+            "controls": rect(rects.controls),
+        },
+        "colors": {
+            "cu": style::CU_RGB,
+            "zr": style::ZR_RGB,
+            "cluster_highlight": style::CLUSTER_CU_RGB,
+            "centre": style::CENTRE_RGB,
+            "trace_line": style::TRACE_RGB,
+        },
+    });
+    if let Some(p) = &cap.report {
+        let text = serde_json::to_string_pretty(&report).expect("a JSON value");
+        if let Err(e) = std::fs::write(p, text) {
+            error!("cannot write the report {}: {e}", p.display());
+        }
+    }
+    println!("{report}");
+    exit.write(AppExit::Success);
+}

@@ -1,0 +1,338 @@
+//! Files: dialogs (rfd, each on its own thread so a frame never waits for a person), what is
+//! done with the chosen path, scenes, CSV export of the plots and screenshots.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+use bevy::prelude::*;
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+
+use betaglass::io::scene::Scene;
+use betaglass::live::{Command, Snapshot};
+
+use super::bridge::{EngineBridge, Latest};
+use super::panels::{Controls, PanelRects};
+
+pub struct FilesPlugin;
+
+impl Plugin for FilesPlugin {
+    fn build(&self, app: &mut App) {
+        let (tx, rx) = channel();
+        app.insert_resource(FileDialogs {
+            to_do: Vec::new(),
+            results_tx: tx,
+            results: Mutex::new(rx),
+            scenes: find_scenes(),
+        })
+        .add_systems(Update, (open_dialogs, act_on_paths).chain());
+    }
+}
+
+/// Something the person asked for that needs a path.
+#[derive(Clone, Debug)]
+pub enum FileAction {
+    OpenConfiguration,
+    SaveConfiguration,
+    ExportSampling,
+    SaveRestart,
+    ResumeRestart,
+    ExportCsv,
+    ExportPlotsPng,
+    Screenshot,
+    OpenScene,
+    LoadScene(PathBuf),
+    Quit,
+}
+
+#[derive(Resource)]
+pub struct FileDialogs {
+    to_do: Vec<FileAction>,
+    results_tx: Sender<(FileAction, Option<PathBuf>)>,
+    /// A Mutex only to make the receiver `Sync` for a resource; one system locks it.
+    results: Mutex<Receiver<(FileAction, Option<PathBuf>)>>,
+    scenes: Vec<(String, PathBuf)>,
+}
+
+impl FileDialogs {
+    pub fn request(&mut self, action: FileAction) {
+        self.to_do.push(action);
+    }
+
+    /// The scenes found in `scenes/` (name, path).
+    pub fn scene_files(&self) -> Vec<(String, PathBuf)> {
+        self.scenes.clone()
+    }
+}
+
+/// `scenes/*.toml` beside the working directory, else the source tree's.
+fn find_scenes() -> Vec<(String, PathBuf)> {
+    let dirs = [
+        PathBuf::from("scenes"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes"),
+    ];
+    for dir in dirs {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut found: Vec<(String, PathBuf)> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .map(|p| {
+                let name = Scene::load(&p).map_or_else(
+                    |_| {
+                        p.file_name()
+                            .unwrap_or_default()
+                            .to_string_lossy()
+                            .into_owned()
+                    },
+                    |s| s.name,
+                );
+                (name, p)
+            })
+            .collect();
+        found.sort();
+        if !found.is_empty() {
+            return found;
+        }
+    }
+    Vec::new()
+}
+
+/// Starts a dialog thread for each request (or acts at once when no dialog is needed).
+fn open_dialogs(mut dialogs: ResMut<FileDialogs>) {
+    for action in std::mem::take(&mut dialogs.to_do) {
+        let tx = dialogs.results_tx.clone();
+        match action {
+            FileAction::LoadScene(ref p) => {
+                let _ = tx.send((action.clone(), Some(p.clone())));
+            }
+            FileAction::Quit => {
+                let _ = tx.send((action, None));
+            }
+            _ => {
+                std::thread::spawn(move || {
+                    let path = ask(&action);
+                    let _ = tx.send((action, path));
+                });
+            }
+        }
+    }
+}
+
+/// The dialog for `action` (blocking: runs on its own thread).
+fn ask(action: &FileAction) -> Option<PathBuf> {
+    let configs = ["extxyz", "xyz", "data", "lmp"];
+    let d = rfd::FileDialog::new();
+    match action {
+        FileAction::OpenConfiguration => d
+            .set_title("Open a configuration (extended XYZ or LAMMPS data)")
+            .add_filter("configuration", &configs)
+            .pick_file(),
+        FileAction::SaveConfiguration => d
+            .set_title("Save the configuration (.extxyz or .data)")
+            .add_filter("configuration", &configs)
+            .set_file_name("betaglass.extxyz")
+            .save_file(),
+        FileAction::ExportSampling => d
+            .set_title("Export the sampling: files are named PREFIX.colvars.traj, …")
+            .set_file_name("sampling")
+            .save_file(),
+        FileAction::SaveRestart => d
+            .set_title("Save the sampling state")
+            .add_filter("restart", &["json"])
+            .set_file_name("sampling.restart.json")
+            .save_file(),
+        FileAction::ResumeRestart => d
+            .set_title("Resume a sampling state")
+            .add_filter("restart", &["json"])
+            .pick_file(),
+        FileAction::ExportCsv => d
+            .set_title("Export the plots as CSV: PREFIX.trace.csv, PREFIX.fes.csv, …")
+            .set_file_name("plots")
+            .save_file(),
+        FileAction::ExportPlotsPng => d
+            .set_title("Save the plots as PNG")
+            .add_filter("PNG", &["png"])
+            .set_file_name("plots.png")
+            .save_file(),
+        FileAction::Screenshot => d
+            .set_title("Save a screenshot")
+            .add_filter("PNG", &["png"])
+            .set_file_name("betaglass.png")
+            .save_file(),
+        FileAction::OpenScene => d
+            .set_title("Open a scene")
+            .add_filter("scene", &["toml"])
+            .pick_file(),
+        FileAction::LoadScene(_) | FileAction::Quit => None,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn act_on_paths(
+    mut commands: Commands,
+    dialogs: Res<FileDialogs>,
+    bridge: Res<EngineBridge>,
+    latest: Res<Latest>,
+    rects: Res<PanelRects>,
+    window: Single<&Window>,
+    mut controls: ResMut<Controls>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    let Ok(results) = dialogs.results.try_lock() else {
+        return;
+    };
+    while let Ok((action, path)) = results.try_recv() {
+        if matches!(action, FileAction::Quit) {
+            exit.write(AppExit::Success);
+            continue;
+        }
+        let Some(path) = path else { continue };
+        match action {
+            FileAction::OpenConfiguration => bridge.send(Command::Open {
+                file: Some(path),
+                setup: controls.pending.clone(),
+            }),
+            FileAction::SaveConfiguration => bridge.send(Command::SaveConfiguration(path)),
+            FileAction::ExportSampling => bridge.send(Command::ExportSampling(prefix_of(&path))),
+            FileAction::SaveRestart => bridge.send(Command::SaveRestart(path)),
+            FileAction::ResumeRestart => bridge.send(Command::ResumeFrom(path)),
+            FileAction::ExportCsv => {
+                let snapshot = latest.snapshot.clone();
+                let prefix = prefix_of(&path);
+                controls.set_notice(format!("writing {prefix}.*.csv"));
+                std::thread::spawn(move || {
+                    if let Err(e) = write_csv(&prefix, &snapshot) {
+                        error!("CSV export to {prefix}: {e}");
+                    }
+                });
+            }
+            FileAction::ExportPlotsPng => {
+                let r = rects.plots;
+                let scale = window.scale_factor();
+                let crop = URect::new(
+                    (r.min.x * scale) as u32,
+                    (r.min.y * scale) as u32,
+                    (r.max.x * scale) as u32,
+                    (r.max.y * scale) as u32,
+                );
+                save_screenshot(&mut commands, path.clone(), Some(crop), None);
+                controls.set_notice(format!("saved the plots to {}", path.display()));
+            }
+            FileAction::Screenshot => {
+                save_screenshot(&mut commands, path.clone(), None, None);
+                controls.set_notice(format!("saved a screenshot to {}", path.display()));
+            }
+            FileAction::OpenScene | FileAction::LoadScene(_) => match Scene::load(&path) {
+                Ok(scene) => {
+                    bridge.send(Command::Open {
+                        file: scene.system_file.clone(),
+                        setup: scene.setup.clone(),
+                    });
+                    if let Some(n) = scene.threads {
+                        bridge.send(Command::SetThreads(n));
+                    }
+                    controls.set_notice(format!("opened scene {}", scene.name));
+                    controls.scene = scene;
+                }
+                Err(e) => controls.set_notice(format!("error: {e}")),
+            },
+            FileAction::Quit => {}
+        }
+    }
+}
+
+/// The path without a known extension, as a prefix for several files.
+fn prefix_of(path: &Path) -> String {
+    let s = path.display().to_string();
+    for ext in [".csv", ".traj", ".json", ".txt"] {
+        if let Some(p) = s.strip_suffix(ext) {
+            return p.to_string();
+        }
+    }
+    s
+}
+
+/// The plotted data as CSV files: PREFIX.trace.csv, .fes.csv, .hills.csv, .thermo.csv,
+/// .barrier.csv.
+pub fn write_csv(prefix: &str, s: &Snapshot) -> std::io::Result<()> {
+    use std::fmt::Write as _;
+    let mut trace = String::from("biased_step,md_time_ps,boosted_time_ps,s_angstrom,bias_ev\n");
+    for c in s.trace.iter() {
+        let _ = writeln!(
+            trace,
+            "{},{},{},{},{}",
+            c.biased_step, c.md_time_ps, c.boosted_time_ps, c.s_angstrom, c.metadynamics_ev
+        );
+    }
+    let mut fes = String::from("s_angstrom,bias_ev,free_energy_ev\n");
+    for ((x, v), f) in s
+        .grid_s_angstrom
+        .iter()
+        .zip(s.bias_ev.iter())
+        .zip(s.free_energy_ev.iter())
+    {
+        let _ = writeln!(fes, "{x},{v},{f}");
+    }
+    let mut hills = String::from("md_time_ps,height_ev\n");
+    for (t, w) in s.hills.iter() {
+        let _ = writeln!(hills, "{t},{w}");
+    }
+    let mut thermo = String::from("md_time_ps,temperature_k,potential_energy_ev,total_energy_ev\n");
+    for p in s.thermo_history.iter() {
+        let _ = writeln!(
+            thermo,
+            "{},{},{},{}",
+            p.md_time_ps, p.temperature_k, p.potential_energy_ev, p.total_energy_ev
+        );
+    }
+    let mut barrier = String::from("md_time_ps,barrier_ev\n");
+    for (t, b) in s.barrier_history.iter() {
+        let _ = writeln!(
+            barrier,
+            "{t},{}",
+            b.map_or(String::new(), |b| b.to_string())
+        );
+    }
+    for (suffix, text) in [
+        (".trace.csv", trace),
+        (".fes.csv", fes),
+        (".hills.csv", hills),
+        (".thermo.csv", thermo),
+        (".barrier.csv", barrier),
+    ] {
+        std::fs::write(format!("{prefix}{suffix}"), text)?;
+    }
+    Ok(())
+}
+
+/// Captures the window (or the `crop` of it, in physical pixels) to a PNG at `path`; sets
+/// `done` once the file is written (or failed).
+pub fn save_screenshot(
+    commands: &mut Commands,
+    path: PathBuf,
+    crop: Option<URect>,
+    done: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+) {
+    commands.spawn(Screenshot::primary_window()).observe(
+        move |captured: On<ScreenshotCaptured>| {
+            match captured.image.clone().try_into_dynamic() {
+                Ok(image) => {
+                    let image = match crop {
+                        Some(r) => image.crop_imm(r.min.x, r.min.y, r.width(), r.height()),
+                        None => image,
+                    };
+                    // RGB only: the alpha channel of the swap chain is not opacity.
+                    if let Err(e) = image.to_rgb8().save(&path) {
+                        error!("cannot save {}: {e}", path.display());
+                    }
+                }
+                Err(e) => error!("cannot convert the screenshot: {e:?}"),
+            }
+            if let Some(done) = &done {
+                done.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        },
+    );
+}

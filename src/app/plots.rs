@@ -1,0 +1,198 @@
+//! Live plots (egui_plot): s(t) with events marked, V(s) and F(s) with the minima, saddle
+//! and ΔF, ΔF's convergence, hill heights, temperature and energy. The point series are
+//! rebuilt only when a new snapshot arrives; frames borrow them.
+
+use bevy::prelude::*;
+use bevy_egui::egui;
+use egui_plot::{Legend, Line, Plot, PlotPoint, PlotPoints, Points, Text, VLine};
+
+use betaglass::live::Snapshot;
+use betaglass::sampling::Barrier;
+
+use super::atoms_view::ViewSettings;
+use super::bridge::Latest;
+use super::style;
+
+pub struct PlotsPlugin;
+
+impl Plugin for PlotsPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<PlotState>()
+            .add_systems(Update, rebuild_series);
+    }
+}
+
+/// Which clock the s(t) plot uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum TimeAxis {
+    #[default]
+    Md,
+    Boosted,
+}
+
+/// The plotted series, cached per snapshot.
+#[derive(Resource, Default)]
+pub struct PlotState {
+    pub time_axis: TimeAxis,
+    built_for: Option<(u64, TimeAxis)>,
+    pub trace: Vec<PlotPoint>,
+    pub events_t: Vec<f64>,
+    pub bias: Vec<PlotPoint>,
+    pub free_energy: Vec<PlotPoint>,
+    pub barrier_history: Vec<PlotPoint>,
+    pub hills: Vec<PlotPoint>,
+    pub temperature: Vec<PlotPoint>,
+    pub energy: Vec<PlotPoint>,
+    /// Where the s(t) plot was drawn (logical pixels), for the screenshot report.
+    pub trace_rect: Option<egui::Rect>,
+}
+
+fn rebuild_series(latest: Res<Latest>, mut state: ResMut<PlotState>) {
+    let key = (latest.snapshot.serial, state.time_axis);
+    if state.built_for == Some(key) {
+        return;
+    }
+    state.built_for = Some(key);
+    let s = &latest.snapshot;
+    let boosted = state.time_axis == TimeAxis::Boosted;
+    let t = |md: f64, b: f64| if boosted { b } else { md };
+    state.trace = s
+        .trace
+        .iter()
+        .map(|c| PlotPoint::new(t(c.md_time_ps, c.boosted_time_ps), c.s_angstrom))
+        .collect();
+    state.events_t = s
+        .events
+        .iter()
+        .map(|e| t(e.crossing_md_time_ps, e.crossing_boosted_time_ps))
+        .collect();
+    state.bias = s
+        .grid_s_angstrom
+        .iter()
+        .zip(s.bias_ev.iter())
+        .map(|(&x, &v)| PlotPoint::new(x, v))
+        .collect();
+    state.free_energy = s
+        .grid_s_angstrom
+        .iter()
+        .zip(s.free_energy_ev.iter())
+        .map(|(&x, &f)| PlotPoint::new(x, f))
+        .collect();
+    state.barrier_history = s
+        .barrier_history
+        .iter()
+        .filter_map(|&(t, b)| b.map(|b| PlotPoint::new(t, b)))
+        .collect();
+    state.hills = s.hills.iter().map(|&(t, w)| PlotPoint::new(t, w)).collect();
+    state.temperature = s
+        .thermo_history
+        .iter()
+        .map(|p| PlotPoint::new(p.md_time_ps, p.temperature_k))
+        .collect();
+    let e0 = s
+        .thermo_history
+        .first()
+        .map_or(0.0, |p| p.potential_energy_ev);
+    state.energy = s
+        .thermo_history
+        .iter()
+        .map(|p| PlotPoint::new(p.md_time_ps, p.potential_energy_ev - e0))
+        .collect();
+}
+
+fn line<'a>(name: &str, points: &'a [PlotPoint], rgb: [u8; 3]) -> Line<'a> {
+    Line::new(name, PlotPoints::Borrowed(points))
+        .color(style::color32(rgb))
+        .width(2.0)
+}
+
+/// The plots panel, drawn inside the right-hand egui panel.
+pub fn plots_panel(ui: &mut egui::Ui, s: &Snapshot, state: &mut PlotState, _view: &ViewSettings) {
+    let height = ((ui.available_height() - 120.0) / 4.0).clamp(90.0, 220.0);
+    ui.horizontal(|ui| {
+        ui.strong("s(t)");
+        ui.selectable_value(&mut state.time_axis, TimeAxis::Md, "MD time")
+            .on_hover_text("Simulated time of the biased run (ps)");
+        ui.selectable_value(&mut state.time_axis, TimeAxis::Boosted, "boosted time")
+            .on_hover_text("Σ Δt·exp(V/kT): the unbiased time the same escapes would take (ps)");
+    });
+    let state_ref: &PlotState = state;
+    let trace_response = Plot::new("trace")
+        .height(height)
+        .x_axis_label(match state_ref.time_axis {
+            TimeAxis::Md => "MD time (ps)",
+            TimeAxis::Boosted => "boosted time (ps)",
+        })
+        .y_axis_label("s (Å)")
+        .show(ui, |p| {
+            p.line(line("s", &state_ref.trace, style::TRACE_RGB));
+            for (i, &t) in state_ref.events_t.iter().enumerate() {
+                p.add(
+                    VLine::new(format!("event {}", i + 1), t)
+                        .color(style::color32(style::EVENT_RGB))
+                        .width(1.5),
+                );
+            }
+        });
+    let trace_rect = trace_response.response.rect;
+
+    ui.strong("Bias V(s) and free energy F(s)");
+    Plot::new("fes")
+        .height(height * 1.2)
+        .legend(Legend::default())
+        .x_axis_label("s (Å)")
+        .y_axis_label("eV")
+        .show(ui, |p| {
+            p.line(line("V(s)", &state_ref.bias, style::BIAS_RGB));
+            p.line(line("F(s)", &state_ref.free_energy, style::FREE_ENERGY_RGB));
+            if let Barrier::Determined(b) = &s.barrier {
+                let f_at = |x: f64| {
+                    state_ref
+                        .free_energy
+                        .iter()
+                        .min_by(|a, c| (a.x - x).abs().total_cmp(&(c.x - x).abs()))
+                        .map_or(0.0, |q| q.y)
+                };
+                let marks = vec![
+                    [b.initial_minimum_angstrom, f_at(b.initial_minimum_angstrom)],
+                    [b.saddle_angstrom, f_at(b.saddle_angstrom)],
+                    [b.next_minimum_angstrom, f_at(b.next_minimum_angstrom)],
+                ];
+                let top = PlotPoint::new(b.saddle_angstrom, f_at(b.saddle_angstrom));
+                p.points(
+                    Points::new("minima and saddle", PlotPoints::new(marks))
+                        .radius(5.0)
+                        .color(egui::Color32::WHITE),
+                );
+                p.text(Text::new("ΔF", top, format!("ΔF = {:.3} eV", b.barrier_ev)));
+            }
+        });
+
+    ui.strong("ΔF over time");
+    Plot::new("barrier_history")
+        .height(height * 0.7)
+        .x_axis_label("MD time (ps)")
+        .y_axis_label("ΔF (eV)")
+        .show(ui, |p| {
+            p.line(line("ΔF", &state_ref.barrier_history, [255, 255, 255]));
+        });
+
+    ui.columns(2, |cols| {
+        Plot::new("hills")
+            .height(height * 0.8)
+            .x_axis_label("MD time (ps)")
+            .y_axis_label("hill (eV)")
+            .show(&mut cols[0], |p| {
+                p.line(line("hill height", &state_ref.hills, style::BIAS_RGB));
+            });
+        Plot::new("thermo")
+            .height(height * 0.8)
+            .legend(Legend::default())
+            .x_axis_label("MD time (ps)")
+            .y_axis_label("T (K)")
+            .show(&mut cols[1], |p| {
+                p.line(line("T", &state_ref.temperature, [255, 200, 120]));
+            });
+    });
+    state.trace_rect = Some(trace_rect);
+}

@@ -1,0 +1,926 @@
+//! The engine thread: one [`MetadynamicsRun`] (or a sampling being started) on its own
+//! thread with its own rayon pool, driven by [`Command`]s and publishing [`Snapshot`]s.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::snapshot::{AtomFrame, EngineStatus, EventView, Snapshot, SnapshotSlot, ThermoPoint};
+use crate::analysis::rdf::{RdfLandmarks, partial_rdfs};
+use crate::io::sampling_files::SamplingFiles;
+use crate::potential::Potential;
+use crate::sampling::{
+    Event, HillSettings, MetadynamicsRun, MetadynamicsState, SamplingSetup, StartProgress,
+    start_sampling,
+};
+use crate::simulation::Simulation;
+use crate::system::{System, Vec3};
+
+/// What the display asks of the engine. Sent over a channel; never blocks the sender.
+#[derive(Clone, Debug)]
+pub enum Command {
+    Pause,
+    Resume,
+    /// One sample interval of biased MD (while paused).
+    Step,
+    /// A new sampling with `setup`: from the opened configuration (reproducible), or from
+    /// the current, thermalised one (to push a neighbouring cluster of what is on screen).
+    Restart {
+        setup: SamplingSetup,
+        from_current: bool,
+    },
+    /// w₀, σ, τ or ΔT from the next hill on, keeping the bias deposited so far.
+    SetHills(HillSettings),
+    /// Opens a configuration (None: the embedded default glass) and starts `setup` on it.
+    Open {
+        file: Option<PathBuf>,
+        setup: SamplingSetup,
+    },
+    /// Writes the current configuration (extended XYZ or LAMMPS data, by extension).
+    SaveConfiguration(PathBuf),
+    /// Writes the sampling's Colvars files, events and inherent structures under a prefix.
+    ExportSampling(String),
+    /// Writes a restart file of the sampling, and reads one back.
+    SaveRestart(PathBuf),
+    ResumeFrom(PathBuf),
+    /// Size of the engine's rayon pool.
+    SetThreads(usize),
+    Shutdown,
+}
+
+/// How to start an engine.
+pub struct EngineConfig {
+    pub system: System,
+    /// Where the configuration came from, for the display.
+    pub label: String,
+    pub potential: Arc<dyn Potential>,
+    pub setup: SamplingSetup,
+    /// None: all cores but one, so the window stays smooth.
+    pub threads: Option<usize>,
+    pub start_paused: bool,
+}
+
+/// The display's handle on the engine thread. Dropping it stops the thread and waits for it.
+pub struct Engine {
+    commands: Sender<Command>,
+    slot: Arc<SnapshotSlot>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Engine {
+    pub fn spawn(config: EngineConfig) -> Self {
+        let (commands, receiver) = mpsc::channel();
+        let slot = Arc::new(SnapshotSlot::new(Snapshot::empty(config.setup.clone())));
+        let publisher = slot.clone();
+        let thread = std::thread::Builder::new()
+            .name("betaglass-engine".into())
+            .spawn(move || EngineLoop::new(config, receiver, publisher).run())
+            .expect("the OS can start a thread");
+        Self {
+            commands,
+            slot,
+            thread: Some(thread),
+        }
+    }
+
+    /// Queues a command; returns at once.
+    pub fn send(&self, command: Command) {
+        // A closed channel means the engine thread has ended; there is nothing to tell.
+        let _ = self.commands.send(command);
+    }
+
+    /// The newest snapshot.
+    pub fn latest(&self) -> Arc<Snapshot> {
+        self.slot.latest()
+    }
+
+    /// Whether the engine thread is still running.
+    pub fn is_running(&self) -> bool {
+        self.thread.as_ref().is_some_and(|t| !t.is_finished())
+    }
+
+    /// Stops the engine thread and waits for it (at most one chunk of MD or one quench).
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        let _ = self.commands.send(Command::Shutdown);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Default engine threads: all cores but one (at least one).
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .saturating_sub(1)
+        .max(1)
+}
+
+/// Publications per second while running: the display's rate, no more.
+const PUBLISH_HZ: f64 = 30.0;
+/// Thermo points kept; older ones are thinned by half when the history is full.
+const THERMO_HISTORY_MAX: usize = 4000;
+
+/// Whether the loop goes on.
+#[derive(PartialEq)]
+enum Flow {
+    Continue,
+    Exit,
+}
+
+struct EngineLoop {
+    commands: Receiver<Command>,
+    slot: Arc<SnapshotSlot>,
+    potential: Arc<dyn Potential>,
+    /// The configuration as opened: samplings restart from it.
+    opened: System,
+    label: String,
+    setup: SamplingSetup,
+    run: Option<MetadynamicsRun>,
+    /// A sampling to start before anything else: (setup, from the current configuration).
+    start_pending: Option<(SamplingSetup, bool)>,
+    /// Commands that arrived while a start was under way, handled after it.
+    deferred: VecDeque<Command>,
+    paused: bool,
+    status: EngineStatus,
+    pool: rayon::ThreadPool,
+    threads: usize,
+    view: ViewState,
+}
+
+/// What the engine keeps only for the display.
+#[derive(Default)]
+struct ViewState {
+    serial: u64,
+    sampling_serial: u64,
+    message_serial: u64,
+    message: Option<(u64, String)>,
+    /// Reference positions by id order (the configuration when the bias was switched on).
+    reference_angstrom: Vec<Vec3>,
+    /// Storage indices in ascending id order, and the atom map generation they belong to.
+    order: Vec<usize>,
+    order_generation: Option<u64>,
+    /// MD steps before the current run began (equilibration and earlier samplings).
+    steps_before_run: u64,
+    thermo_history: Vec<ThermoPoint>,
+    barrier_history: Vec<(f64, Option<f64>)>,
+    events: Vec<Arc<EventView>>,
+    last_publish: Option<Instant>,
+    rate: RateMeter,
+    /// The atoms last shown: kept on screen when a sampling stops or fails to start.
+    last_atoms: Arc<AtomFrame>,
+    /// RDF landmarks of the opened configuration, computed once per configuration.
+    rdf_landmarks: Option<Arc<Vec<(String, RdfLandmarks)>>>,
+}
+
+/// Steps per second over a sliding second.
+#[derive(Default)]
+struct RateMeter {
+    window_start: Option<(Instant, u64)>,
+    steps_per_s: f64,
+}
+
+impl RateMeter {
+    fn observe(&mut self, total_steps: u64) {
+        let now = Instant::now();
+        match self.window_start {
+            Some((t0, s0)) => {
+                let dt = now.duration_since(t0).as_secs_f64();
+                if dt >= 1.0 {
+                    self.steps_per_s = total_steps.saturating_sub(s0) as f64 / dt;
+                    self.window_start = Some((now, total_steps));
+                }
+            }
+            None => self.window_start = Some((now, total_steps)),
+        }
+    }
+
+    fn reset(&mut self) {
+        *self = Self::default();
+    }
+}
+
+fn build_pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("betaglass-force-{i}"))
+        .build()
+        .expect("a rayon pool of a valid size")
+}
+
+impl EngineLoop {
+    fn new(config: EngineConfig, commands: Receiver<Command>, slot: Arc<SnapshotSlot>) -> Self {
+        let threads = config.threads.unwrap_or_else(default_threads).max(1);
+        Self {
+            commands,
+            slot,
+            potential: config.potential,
+            opened: config.system,
+            label: config.label,
+            setup: config.setup.clone(),
+            run: None,
+            start_pending: Some((config.setup, false)),
+            deferred: VecDeque::new(),
+            paused: config.start_paused,
+            status: EngineStatus::Paused,
+            pool: build_pool(threads),
+            threads,
+            view: ViewState::default(),
+        }
+    }
+
+    fn run(mut self) {
+        loop {
+            if self.drain_commands() == Flow::Exit {
+                return;
+            }
+            if let Some((setup, from_current)) = self.start_pending.take() {
+                if self.start(setup, from_current) == Flow::Exit {
+                    return;
+                }
+                continue;
+            }
+            if self.run.is_some() && !self.paused {
+                self.advance_chunk(None);
+                continue;
+            }
+            // Nothing to compute: wait for a command without spinning.
+            match self.commands.recv_timeout(Duration::from_millis(200)) {
+                Ok(c) => {
+                    if self.handle(c) == Flow::Exit {
+                        return;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        }
+    }
+
+    /// Handles the deferred commands and those waiting in the channel.
+    fn drain_commands(&mut self) -> Flow {
+        while self.start_pending.is_none() {
+            let next = match self.deferred.pop_front() {
+                Some(c) => c,
+                None => match self.commands.try_recv() {
+                    Ok(c) => c,
+                    Err(mpsc::TryRecvError::Empty) => return Flow::Continue,
+                    Err(mpsc::TryRecvError::Disconnected) => return Flow::Exit,
+                },
+            };
+            if self.handle(next) == Flow::Exit {
+                return Flow::Exit;
+            }
+        }
+        Flow::Continue
+    }
+
+    fn handle(&mut self, command: Command) -> Flow {
+        match command {
+            Command::Shutdown => return Flow::Exit,
+            Command::Pause => {
+                self.paused = true;
+                if self.run.is_some() {
+                    self.status = EngineStatus::Paused;
+                }
+            }
+            Command::Resume => {
+                self.paused = false;
+                if self.run.is_some() {
+                    self.status = EngineStatus::Sampling;
+                }
+            }
+            Command::Step => {
+                if self.run.is_some() {
+                    let every = self.setup.sample_every_steps;
+                    self.advance_chunk(Some(every));
+                }
+            }
+            Command::Restart {
+                setup,
+                from_current,
+            } => self.start_pending = Some((setup, from_current)),
+            Command::SetHills(hills) => self.set_hills(hills),
+            Command::Open { file, setup } => self.open(file, setup),
+            Command::SaveConfiguration(path) => {
+                let result = match &self.run {
+                    Some(run) => crate::io::write_configuration(&path, run.simulation().system()),
+                    None => crate::io::write_configuration(&path, &self.opened),
+                };
+                self.report(result.map(|()| format!("saved {}", path.display())));
+            }
+            Command::ExportSampling(prefix) => {
+                let result = match &self.run {
+                    Some(run) => SamplingFiles::export(&prefix, run)
+                        .map(|()| format!("wrote {prefix}.colvars.traj, .colvars.meta.hills.traj, .pmf, .events.json")),
+                    None => Ok("no sampling to export yet".into()),
+                };
+                self.report(result);
+            }
+            Command::SaveRestart(path) => self.save_restart(path),
+            Command::ResumeFrom(path) => self.resume_from(path),
+            Command::SetThreads(n) => {
+                let n = n.max(1);
+                if n != self.threads {
+                    self.pool = build_pool(n);
+                    self.threads = n;
+                    self.view.rate.reset();
+                }
+            }
+        }
+        self.publish_now();
+        Flow::Continue
+    }
+
+    fn report<E: std::fmt::Display>(&mut self, result: Result<String, E>) {
+        let text = match result {
+            Ok(s) => s,
+            Err(e) => format!("error: {e}"),
+        };
+        self.view.message_serial += 1;
+        self.view.message = Some((self.view.message_serial, text));
+    }
+
+    fn set_hills(&mut self, hills: HillSettings) {
+        let Some(run) = self.run.as_mut() else {
+            self.setup.hills = hills;
+            return;
+        };
+        match run.set_hill_settings(hills) {
+            Ok(()) => {
+                self.setup.hills = hills;
+                self.report(Ok::<_, String>(format!(
+                    "hills from now on: w₀ {} eV, σ {} Å, every {} steps, ΔT {} K",
+                    hills.height_ev,
+                    hills.sigma_angstrom,
+                    hills.stride_steps,
+                    hills.bias_temperature_k
+                )));
+            }
+            Err(e) => self.report(Err::<String, _>(e)),
+        }
+    }
+
+    fn open(&mut self, file: Option<PathBuf>, setup: SamplingSetup) {
+        let (system, label) = match &file {
+            None => (
+                crate::assets::default_glass(),
+                "embedded default glass".to_string(),
+            ),
+            Some(p) => match crate::io::read_configuration(p) {
+                Ok(s) => (s, p.display().to_string()),
+                Err(e) => {
+                    self.report(Err::<String, _>(e));
+                    return;
+                }
+            },
+        };
+        self.opened = system;
+        self.label = label;
+        self.view.rdf_landmarks = None;
+        self.run = None;
+        self.start_pending = Some((setup, false));
+    }
+
+    fn save_restart(&mut self, path: PathBuf) {
+        let Some(run) = self.run.as_mut() else {
+            self.report(Ok::<_, String>("no sampling to save yet".into()));
+            return;
+        };
+        let state = run.save_state();
+        let result = serde_json::to_vec(&state)
+            .map_err(|e| e.to_string())
+            .and_then(|json| crate::io::write_atomic(&path, &json).map_err(|e| e.to_string()))
+            .map(|()| format!("saved the sampling to {}", path.display()));
+        self.report(result);
+    }
+
+    fn resume_from(&mut self, path: PathBuf) {
+        let result = std::fs::read_to_string(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))
+            .and_then(|text| {
+                serde_json::from_str::<MetadynamicsState>(&text)
+                    .map_err(|e| format!("{}: not a betaglass restart file ({e})", path.display()))
+            })
+            .and_then(|state| {
+                MetadynamicsRun::resume(state, self.potential.clone())
+                    .map_err(|e| format!("{}: {e}", path.display()))
+            });
+        match result {
+            Ok(run) => {
+                self.opened = run.simulation().system().clone();
+                self.label = path.display().to_string();
+                self.setup = setup_of_run(&run, &self.setup);
+                self.begin_view(&run, true);
+                self.run = Some(run);
+                self.paused = true;
+                self.status = EngineStatus::Paused;
+                self.report(Ok::<_, String>(format!(
+                    "resumed {} (paused)",
+                    path.display()
+                )));
+            }
+            Err(e) => self.report(Err::<String, _>(e)),
+        }
+    }
+
+    /// Starts a sampling, publishing as equilibration goes and reacting to commands.
+    fn start(&mut self, setup: SamplingSetup, from_current: bool) -> Flow {
+        let system = match (&self.run, from_current) {
+            (Some(run), true) => run.simulation().system().clone(),
+            _ => self.opened.clone(),
+        };
+        self.run = None;
+        self.setup = setup.clone();
+        if self.view.rdf_landmarks.is_none() {
+            self.view.rdf_landmarks = Some(Arc::new(rdf_landmarks(&self.opened)));
+        }
+        self.view.sampling_serial += 1;
+        self.view.thermo_history.clear();
+        self.view.barrier_history.clear();
+        self.view.events.clear();
+        self.view.reference_angstrom.clear();
+        self.view.order_generation = None;
+        self.view.steps_before_run = 0;
+        self.view.rate.reset();
+        let potential = self.potential.clone();
+        let pool_threads = self.threads;
+        let mut exit = false;
+        let result = {
+            let pool = build_pool(pool_threads);
+            pool.install(|| {
+                start_sampling(system, potential, &setup, |progress, sim| {
+                    self.status = match progress {
+                        StartProgress::Equilibrating {
+                            done_steps,
+                            total_steps,
+                        } => EngineStatus::Equilibrating {
+                            done_steps,
+                            total_steps,
+                        },
+                        StartProgress::Quenching => EngineStatus::Quenching,
+                    };
+                    self.publish_starting(sim);
+                    match self.poll_during_start() {
+                        StartPoll::Go => true,
+                        StartPoll::Abort => false,
+                        StartPoll::Exit => {
+                            exit = true;
+                            false
+                        }
+                    }
+                })
+            })
+        };
+        if exit {
+            return Flow::Exit;
+        }
+        match result {
+            Ok(Some(run)) => {
+                self.begin_view(&run, false);
+                self.run = Some(run);
+                self.status = if self.paused {
+                    EngineStatus::Paused
+                } else {
+                    EngineStatus::Sampling
+                };
+            }
+            Ok(None) => {} // a new request came; it is in `deferred`
+            Err(e) => {
+                self.status = EngineStatus::Stopped {
+                    reason: e.to_string(),
+                };
+                self.report(Err::<String, _>(e));
+            }
+        }
+        self.publish_now();
+        Flow::Continue
+    }
+
+    /// Commands during a start: pause waits here, a new sampling or a shutdown aborts the
+    /// start, anything else waits until the sampling runs.
+    fn poll_during_start(&mut self) -> StartPoll {
+        loop {
+            let next = if self.paused {
+                match self.commands.recv_timeout(Duration::from_millis(200)) {
+                    Ok(c) => Some(c),
+                    Err(RecvTimeoutError::Timeout) => continue,
+                    Err(RecvTimeoutError::Disconnected) => return StartPoll::Exit,
+                }
+            } else {
+                match self.commands.try_recv() {
+                    Ok(c) => Some(c),
+                    Err(mpsc::TryRecvError::Empty) => None,
+                    Err(mpsc::TryRecvError::Disconnected) => return StartPoll::Exit,
+                }
+            };
+            let Some(command) = next else {
+                return StartPoll::Go;
+            };
+            match command {
+                Command::Shutdown => return StartPoll::Exit,
+                Command::Pause => self.paused = true,
+                Command::Resume => self.paused = false,
+                c @ (Command::Restart { .. } | Command::Open { .. } | Command::ResumeFrom(_)) => {
+                    self.deferred.push_back(c);
+                    return StartPoll::Abort;
+                }
+                other => self.deferred.push_back(other),
+            }
+        }
+    }
+
+    /// Resets the display state for a run that begins now (or was resumed).
+    fn begin_view(&mut self, run: &MetadynamicsRun, resumed: bool) {
+        if resumed {
+            self.view.sampling_serial += 1;
+            self.view.thermo_history.clear();
+            self.view.barrier_history.clear();
+            self.view.rate.reset();
+        }
+        let sim = run.simulation();
+        self.view.steps_before_run = sim.step_count() - run.biased_steps();
+        self.refresh_order(sim);
+        // The reference for displacement arrows: the configuration the bias starts from
+        // (for a resumed run, the configuration it resumed at).
+        let x = &sim.system().positions_angstrom;
+        self.view.reference_angstrom = self.view.order.iter().map(|&i| x[i]).collect();
+        self.view.events = run
+            .events()
+            .iter()
+            .map(|e| Arc::new(event_view(e)))
+            .collect();
+    }
+
+    fn refresh_order(&mut self, sim: &Simulation) {
+        let generation = sim.atom_map().generation();
+        if self.view.order_generation != Some(generation)
+            || self.view.order.len() != sim.system().n_atoms()
+        {
+            let ids = &sim.system().ids;
+            let mut order: Vec<usize> = (0..ids.len()).collect();
+            order.sort_unstable_by_key(|&i| ids[i]);
+            self.view.order = order;
+            self.view.order_generation = Some(generation);
+        }
+    }
+
+    /// Advances by `steps` (None: as many as fit in one display frame), records what the
+    /// display plots, and publishes when a frame's time has passed.
+    fn advance_chunk(&mut self, steps: Option<u64>) {
+        let every = self.setup.sample_every_steps;
+        let n = steps.unwrap_or_else(|| {
+            let per_frame = self.view.rate.steps_per_s / PUBLISH_HZ;
+            ((per_frame / every as f64).floor() as u64).clamp(1, 50) * every
+        });
+        let Some(run) = self.run.as_mut() else {
+            return;
+        };
+        let result = self.pool.install(|| run.advance(n));
+        match result {
+            Ok(news) => {
+                if news.new_hills > 0 || self.view.barrier_history.is_empty() {
+                    let b = run.barrier().barrier_ev();
+                    let t = run.last_sample().md_time_ps;
+                    self.view.barrier_history.push((t, b));
+                }
+                self.view
+                    .events
+                    .extend(news.new_events.iter().map(|e| Arc::new(event_view(e))));
+                if !news.new_events.is_empty() {
+                    let e = &news.new_events[0];
+                    self.report(Ok::<_, String>(format!(
+                        "event {}: {} at {:.1} ps",
+                        e.number,
+                        e.motion.describe(),
+                        e.crossing.md_time_ps
+                    )));
+                }
+                self.status = if self.paused {
+                    EngineStatus::Paused
+                } else {
+                    EngineStatus::Sampling
+                };
+            }
+            Err(e) => {
+                // The simulation rolled back to its last good state: keep it, stop, say why.
+                self.paused = true;
+                self.status = EngineStatus::Stopped {
+                    reason: e.to_string(),
+                };
+                self.report(Err::<String, _>(e));
+            }
+        }
+        self.record_thermo();
+        let total = self.total_steps();
+        self.view.rate.observe(total);
+        let due = self
+            .view
+            .last_publish
+            .is_none_or(|t| t.elapsed().as_secs_f64() >= 1.0 / PUBLISH_HZ);
+        if due || steps.is_some() {
+            self.publish_now();
+        }
+    }
+
+    fn total_steps(&self) -> u64 {
+        self.run.as_ref().map_or(0, |r| r.simulation().step_count())
+    }
+
+    fn record_thermo(&mut self) {
+        let Some(run) = &self.run else { return };
+        let th = run.simulation().thermo();
+        let point = ThermoPoint {
+            md_time_ps: run.last_sample().md_time_ps,
+            temperature_k: th.temperature_k,
+            potential_energy_ev: th.potential_energy_ev,
+            total_energy_ev: th.total_energy_ev,
+        };
+        let h = &mut self.view.thermo_history;
+        if h.len() >= THERMO_HISTORY_MAX {
+            // Keep every other point: the plot keeps its span at half the resolution.
+            let mut k = 0;
+            h.retain(|_| {
+                k += 1;
+                k % 2 == 1
+            });
+        }
+        h.push(point);
+    }
+
+    /// Publishes the state of a sampling being started (no bias yet), at most at display rate.
+    fn publish_starting(&mut self, sim: &Simulation) {
+        let due = self
+            .view
+            .last_publish
+            .is_none_or(|t| t.elapsed().as_secs_f64() >= 1.0 / PUBLISH_HZ);
+        if !due {
+            return;
+        }
+        self.refresh_order(sim);
+        self.view.rate.observe(sim.step_count());
+        let th = sim.thermo();
+        let thermo = ThermoPoint {
+            md_time_ps: sim.time_ps(),
+            temperature_k: th.temperature_k,
+            potential_energy_ev: th.potential_energy_ev,
+            total_energy_ev: th.total_energy_ev,
+        };
+        let mut snapshot = self.base_snapshot(sim);
+        snapshot.total_steps = sim.step_count();
+        snapshot.thermo = Some(thermo);
+        self.send(snapshot);
+    }
+
+    /// The parts of a snapshot every state has.
+    fn base_snapshot(&self, sim: &Simulation) -> Snapshot {
+        let mut s = Snapshot::empty(self.setup.clone());
+        s.sampling_serial = self.view.sampling_serial;
+        s.status = self.status.clone();
+        s.message = self.view.message.clone();
+        s.configuration_label = self.label.clone();
+        s.threads = self.threads;
+        s.steps_per_s = self.view.rate.steps_per_s;
+        s.atoms = Arc::new(self.atom_frame(sim));
+        s.thermo_history = Arc::new(self.view.thermo_history.clone());
+        s.barrier_history = Arc::new(self.view.barrier_history.clone());
+        s.events = Arc::new(self.view.events.clone());
+        s.rdf_landmarks = self.view.rdf_landmarks.clone().unwrap_or_default();
+        s
+    }
+
+    fn atom_frame(&self, sim: &Simulation) -> AtomFrame {
+        let system = sim.system();
+        let cell = &system.cell;
+        let f32x3 = |v: Vec3| [v[0] as f32, v[1] as f32, v[2] as f32];
+        let mut frame = AtomFrame {
+            species: system.species.iter().map(|s| s.symbol.clone()).collect(),
+            cell_lo_angstrom: f32x3(cell.lo_angstrom()),
+            cell_lengths_angstrom: f32x3(cell.lengths_angstrom()),
+            ..AtomFrame::default()
+        };
+        let n = self.view.order.len();
+        frame.ids.reserve(n);
+        frame.types.reserve(n);
+        frame.positions_angstrom.reserve(n);
+        frame.displacements_angstrom.reserve(n);
+        for (k, &i) in self.view.order.iter().enumerate() {
+            let x = system.positions_angstrom[i];
+            frame.ids.push(system.ids[i]);
+            frame.types.push(system.types[i] as u8);
+            frame.positions_angstrom.push(f32x3(cell.wrap(x)));
+            let d = match self.view.reference_angstrom.get(k) {
+                Some(r) => cell.minimum_image([x[0] - r[0], x[1] - r[1], x[2] - r[2]]),
+                None => [0.0; 3],
+            };
+            frame.displacements_angstrom.push(f32x3(d));
+        }
+        frame
+    }
+
+    fn publish_now(&mut self) {
+        if let Some(run) = self.run.take() {
+            // The engine re-sorts atoms now and then: refresh the id order first.
+            self.refresh_order(run.simulation());
+            self.run = Some(run);
+        }
+        let snapshot = match &self.run {
+            Some(run) => self.sampling_snapshot(run),
+            None => {
+                let mut s = Snapshot::empty(self.setup.clone());
+                s.sampling_serial = self.view.sampling_serial;
+                s.status = self.status.clone();
+                s.message = self.view.message.clone();
+                s.configuration_label = self.label.clone();
+                s.threads = self.threads;
+                s.atoms = self.view.last_atoms.clone();
+                s
+            }
+        };
+        self.send(snapshot);
+    }
+
+    fn send(&mut self, mut snapshot: Snapshot) {
+        self.view.serial += 1;
+        snapshot.serial = self.view.serial;
+        self.view.last_publish = Some(Instant::now());
+        self.view.last_atoms = snapshot.atoms.clone();
+        self.slot.publish(snapshot);
+    }
+
+    fn sampling_snapshot(&self, run: &MetadynamicsRun) -> Snapshot {
+        let sim = run.simulation();
+        let mut s = self.base_snapshot(sim);
+        let last = run.last_sample();
+        s.cluster_ids = run.cluster_ids();
+        // Clusters are built nearest-first around their centre.
+        s.centre_id = s.cluster_ids.first().copied();
+        s.total_steps = sim.step_count();
+        s.biased_steps = run.biased_steps();
+        s.md_time_ps = last.md_time_ps;
+        s.boosted_time_ps = last.boosted_time_ps;
+        s.thermo = self.view.thermo_history.last().copied();
+        s.trace = Arc::new(run.trace().to_vec());
+        let meta = run.metadynamics();
+        s.grid_s_angstrom = Arc::new(meta.grid().centres());
+        s.bias_ev = Arc::new(meta.grid_values_ev().to_vec());
+        s.free_energy_ev = Arc::new(run.free_energy_profile().free_energy_ev);
+        let dt_ps = sim.settings().timestep_ps;
+        s.hills = Arc::new(
+            run.hills()
+                .iter()
+                .map(|h| (h.step as f64 * dt_ps, h.weight_ev))
+                .collect(),
+        );
+        s.barrier = run.barrier();
+        s
+    }
+}
+
+enum StartPoll {
+    Go,
+    Abort,
+    Exit,
+}
+
+/// The setup a resumed run implies: its hills, temperature and cluster; the rest as before.
+fn setup_of_run(run: &MetadynamicsRun, previous: &SamplingSetup) -> SamplingSetup {
+    let settings = run.settings();
+    let mut setup = previous.clone();
+    setup.temperature_k = settings.temperature_k;
+    setup.hills = settings.hills;
+    setup.sample_every_steps = settings.sample_every_steps;
+    setup.event_jump_angstrom = settings.events.jump_angstrom;
+    setup.event_dwell_ps = settings.events.dwell_ps;
+    setup.timestep_fs = run.simulation().settings().timestep_ps * 1e3;
+    if let Some(&first) = run.cluster_ids().first() {
+        setup.centre = crate::sampling::CentreChoice::Atom(first);
+    }
+    setup
+}
+
+/// Landmarks of every partial RDF up to 8 Å ("Cu–Zr", landmarks).
+fn rdf_landmarks(system: &System) -> Vec<(String, RdfLandmarks)> {
+    partial_rdfs(system, 8.0, 0.02)
+        .into_iter()
+        .map(|g| {
+            let (a, b) = g.species;
+            let name = format!("{}–{}", system.species[a].symbol, system.species[b].symbol);
+            (name, g.landmarks())
+        })
+        .collect()
+}
+
+/// The display's view of an event: positions from the inherent structures.
+pub fn event_view(e: &Event) -> EventView {
+    let f32x3 = |v: Vec3| [v[0] as f32, v[1] as f32, v[2] as f32];
+    let mut region = Vec::new();
+    let mut moved = Vec::new();
+    if let (Some(before), Some(after)) = (&e.inherent_before, &e.inherent_after) {
+        let index_after: std::collections::HashMap<u64, usize> = after
+            .ids
+            .iter()
+            .enumerate()
+            .map(|(i, &id)| (id, i))
+            .collect();
+        let cell = &before.cell;
+        let region_ids: std::collections::HashSet<u64> =
+            region_atoms(before, e).into_iter().collect();
+        for (i, &id) in before.ids.iter().enumerate() {
+            let Some(&j) = index_after.get(&id) else {
+                continue;
+            };
+            if !region_ids.contains(&id) {
+                continue;
+            }
+            let a = cell.wrap(before.positions_angstrom[i]);
+            let b = after.positions_angstrom[j];
+            let d = cell.minimum_image([b[0] - a[0], b[1] - a[1], b[2] - a[2]]);
+            let end = [a[0] + d[0], a[1] + d[1], a[2] + d[2]];
+            region.push((id, f32x3(a), f32x3(end)));
+        }
+        let moved_ids: std::collections::HashSet<u64> = e.moved.iter().map(|m| m.id).collect();
+        moved = region
+            .iter()
+            .filter(|(id, ..)| moved_ids.contains(id))
+            .copied()
+            .collect();
+    }
+    EventView {
+        number: e.number,
+        crossing_md_time_ps: e.crossing.md_time_ps,
+        crossing_boosted_time_ps: e.crossing.boosted_time_ps,
+        confirmed_md_time_ps: e.confirmed.md_time_ps,
+        basin_before_angstrom: e.basin_before_angstrom,
+        basin_after_angstrom: e.basin_after_angstrom,
+        inherent_rmsd_angstrom: e.inherent_rmsd_angstrom,
+        inherent_energy_change_ev: e.inherent_energy_after_ev - e.inherent_energy_before_ev,
+        motion: e.motion.clone(),
+        barrier_at_crossing_ev: e.barrier_at_crossing.map(|b| b.barrier_ev),
+        moved,
+        region,
+    }
+}
+
+/// Ids of the atoms within the event's region: around the centroid of the moved atoms
+/// (or of all, if none moved), as far as the motion analysis looked.
+fn region_atoms(before: &System, e: &Event) -> Vec<u64> {
+    const REPLAY_RADIUS_ANGSTROM: f64 = 8.0;
+    let index: std::collections::HashMap<u64, usize> = before
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, &id)| (id, i))
+        .collect();
+    let anchor_ids: Vec<u64> = if e.moved.is_empty() {
+        before.ids.clone()
+    } else {
+        e.moved.iter().map(|m| m.id).collect()
+    };
+    // Centroid by minimum image around the first anchor atom.
+    let cell = &before.cell;
+    let Some(&first) = anchor_ids.first().and_then(|id| index.get(id)) else {
+        return Vec::new();
+    };
+    let origin = before.positions_angstrom[first];
+    let mut sum = [0.0; 3];
+    let mut count = 0.0;
+    for id in &anchor_ids {
+        if let Some(&i) = index.get(id) {
+            let x = before.positions_angstrom[i];
+            let d = cell.minimum_image([x[0] - origin[0], x[1] - origin[1], x[2] - origin[2]]);
+            for k in 0..3 {
+                sum[k] += d[k];
+            }
+            count += 1.0;
+        }
+    }
+    let centre = [
+        origin[0] + sum[0] / count,
+        origin[1] + sum[1] / count,
+        origin[2] + sum[2] / count,
+    ];
+    before
+        .ids
+        .iter()
+        .zip(&before.positions_angstrom)
+        .filter(|(_, x)| {
+            let d = cell.minimum_image([x[0] - centre[0], x[1] - centre[1], x[2] - centre[2]]);
+            d.iter().map(|c| c * c).sum::<f64>() <= REPLAY_RADIUS_ANGSTROM.powi(2)
+        })
+        .map(|(&id, _)| id)
+        .collect()
+}
