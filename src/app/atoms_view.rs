@@ -3,13 +3,14 @@
 //! and picking an atom by clicking it.
 
 use bevy::{
-    camera::Viewport,
+    camera::{CameraOutputMode, Viewport, visibility::RenderLayers},
     core_pipeline::tonemapping::Tonemapping,
     input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseScrollUnit},
     prelude::*,
+    render::render_resource::BlendState,
     window::PrimaryWindow,
 };
-use bevy_egui::input::EguiWantsInput;
+use bevy_egui::{EguiGlobalSettings, PrimaryEguiContext, input::EguiWantsInput};
 
 use super::bridge::Latest;
 use super::style;
@@ -80,7 +81,7 @@ impl Default for ViewSettings {
         Self {
             others: OthersMode::Translucent,
             clip: ClipMode::Slab,
-            clip_width_angstrom: 14.0,
+            clip_width_angstrom: 10.0,
             atom_scale: 1.0,
             show_box: true,
             show_displacements: true,
@@ -169,7 +170,7 @@ impl OrbitCamera {
     fn whole_box(edge: f32) -> Self {
         Self {
             focus: Vec3::ZERO,
-            radius: 1.9 * edge.max(10.0),
+            radius: 1.6 * edge.max(10.0),
             yaw: 0.6,
             pitch: -0.35,
         }
@@ -197,15 +198,33 @@ fn material(rgb: [u8; 3], emissive: f32, alpha: f32) -> StandardMaterial {
 
 fn setup(
     mut commands: Commands,
+    mut egui_settings: ResMut<EguiGlobalSettings>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<StandardMaterial>>,
 ) {
+    // The egui context gets its own full-window camera (below), so the 3D camera's viewport
+    // can shrink to the area the panels leave without moving the UI.
+    egui_settings.auto_create_primary_context = false;
+    commands.spawn((
+        PrimaryEguiContext,
+        Camera2d,
+        RenderLayers::none(),
+        Camera {
+            order: 1,
+            output_mode: CameraOutputMode::Write {
+                blend_state: Some(BlendState::ALPHA_BLENDING),
+                clear_color: ClearColorConfig::None,
+            },
+            clear_color: ClearColorConfig::Custom(Color::NONE),
+            ..default()
+        },
+    ));
     let sphere = |r: f32| Sphere::new(r).mesh().ico(2).expect("a valid ico sphere");
     let roles = [
         (Role::Cu, material(style::CU_RGB, 0.0, 1.0)),
         (Role::Zr, material(style::ZR_RGB, 0.0, 1.0)),
-        (Role::CuDim, material(style::CU_RGB, 0.0, 0.12)),
-        (Role::ZrDim, material(style::ZR_RGB, 0.0, 0.12)),
+        (Role::CuDim, material(style::CU_RGB, 0.0, 0.10)),
+        (Role::ZrDim, material(style::ZR_RGB, 0.0, 0.10)),
         (Role::CuCluster, material(style::CLUSTER_CU_RGB, 0.35, 1.0)),
         (Role::ZrCluster, material(style::CLUSTER_ZR_RGB, 0.35, 1.0)),
         (Role::Centre, material(style::CENTRE_RGB, 0.45, 1.0)),
@@ -319,11 +338,11 @@ fn sync_atoms(
             continue;
         };
         let p = world_position(&latest, k);
+        let role = role_of(&latest, &settings, k, p, centre, half, view_dir);
         if !replaying {
             transform.translation = p;
-            transform.scale = Vec3::splat(settings.atom_scale);
+            transform.scale = Vec3::splat(settings.atom_scale * role_scale(role));
         }
-        let role = role_of(&latest, &settings, k, p, centre, half, view_dir);
         let visible = if role == Role::Hidden || replaying {
             Visibility::Hidden
         } else {
@@ -335,12 +354,20 @@ fn sync_atoms(
         if role != Role::Hidden && atoms.roles[k] != role {
             mat.0 = assets.material(role);
             atoms.roles[k] = role;
-            if role == Role::Centre {
-                transform.scale = Vec3::splat(1.2 * settings.atom_scale);
-            }
         }
     }
     atoms.drawn = Some(key);
+}
+
+/// Size of a role's spheres relative to the species radius: the cluster a little larger,
+/// dimmed atoms smaller, so the cluster is not lost behind the glass around it.
+fn role_scale(role: Role) -> f32 {
+    match role {
+        Role::Centre => 1.3,
+        Role::CuCluster | Role::ZrCluster | Role::Preview => 1.15,
+        Role::CuDim | Role::ZrDim => 0.7,
+        _ => 1.0,
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -474,6 +501,12 @@ fn camera_input(
         }
         if selection.reset_view {
             *orbit = OrbitCamera::whole_box(edge);
+        }
+        // A new cluster: turn the camera towards it (the zoom stays the person's).
+        if latest.new_sampling
+            && let Some(c) = cluster_centre_world(&latest)
+        {
+            orbit.focus = c;
         }
         if selection.focus_cluster
             && let Some(c) = cluster_centre_world(&latest)

@@ -103,6 +103,8 @@ fn capture(
     let report = serde_json::json!({
         "frames": frames_at_request,
         "fps_mean": frames_at_request as f64 / elapsed,
+        "fps_last_second": stats.fps,
+        "seconds": elapsed,
         "sim_steps": sim_steps,
         "sim_steps_per_s": sim_steps as f64 / elapsed,
         "threads": s.threads,

@@ -433,7 +433,7 @@ fn status_bar(
         ui.label(s.status.label());
         ui.separator();
         ui.label(format!(
-            "{:.0} steps/s · {:.0} frames/s · {} threads",
+            "{:.0} steps/s · {:.0} frames/s · {} engine thread(s)",
             s.steps_per_s, stats.fps, s.threads
         ));
         ui.separator();

@@ -66,15 +66,21 @@ fn rebuild_series(latest: Res<Latest>, mut state: ResMut<PlotState>) {
         .iter()
         .map(|e| t(e.crossing_md_time_ps, e.crossing_boosted_time_ps))
         .collect();
+    // V and F where the CV has been (and a few σ beyond): the rest of the grid is flat.
+    let visited = s.trace.iter().map(|c| c.s_angstrom).fold(0.0, f64::max);
+    let s_max = (visited + 3.0 * s.setup.hills.sigma_angstrom).max(1.0);
+    let on_view = |x: &&f64| **x <= s_max;
     state.bias = s
         .grid_s_angstrom
         .iter()
+        .take_while(on_view)
         .zip(s.bias_ev.iter())
         .map(|(&x, &v)| PlotPoint::new(x, v))
         .collect();
     state.free_energy = s
         .grid_s_angstrom
         .iter()
+        .take_while(on_view)
         .zip(s.free_energy_ev.iter())
         .map(|(&x, &f)| PlotPoint::new(x, f))
         .collect();
@@ -168,7 +174,8 @@ pub fn plots_panel(ui: &mut egui::Ui, s: &Snapshot, state: &mut PlotState, _view
             }
         });
 
-    ui.strong("ΔF over time");
+    ui.strong("ΔF over time")
+        .on_hover_text("The end-of-run ΔF as the bias grows: it appears once F(s) shows a second basin, and settles as the bias converges.");
     Plot::new("barrier_history")
         .height(height * 0.7)
         .x_axis_label("MD time (ps)")
@@ -177,7 +184,7 @@ pub fn plots_panel(ui: &mut egui::Ui, s: &Snapshot, state: &mut PlotState, _view
             p.line(line("ΔF", &state_ref.barrier_history, [255, 255, 255]));
         });
 
-    ui.columns(2, |cols| {
+    ui.columns(3, |cols| {
         Plot::new("hills")
             .height(height * 0.8)
             .x_axis_label("MD time (ps)")
@@ -187,11 +194,17 @@ pub fn plots_panel(ui: &mut egui::Ui, s: &Snapshot, state: &mut PlotState, _view
             });
         Plot::new("thermo")
             .height(height * 0.8)
-            .legend(Legend::default())
             .x_axis_label("MD time (ps)")
             .y_axis_label("T (K)")
             .show(&mut cols[1], |p| {
                 p.line(line("T", &state_ref.temperature, [255, 200, 120]));
+            });
+        Plot::new("energy")
+            .height(height * 0.8)
+            .x_axis_label("MD time (ps)")
+            .y_axis_label("E_pot − E₀ (eV)")
+            .show(&mut cols[2], |p| {
+                p.line(line("E_pot", &state_ref.energy, [200, 200, 255]));
             });
     });
     state.trace_rect = Some(trace_rect);
