@@ -76,6 +76,22 @@ pub struct ViewSettings {
     pub preview_ids: Vec<u64>,
 }
 
+impl ViewSettings {
+    /// A hash of every setting, compared frame to frame without cloning (no allocation).
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (self.others as u8, self.clip as u8).hash(&mut h);
+        self.clip_width_angstrom.to_bits().hash(&mut h);
+        self.atom_scale.to_bits().hash(&mut h);
+        (self.show_box, self.show_displacements).hash(&mut h);
+        self.displacement_threshold_angstrom.to_bits().hash(&mut h);
+        (self.event_arrows, self.replay).hash(&mut h);
+        self.preview_ids.hash(&mut h);
+        h.finish()
+    }
+}
+
 impl Default for ViewSettings {
     fn default() -> Self {
         Self {
@@ -117,8 +133,8 @@ pub struct ViewLayout {
 pub struct AtomEntities {
     entities: Vec<Entity>,
     roles: Vec<Role>,
-    /// The settings and snapshot the roles were computed for.
-    drawn: Option<(u64, ViewSettings, Vec3)>,
+    /// The snapshot, settings fingerprint and view direction the roles were computed for.
+    drawn: Option<(u64, u64, Vec3)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -297,7 +313,7 @@ fn sync_atoms(
         .single()
         .map(|t| t.forward().as_vec3())
         .unwrap_or(Vec3::NEG_Z);
-    let key = (latest.snapshot.serial, settings.clone(), view_dir);
+    let key = (latest.snapshot.serial, settings.fingerprint(), view_dir);
     if atoms.drawn.as_ref() == Some(&key) {
         return;
     }

@@ -19,7 +19,11 @@ pub struct CapturePlugin {
     pub frames: Option<u64>,
     pub screenshot: Option<PathBuf>,
     pub report: Option<PathBuf>,
+    pub until_event: bool,
 }
+
+/// How long `--until-event` waits for the first event after N frames (s).
+const MAX_EVENT_WAIT_S: f64 = 1800.0;
 
 /// CV samples the capture waits for after N frames (at most `MAX_EXTRA_WAIT_S` longer).
 const MIN_SAMPLES: usize = 20;
@@ -30,6 +34,7 @@ struct Capture {
     frames: u64,
     screenshot: Option<PathBuf>,
     report: Option<PathBuf>,
+    until_event: bool,
     started: Option<(Instant, u64)>,
     frames_done_at: Option<Instant>,
     requested: Option<(Instant, u64, u64)>,
@@ -43,6 +48,7 @@ impl Plugin for CapturePlugin {
             frames,
             screenshot: self.screenshot.clone(),
             report: self.report.clone(),
+            until_event: self.until_event,
             started: None,
             frames_done_at: None,
             requested: None,
@@ -72,6 +78,9 @@ fn capture(
     if cap.requested.is_none() {
         let waited = frames_done.elapsed().as_secs_f64();
         if s.trace.len() < MIN_SAMPLES && waited < MAX_EXTRA_WAIT_S {
+            return;
+        }
+        if cap.until_event && s.events.is_empty() && waited < MAX_EVENT_WAIT_S {
             return;
         }
         let path = cap.screenshot.clone();

@@ -78,11 +78,11 @@ fn draw_box(
 fn draw_arrows(
     latest: Res<Latest>,
     settings: Res<ViewSettings>,
-    mut drawn: Local<Option<(u64, ViewSettings)>>,
+    mut drawn: Local<Option<(u64, u64)>>,
     arrows: Single<&Gizmo, With<Arrows>>,
     mut assets: ResMut<Assets<GizmoAsset>>,
 ) {
-    let key = (latest.snapshot.serial, settings.clone());
+    let key = (latest.snapshot.serial, settings.fingerprint());
     if drawn.as_ref() == Some(&key) {
         return;
     }

@@ -39,6 +39,8 @@ pub struct AppOptions {
     pub frames: Option<u64>,
     pub screenshot: Option<PathBuf>,
     pub report: Option<PathBuf>,
+    /// After `frames`, wait for the first event before the screenshot.
+    pub until_event: bool,
 }
 
 /// Opens the betaglass window and blocks until it is closed.
@@ -77,6 +79,7 @@ pub fn run_app(options: AppOptions) -> anyhow::Result<()> {
                 frames: options.frames,
                 screenshot: options.screenshot,
                 report: options.report,
+                until_event: options.until_event,
             },
         ))
         .run();

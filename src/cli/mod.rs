@@ -57,6 +57,10 @@ pub struct AppArgs {
     /// cluster_atom_ids, events, layout and colours.
     #[arg(long, value_name = "JSON", requires = "frames")]
     pub report: Option<PathBuf>,
+    /// With --frames: after N frames, wait for the first β-event (at most 30 minutes) before
+    /// the screenshot, so it shows the event's arrows.
+    #[arg(long, requires = "frames")]
+    pub until_event: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -150,6 +154,7 @@ fn open_app(file: Option<PathBuf>, app: AppArgs) -> anyhow::Result<()> {
         frames: app.frames,
         screenshot: app.screenshot,
         report: app.report,
+        until_event: app.until_event,
     })
 }
 
