@@ -288,3 +288,20 @@ fn shutdown_during_equilibration_is_prompt() {
     e.shutdown();
     assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
 }
+
+#[test]
+fn a_new_sampling_asked_for_while_paused_runs() {
+    let e = engine(quick_setup(), false);
+    let first = wait_for(&e, 120, "sampling", |s| s.biased_steps >= 10);
+    e.send(Command::Pause);
+    wait_for(&e, 30, "paused", |s| s.status == EngineStatus::Paused);
+    e.send(Command::Restart {
+        setup: quick_setup(),
+        from_current: true,
+    });
+    wait_for(&e, 120, "the new sampling running", |s| {
+        s.sampling_serial > first.sampling_serial
+            && s.status == EngineStatus::Sampling
+            && s.biased_steps >= 20
+    });
+}

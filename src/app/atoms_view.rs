@@ -68,6 +68,12 @@ pub struct ViewSettings {
     pub show_displacements: bool,
     /// Arrows for atoms displaced more than this from the reference (Å).
     pub displacement_threshold_angstrom: f32,
+    /// Event arrows: atoms displaced more than this between the inherent structures (Å;
+    /// quenched structures carry no thermal noise, so small moves are real).
+    pub event_threshold_angstrom: f32,
+    /// Event arrows are drawn this many times their length, so sub-ångström moves show
+    /// outside the spheres (OVITO's "scaling factor").
+    pub event_arrow_scale: f32,
     /// Event whose inherent-structure arrows are drawn (index into the events), if any.
     pub event_arrows: Option<usize>,
     /// Event being replayed (its region loops between the two inherent structures).
@@ -86,6 +92,8 @@ impl ViewSettings {
         self.atom_scale.to_bits().hash(&mut h);
         (self.show_box, self.show_displacements).hash(&mut h);
         self.displacement_threshold_angstrom.to_bits().hash(&mut h);
+        self.event_threshold_angstrom.to_bits().hash(&mut h);
+        self.event_arrow_scale.to_bits().hash(&mut h);
         (self.event_arrows, self.replay).hash(&mut h);
         self.preview_ids.hash(&mut h);
         h.finish()
@@ -102,6 +110,8 @@ impl Default for ViewSettings {
             show_box: true,
             show_displacements: true,
             displacement_threshold_angstrom: 2.0,
+            event_threshold_angstrom: 0.5,
+            event_arrow_scale: 3.0,
             event_arrows: None,
             replay: None,
             preview_ids: Vec::new(),

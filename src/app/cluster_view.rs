@@ -114,9 +114,13 @@ fn draw_arrows(
         .and_then(|i| latest.snapshot.events.get(i));
     if let Some(event) = event {
         let color = style::color(style::motion_rgb(event.motion.class_name()));
-        for (_, before, after) in &event.moved {
+        let threshold2 = settings.event_threshold_angstrom.powi(2);
+        for (_, before, after) in &event.region {
             let (a, b) = (Vec3::from(*before) - origin, Vec3::from(*after) - origin);
-            asset.arrow(a, b, color).with_tip_length(0.5);
+            if (b - a).length_squared() >= threshold2 {
+                let tip = a + (b - a) * settings.event_arrow_scale;
+                asset.arrow(a, tip, color).with_tip_length(0.5);
+            }
         }
     }
 }

@@ -119,6 +119,8 @@ fn follow_engine(
     {
         controls.notice_serial = *serial;
         controls.notice = text.clone();
+        // Also on the terminal, for a record of the session.
+        info!("{text}");
     }
     if latest.changed && !s.events.is_empty() && settings.event_arrows.is_none() {
         settings.event_arrows = Some(s.events.len() - 1);
@@ -176,7 +178,7 @@ fn cluster_preview(s: &Snapshot, centre: u64, cutoff_angstrom: f64) -> Vec<u64> 
 }
 
 /// Space pause/resume, N one step, F focus, R reset, Enter sample the picked atom, C clip,
-/// A arrows, H / F1 help, Esc stop replay and close help, Ctrl+S screenshot.
+/// A arrows, E replay the latest event, H / F1 help, Esc stop replay and close help, Ctrl+S screenshot.
 #[allow(clippy::too_many_arguments)]
 fn keyboard(
     keys: Res<ButtonInput<KeyCode>>,
@@ -217,6 +219,14 @@ fn keyboard(
     if keys.just_pressed(KeyCode::KeyA) {
         settings.show_displacements = !settings.show_displacements;
     }
+    if keys.just_pressed(KeyCode::KeyE) {
+        let last = latest.snapshot.events.len().checked_sub(1);
+        settings.replay = if settings.replay.is_some() {
+            None
+        } else {
+            last
+        };
+    }
     if keys.just_pressed(KeyCode::KeyH) || keys.just_pressed(KeyCode::F1) {
         controls.show_help = !controls.show_help;
     }
@@ -255,8 +265,9 @@ const KEYS: &[(&str, &str)] = &[
     ("Enter", "start a sampling with the panel's settings"),
     ("F", "focus the camera on the cluster"),
     ("R", "reset the view to the whole box"),
-    ("C", "cycle the clip: slab → sphere → off"),
+    ("C", "cycle the clip: slab, sphere, off"),
     ("A", "displacement arrows on / off"),
+    ("E", "replay the latest event / stop"),
     ("Ctrl+S", "save a screenshot"),
     ("H or F1", "this help"),
     ("Esc", "stop an event replay, close this help"),
@@ -586,6 +597,8 @@ fn readouts(ui: &mut egui::Ui, s: &Snapshot, stats: &FrameStats) {
             "The metadynamics bias at the current s: the hills piled up so far.");
         readout(ui, "ΔF", barrier,
             "Free-energy barrier from the starting basin over the saddle, read off F(s) = −(T+ΔT)/ΔT·V(s) once a second basin is visible.");
+        readout(ui, "ΔF at crossing", s.events.first().and_then(|e| e.barrier_at_crossing_ev).map_or("—".into(), |b| format!("{b:.3} eV")),
+            "ΔF read at the first event: from the basin's minimum to the rim the cluster crossed, with the hills laid before the jump. Available as soon as the first event is confirmed.");
         readout(ui, "events", s.events.len().to_string(),
             "β-events: the cluster moved to a new basin, confirmed by quenching before and after (inherent structures differ by ≥ 0.3 Å RMSD).");
         readout(ui, "T", s.thermo.map_or("—".into(), |t| format!("{:.0} K", t.temperature_k)),
@@ -779,23 +792,26 @@ fn events_list(ui: &mut egui::Ui, s: &Snapshot, settings: &mut ViewSettings) {
     for (i, e) in s.events.iter().enumerate() {
         let rgb = super::style::motion_rgb(e.motion.class_name());
         ui.horizontal(|ui| {
-            ui.colored_label(super::style::color32(rgb), format!("#{}", e.number));
-            ui.label(format!(
-                "{} · {:.1} ps · s {:.2}→{:.2} Å",
-                e.motion.class_name(),
-                e.crossing_md_time_ps,
-                e.basin_before_angstrom,
-                e.basin_after_angstrom
-            ))
-            .on_hover_text(format!(
-                "{}\ninherent-structure RMSD {:.2} Å, ΔE_IS {:+.3} eV, ΔF at crossing {}",
-                e.motion.describe(),
-                e.inherent_rmsd_angstrom,
-                e.inherent_energy_change_ev,
-                e.barrier_at_crossing_ev
-                    .map_or("n/a".into(), |b| format!("{b:.3} eV"))
-            ));
-        });
+            ui.colored_label(
+                super::style::color32(rgb),
+                format!("#{} {}", e.number, e.motion.class_name()),
+            );
+            ui.label(format!("at {:.1} ps", e.crossing_md_time_ps));
+        })
+        .response
+        .on_hover_text(format!(
+            "{}\ninherent-structure RMSD {:.2} Å, energy change {:+.3} eV",
+            ascii_arrows(&e.motion.describe()),
+            e.inherent_rmsd_angstrom,
+            e.inherent_energy_change_ev,
+        ));
+        ui.small(format!(
+            "s {:.2} -> {:.2} Å · ΔF at crossing {}",
+            e.basin_before_angstrom,
+            e.basin_after_angstrom,
+            e.barrier_at_crossing_ev
+                .map_or("n/a".into(), |b| format!("{b:.3} eV"))
+        ));
         ui.horizontal(|ui| {
             let mut arrows = settings.event_arrows == Some(i);
             if ui.checkbox(&mut arrows, "arrows").changed() {
@@ -813,6 +829,15 @@ fn events_list(ui: &mut egui::Ui, s: &Snapshot, settings: &mut ViewSettings) {
             }
         });
     }
+    ui.add(egui::Slider::new(&mut settings.event_threshold_angstrom, 0.1..=3.0).text("event arrows over (Å)"))
+        .on_hover_text("Arrows for atoms that moved more than this between the inherent structures before and after the event.");
+    ui.add(egui::Slider::new(&mut settings.event_arrow_scale, 1.0..=10.0).text("arrow length ×"))
+        .on_hover_text("Event arrows drawn this many times their length, so sub-ångström moves stick out of the spheres.");
+}
+
+/// egui's default fonts have no arrows: write them as ASCII.
+fn ascii_arrows(text: &str) -> String {
+    text.replace('→', "->").replace('↔', "<->")
 }
 
 fn view_controls(ui: &mut egui::Ui, settings: &mut ViewSettings, selection: &mut Selection) {

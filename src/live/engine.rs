@@ -309,10 +309,14 @@ impl EngineLoop {
                     self.advance_chunk(Some(every));
                 }
             }
+            // A new sampling runs: asking for one is asking to watch it.
             Command::Restart {
                 setup,
                 from_current,
-            } => self.start_pending = Some((setup, from_current)),
+            } => {
+                self.paused = false;
+                self.start_pending = Some((setup, from_current));
+            }
             Command::SetHills(hills) => self.set_hills(hills),
             Command::Open { file, setup } => self.open(file, setup),
             Command::SaveConfiguration(path) => {
@@ -392,6 +396,7 @@ impl EngineLoop {
         self.label = label;
         self.view.rdf_landmarks = None;
         self.run = None;
+        self.paused = false;
         self.start_pending = Some((setup, false));
     }
 
@@ -603,10 +608,13 @@ impl EngineLoop {
                 if !news.new_events.is_empty() {
                     let e = &news.new_events[0];
                     self.report(Ok::<_, String>(format!(
-                        "event {}: {} at {:.1} ps",
+                        "event {} at {:.1} ps of MD: s {:.2} -> {:.2} Å, inherent-structure RMSD {:.2} Å, motion: {}",
                         e.number,
-                        e.motion.describe(),
-                        e.crossing.md_time_ps
+                        e.crossing.md_time_ps,
+                        e.basin_before_angstrom,
+                        e.basin_after_angstrom,
+                        e.inherent_rmsd_angstrom,
+                        e.motion.describe().replace('→', "->").replace('↔', "<->"),
                     )));
                 }
                 self.status = if self.paused {
