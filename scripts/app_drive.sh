@@ -26,7 +26,11 @@ shot() { # shot NAME: the whole screen as OUTDIR/NAME.png
     xwd -root -silent | /usr/bin/convert xwd:- "$out/$1.png"
     echo "saved $out/$1.png"
 }
-key() { xdotool search --name betaglass windowactivate --sync key "$1" || xdotool key "$1"; }
+# Without a window manager nothing gives the window the keyboard focus: set it, then type.
+key() {
+    xdotool windowfocus --sync "$(xdotool search --name betaglass | head -1)"
+    xdotool key "$1"
+}
 
 sleep "${DRIVE_WARMUP_S:-90}"
 shot 1-running

@@ -1,4 +1,5 @@
 //! Structural and statistical analysis of configurations and runs.
 
+pub mod barriers;
 pub mod rdf;
 pub mod stats;

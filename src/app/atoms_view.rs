@@ -412,11 +412,12 @@ fn role_of(
     if s.centre_id == Some(id) {
         return Role::Centre;
     }
-    if s.cluster_ids.contains(&id) {
-        return if zr { Role::ZrCluster } else { Role::CuCluster };
-    }
+    // The cluster being chosen shows over the running one.
     if settings.preview_ids.contains(&id) {
         return Role::Preview;
+    }
+    if s.cluster_ids.contains(&id) {
+        return if zr { Role::ZrCluster } else { Role::CuCluster };
     }
     let clipped = match settings.clip {
         ClipMode::Off => false,

@@ -22,6 +22,9 @@ pub struct CapturePlugin {
     pub until_event: bool,
 }
 
+/// Frames drawn between the conditions being met and the screenshot.
+const SETTLE_FRAMES: u64 = 8;
+
 /// How long `--until-event` waits for the first event after N frames (s).
 const MAX_EVENT_WAIT_S: f64 = 1800.0;
 
@@ -37,6 +40,8 @@ struct Capture {
     until_event: bool,
     started: Option<(Instant, u64)>,
     frames_done_at: Option<Instant>,
+    /// The frame from which the screenshot may be taken, once the conditions are met.
+    ready_at_frame: Option<u64>,
     requested: Option<(Instant, u64, u64)>,
     saved: Arc<AtomicBool>,
 }
@@ -51,6 +56,7 @@ impl Plugin for CapturePlugin {
             until_event: self.until_event,
             started: None,
             frames_done_at: None,
+            ready_at_frame: None,
             requested: None,
             saved: Arc::new(AtomicBool::new(false)),
         })
@@ -81,6 +87,14 @@ fn capture(
             return;
         }
         if cap.until_event && s.events.is_empty() && waited < MAX_EVENT_WAIT_S {
+            return;
+        }
+        // A few frames more, so what the last snapshot changed (arrows, new glyphs in egui's
+        // font atlas) is drawn before the capture.
+        let ready_at = *cap
+            .ready_at_frame
+            .get_or_insert(stats.frames + SETTLE_FRAMES);
+        if stats.frames < ready_at {
             return;
         }
         let path = cap.screenshot.clone();

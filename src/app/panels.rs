@@ -36,8 +36,8 @@ pub struct Controls {
     /// Start the next sampling from the current (thermalised) configuration.
     pub from_current: bool,
     pub show_help: bool,
-    /// The cluster preview was computed for (centre, cutoff, snapshot of the configuration).
-    preview_key: Option<(Option<u64>, u64, u64)>,
+    /// The cluster preview was computed for (pending centre, cutoff, running centre).
+    preview_key: Option<(Option<u64>, u64, Option<u64>)>,
     pub threads: usize,
     /// The last message the engine or the files wrote, shown in the status bar.
     pub notice: String,
@@ -140,7 +140,7 @@ fn follow_engine(
     let key = (
         centre,
         controls.pending.cutoff_angstrom.to_bits(),
-        s.sampling_serial,
+        s.centre_id,
     );
     if controls.preview_key == Some(key) {
         return;
@@ -792,10 +792,11 @@ fn events_list(ui: &mut egui::Ui, s: &Snapshot, settings: &mut ViewSettings) {
     for (i, e) in s.events.iter().enumerate() {
         let rgb = super::style::motion_rgb(e.motion.class_name());
         ui.horizontal(|ui| {
-            ui.colored_label(
-                super::style::color32(rgb),
-                format!("#{} {}", e.number, e.motion.class_name()),
-            );
+            let class = match e.motion.class_name() {
+                "none" => "no atom hopped > 2 Å",
+                c => c,
+            };
+            ui.colored_label(super::style::color32(rgb), format!("#{} {class}", e.number));
             ui.label(format!("at {:.1} ps", e.crossing_md_time_ps));
         })
         .response

@@ -182,6 +182,8 @@ struct ViewState {
     rate: RateMeter,
     /// The atoms last shown: kept on screen when a sampling stops or fails to start.
     last_atoms: Arc<AtomFrame>,
+    /// The cluster a sampling being started will push (shown while it equilibrates).
+    starting_cluster: Vec<u64>,
     /// RDF landmarks of the opened configuration, computed once per configuration.
     rdf_landmarks: Option<Arc<Vec<(String, RdfLandmarks)>>>,
 }
@@ -454,6 +456,7 @@ impl EngineLoop {
             self.view.rdf_landmarks = Some(Arc::new(rdf_landmarks(&self.opened)));
         }
         self.view.sampling_serial += 1;
+        self.view.starting_cluster = setup.cluster(&system).map_or(Vec::new(), |c| c.ids());
         self.view.thermo_history.clear();
         self.view.barrier_history.clear();
         self.view.events.clear();
@@ -688,6 +691,8 @@ impl EngineLoop {
             total_energy_ev: th.total_energy_ev,
         };
         let mut snapshot = self.base_snapshot(sim);
+        snapshot.cluster_ids = self.view.starting_cluster.clone();
+        snapshot.centre_id = snapshot.cluster_ids.first().copied();
         snapshot.total_steps = sim.step_count();
         snapshot.thermo = Some(thermo);
         self.send(snapshot);
