@@ -392,7 +392,8 @@ fn percentile_sorted(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// Percentile bootstrap: B resamples of the n samples drawn with replacement from a
-/// ChaCha8 stream seeded with `seed`; the 2.5 % and 97.5 % points of each statistic.
+/// ChaCha8 stream seeded with `seed`; the 2.5 % and 97.5 % points of each statistic
+/// (type-7 interpolation). `resamples` below 1 is taken as 1.
 pub fn bootstrap_ci95(
     samples_ev: &[f64],
     temperature_k: f64,
@@ -474,10 +475,9 @@ pub fn temperature_stats(
 /// standard errors use the residual variance with n − 2 degrees of freedom, so they
 /// need n ≥ 3 (with two points the line is exact and says nothing of its scatter).
 pub fn fit_entropy(points: &[(f64, f64)]) -> Result<LineFit, StatsError> {
-    for &(t, f) in points {
+    for (index, &(t, f)) in points.iter().enumerate() {
         beta_per_ev(t)?;
         if !f.is_finite() {
-            let index = points.iter().position(|p| !p.1.is_finite()).unwrap_or(0);
             return Err(StatsError::NonFinite { index, value: f });
         }
     }
@@ -692,7 +692,7 @@ mod tests {
             let para_ref = -reference.ln() / beta;
             let para = para_lognormal_ev(mu, sigma, t).unwrap();
             assert!(
-                (para - para_ref).abs() < 1e-8 * KB * t,
+                (para - para_ref).abs() < 1e-10 * KB * t,
                 "{para} vs {para_ref}"
             );
             // Sanity: the log-normal para lies below its mean, as Jensen demands.
@@ -729,11 +729,14 @@ mod tests {
         let reference = trapezoid_in_x(mu, sigma, |x| (beta * x).exp(), x_q, 2_000_000) / q;
         let seq_ref = reference.ln() / beta;
         let seq = seq_lognormal_truncated_ev(mu, sigma, t, q).unwrap();
-        assert!((seq - seq_ref).abs() < 1e-7 * KB * t, "{seq} vs {seq_ref}");
+        // The trapezoid's O(dx²) error at the cut (integrand non-zero there) dominates.
+        assert!((seq - seq_ref).abs() < 1e-8 * KB * t, "{seq} vs {seq_ref}");
         let mut last = f64::NEG_INFINITY;
         for q in [0.9, 0.99, 0.999, 0.9999] {
             let s = seq_lognormal_truncated_ev(mu, sigma, t, q).unwrap();
-            assert!(s > last && s < x_q.max(s) + 1.0);
+            // A mean of e^{βx} over x ≤ x_q cannot exceed the barrier at the cut.
+            let cut = (mu + sigma * inverse_normal_cdf(q)).exp();
+            assert!(s > last && s < cut, "q={q}: {s} vs cut {cut}");
             last = s;
         }
         // At βΔF ≈ 87 the result stays finite and below the cut barrier.
