@@ -566,10 +566,11 @@ impl EngineLoop {
         // (for a resumed run, the configuration it resumed at).
         let x = &sim.system().positions_angstrom;
         self.view.reference_angstrom = self.view.order.iter().map(|&i| x[i]).collect();
+        let ids = run.cluster_ids();
         self.view.events = run
             .events()
             .iter()
-            .map(|e| Arc::new(event_view(e)))
+            .map(|e| Arc::new(event_view(e, &ids)))
             .collect();
     }
 
@@ -598,6 +599,7 @@ impl EngineLoop {
             return;
         };
         let result = self.pool.install(|| run.advance(n));
+        let ids = run.cluster_ids();
         match result {
             Ok(news) => {
                 if news.new_hills > 0 || self.view.barrier_history.is_empty() {
@@ -605,9 +607,11 @@ impl EngineLoop {
                     let t = run.last_sample().md_time_ps;
                     self.view.barrier_history.push((t, b));
                 }
-                self.view
-                    .events
-                    .extend(news.new_events.iter().map(|e| Arc::new(event_view(e))));
+                self.view.events.extend(
+                    news.new_events
+                        .iter()
+                        .map(|e| Arc::new(event_view(e, &ids))),
+                );
                 if !news.new_events.is_empty() {
                     let e = &news.new_events[0];
                     self.report(Ok::<_, String>(format!(
@@ -838,7 +842,11 @@ fn rdf_landmarks(system: &System) -> Vec<(String, RdfLandmarks)> {
 }
 
 /// The display's view of an event: positions from the inherent structures.
-pub fn event_view(e: &Event) -> EventView {
+///
+/// The region is every atom within 8 Å of the centroid of the atoms that moved (of the
+/// cluster `cluster_ids`, when none moved farther than the motion threshold), unwrapped
+/// around that centroid so it stays in one piece across the periodic boundary.
+pub fn event_view(e: &Event, cluster_ids: &[u64]) -> EventView {
     let f32x3 = |v: Vec3| [v[0] as f32, v[1] as f32, v[2] as f32];
     let mut region = Vec::new();
     let mut moved = Vec::new();
@@ -850,20 +858,27 @@ pub fn event_view(e: &Event) -> EventView {
             .map(|(i, &id)| (id, i))
             .collect();
         let cell = &before.cell;
-        let region_ids: std::collections::HashSet<u64> =
-            region_atoms(before, e).into_iter().collect();
-        for (i, &id) in before.ids.iter().enumerate() {
-            let Some(&j) = index_after.get(&id) else {
-                continue;
-            };
-            if !region_ids.contains(&id) {
-                continue;
+        let anchors: Vec<u64> = if e.moved.is_empty() {
+            cluster_ids.to_vec()
+        } else {
+            e.moved.iter().map(|m| m.id).collect()
+        };
+        if let Some(centre) = centroid(before, &anchors) {
+            for (i, &id) in before.ids.iter().enumerate() {
+                let Some(&j) = index_after.get(&id) else {
+                    continue;
+                };
+                let x = before.positions_angstrom[i];
+                let r = cell.minimum_image([x[0] - centre[0], x[1] - centre[1], x[2] - centre[2]]);
+                if r.iter().map(|c| c * c).sum::<f64>() > REPLAY_RADIUS_ANGSTROM.powi(2) {
+                    continue;
+                }
+                let a = [centre[0] + r[0], centre[1] + r[1], centre[2] + r[2]];
+                let b = after.positions_angstrom[j];
+                let d = cell.minimum_image([b[0] - x[0], b[1] - x[1], b[2] - x[2]]);
+                let end = [a[0] + d[0], a[1] + d[1], a[2] + d[2]];
+                region.push((id, f32x3(a), f32x3(end)));
             }
-            let a = cell.wrap(before.positions_angstrom[i]);
-            let b = after.positions_angstrom[j];
-            let d = cell.minimum_image([b[0] - a[0], b[1] - a[1], b[2] - a[2]]);
-            let end = [a[0] + d[0], a[1] + d[1], a[2] + d[2]];
-            region.push((id, f32x3(a), f32x3(end)));
         }
         let moved_ids: std::collections::HashSet<u64> = e.moved.iter().map(|m| m.id).collect();
         moved = region
@@ -888,52 +903,33 @@ pub fn event_view(e: &Event) -> EventView {
     }
 }
 
-/// Ids of the atoms within the event's region: around the centroid of the moved atoms
-/// (or of all, if none moved), as far as the motion analysis looked.
-fn region_atoms(before: &System, e: &Event) -> Vec<u64> {
-    const REPLAY_RADIUS_ANGSTROM: f64 = 8.0;
-    let index: std::collections::HashMap<u64, usize> = before
+/// Radius of the region an event replay shows (Å): the cluster and two shells around it.
+const REPLAY_RADIUS_ANGSTROM: f64 = 8.0;
+
+/// Centroid of the atoms `ids` (minimum image around the first), wrapped into the box.
+fn centroid(system: &System, ids: &[u64]) -> Option<Vec3> {
+    let index: std::collections::HashMap<u64, usize> = system
         .ids
         .iter()
         .enumerate()
         .map(|(i, &id)| (id, i))
         .collect();
-    let anchor_ids: Vec<u64> = if e.moved.is_empty() {
-        before.ids.clone()
-    } else {
-        e.moved.iter().map(|m| m.id).collect()
-    };
-    // Centroid by minimum image around the first anchor atom.
-    let cell = &before.cell;
-    let Some(&first) = anchor_ids.first().and_then(|id| index.get(id)) else {
-        return Vec::new();
-    };
-    let origin = before.positions_angstrom[first];
+    let members: Vec<usize> = ids.iter().filter_map(|id| index.get(id).copied()).collect();
+    let origin = system.positions_angstrom[*members.first()?];
     let mut sum = [0.0; 3];
-    let mut count = 0.0;
-    for id in &anchor_ids {
-        if let Some(&i) = index.get(id) {
-            let x = before.positions_angstrom[i];
-            let d = cell.minimum_image([x[0] - origin[0], x[1] - origin[1], x[2] - origin[2]]);
-            for k in 0..3 {
-                sum[k] += d[k];
-            }
-            count += 1.0;
+    for &i in &members {
+        let x = system.positions_angstrom[i];
+        let d = system
+            .cell
+            .minimum_image([x[0] - origin[0], x[1] - origin[1], x[2] - origin[2]]);
+        for k in 0..3 {
+            sum[k] += d[k];
         }
     }
-    let centre = [
-        origin[0] + sum[0] / count,
-        origin[1] + sum[1] / count,
-        origin[2] + sum[2] / count,
-    ];
-    before
-        .ids
-        .iter()
-        .zip(&before.positions_angstrom)
-        .filter(|(_, x)| {
-            let d = cell.minimum_image([x[0] - centre[0], x[1] - centre[1], x[2] - centre[2]]);
-            d.iter().map(|c| c * c).sum::<f64>() <= REPLAY_RADIUS_ANGSTROM.powi(2)
-        })
-        .map(|(&id, _)| id)
-        .collect()
+    let n = members.len() as f64;
+    Some(system.cell.wrap([
+        origin[0] + sum[0] / n,
+        origin[1] + sum[1] / n,
+        origin[2] + sum[2] / n,
+    ]))
 }
