@@ -105,6 +105,7 @@ fn capture(
             }
             None => cap.saved.store(true, Ordering::SeqCst),
         }
+        info!("capture: screenshot requested at frame {}", stats.frames);
         cap.requested = Some((Instant::now(), stats.frames, s.total_steps));
         return;
     }

@@ -324,8 +324,9 @@ pub fn save_screenshot(
                         None => image,
                     };
                     // RGB only: the alpha channel of the swap chain is not opacity.
-                    if let Err(e) = image.to_rgb8().save(&path) {
-                        error!("cannot save {}: {e}", path.display());
+                    match image.to_rgb8().save(&path) {
+                        Ok(()) => info!("saved {}", path.display()),
+                        Err(e) => error!("cannot save {}: {e}", path.display()),
                     }
                 }
                 Err(e) => error!("cannot convert the screenshot: {e:?}"),

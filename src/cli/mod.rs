@@ -9,6 +9,7 @@ macro_rules! out {
 }
 
 mod bench;
+mod campaign;
 mod cluster;
 mod eval;
 mod fes;
@@ -81,6 +82,8 @@ pub enum Command {
     Cluster(cluster::ClusterArgs),
     /// The RMSD collective variable and its gradient (Colvars' rmsd).
     Rmsd(rmsd::RmsdArgs),
+    /// Many WT-MetaD samplings (temperatures × seeds × centres × cutoffs), one ΔF each; resumable.
+    Campaign(campaign::CampaignArgs),
 }
 
 /// Options shared by every command that evaluates forces.
@@ -138,6 +141,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Fes(a)) => fes::run(a),
         Some(Command::Cluster(a)) => cluster::run(a),
         Some(Command::Rmsd(a)) => rmsd::run(a),
+        Some(Command::Campaign(a)) => campaign::run(a),
         None => open_app(cli.file, cli.app),
     }
 }

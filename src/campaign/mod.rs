@@ -1,0 +1,20 @@
+//! Campaigns: the paper's pipeline of many well-tempered metadynamics samplings
+//! (temperatures × seeds × centres × cutoffs), each ending in one ΔF.
+//!
+//! - [`spec`]: the campaign file (`campaigns/*.toml`) and its plan of [`SamplingJob`]s;
+//! - [`store`]: the output folder, above all `samplings.csv`, one row per sampling;
+//! - [`run`]: [`run_campaign`], several samplings at once, resumable after a kill.
+
+pub mod run;
+pub mod spec;
+pub mod store;
+
+pub use run::{
+    CampaignError, CampaignOptions, CampaignProgress, CampaignSummary, run_campaign,
+    run_campaign_with, run_sampling,
+};
+pub use spec::{CampaignSpec, CampaignSpecError, SamplingJob, StopRule};
+pub use store::{
+    SamplingRecord, SamplingStatus, Samplings, SamplingsCsv, StoreError, parse_samplings,
+    read_samplings, read_samplings_with_warnings,
+};

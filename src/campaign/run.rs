@@ -1,0 +1,691 @@
+//! Running a campaign: every sampling of the plan that is not yet in `samplings.csv`, a few
+//! at a time, each ending in one CSV row.
+//!
+//! # Several samplings with few threads each
+//!
+//! A campaign runs `parallel_samplings` samplings at once, each on its own pool of
+//! `threads_per_sampling` threads, rather than one sampling at a time on every core. For
+//! throughput (samplings finished per hour) on the 4000-atom glass this wins, because:
+//!
+//! - **Per-step parallel overhead.** One MD step is several milliseconds of work split into
+//!   several parallel loops (neighbour list, densities, embedding, forces), each ending in a
+//!   join, around serial parts (integration, thermostat, the CV and its bias). With many
+//!   threads each loop's share shrinks towards the fixed cost of waking and joining threads,
+//!   while the serial parts stay: the speed-up of one sampling flattens (Amdahl). On a
+//!   16-core machine `betaglass bench` ran 135, 310 and 398 steps/s on 1, 2 and 4 threads:
+//!   the second pair of threads added only 28 %. Four samplings of four threads each run
+//!   4 × 398 ≈ 1600 steps/s in all; one sampling on all sixteen would have to run four times
+//!   faster than on four to match that, far off that trend.
+//! - **Memory bandwidth and caches.** Every step streams the positions, the neighbour list
+//!   and the EAM tables. Many cores on one sampling contend for the same cache lines and the
+//!   same memory bus; separate samplings keep their own working sets in their own cores'
+//!   caches.
+//! - **The work is embarrassingly parallel.** Samplings never talk to each other, so K of
+//!   them at once finish K times as many in the same time, with no synchronisation at all.
+//!
+//! One sampling with many threads is faster only for that one sampling: it is what the app
+//! and `betaglass metad` do, where a person waits for a single run.
+//!
+//! The outer pool runs exactly one long-lived worker per thread ([`rayon::ThreadPool::broadcast`]),
+//! each taking the next job from a shared counter. (Handing the jobs to the pool as separate
+//! tasks would let a worker that waits for its sampling's inner pool steal and start another
+//! sampling meanwhile, running more samplings at once than asked.)
+
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use super::spec::{CampaignSpec, CampaignSpecError, SamplingJob, StopRule, centre_label};
+use super::store::{
+    CAMPAIGN_TOML, SAMPLINGS_CSV, SAMPLINGS_DIR, SamplingRecord, SamplingStatus, SamplingsCsv,
+    StoreError, sampling_prefix,
+};
+use crate::io::sampling_files::SamplingFiles;
+use crate::io::{ReadError, WriteError};
+use crate::potential::{Potential, mendelev};
+use crate::sampling::setup::start_sampling;
+use crate::system::System;
+
+/// How a campaign runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CampaignOptions {
+    /// Continue a campaign folder: skip the samplings already in its `samplings.csv`.
+    /// Without it, a folder that holds results is refused.
+    pub resume: bool,
+    /// Threads of each sampling's own pool.
+    pub threads_per_sampling: usize,
+    /// Samplings running at once (see the module documentation for why several).
+    pub parallel_samplings: usize,
+}
+
+impl CampaignOptions {
+    /// Splits `threads` cores: `parallel` samplings at once (default `max(1, threads / 2)`),
+    /// each with `max(1, threads / parallel)` threads.
+    pub fn with_threads(resume: bool, threads: usize, parallel: Option<usize>) -> Self {
+        let threads = threads.max(1);
+        let parallel_samplings = parallel.unwrap_or(threads / 2).max(1);
+        Self {
+            resume,
+            threads_per_sampling: (threads / parallel_samplings).max(1),
+            parallel_samplings,
+        }
+    }
+}
+
+/// What a campaign reports as it goes (from its worker threads).
+#[derive(Clone, Copy, Debug)]
+pub enum CampaignProgress<'a> {
+    /// Before any sampling: the plan's size, the rows already recorded, the jobs to run.
+    Planned {
+        total: usize,
+        recorded: usize,
+        to_run: usize,
+        parallel_samplings: usize,
+        threads_per_sampling: usize,
+    },
+    /// A sampling starts (equilibration first).
+    Started { job: &'a SamplingJob },
+    /// A sampling has done `biased_steps` of at most `max_steps`.
+    Advanced {
+        job: &'a SamplingJob,
+        biased_steps: u64,
+        max_steps: u64,
+        events: usize,
+    },
+    /// A sampling ended and its row is written; `recorded` rows of `total` now.
+    Finished {
+        job: &'a SamplingJob,
+        record: &'a SamplingRecord,
+        recorded: usize,
+        total: usize,
+    },
+    /// Something odd but harmless (an unfinished last row cut off, a repeated row).
+    Warning(&'a str),
+}
+
+/// What a campaign folder holds after [`run_campaign`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct CampaignSummary {
+    /// Samplings in the plan.
+    pub total: usize,
+    /// Samplings already recorded before this call (resumed).
+    pub skipped: usize,
+    /// Samplings run by this call.
+    pub ran: usize,
+    /// Every row of `samplings.csv`, by sampling index.
+    pub records: Vec<SamplingRecord>,
+}
+
+impl CampaignSummary {
+    /// How many rows have `status`.
+    pub fn count(&self, status: SamplingStatus) -> usize {
+        self.records.iter().filter(|r| r.status == status).count()
+    }
+}
+
+/// Why a campaign could not run (a sampling's own failure is a `failed` row, not this).
+#[derive(Debug, thiserror::Error)]
+pub enum CampaignError {
+    #[error("invalid campaign: {0}")]
+    Invalid(String),
+    #[error(
+        "{} already holds results of {recorded} sampling(s): pass --resume to continue that \
+         campaign, or choose another output folder",
+        csv.display()
+    )]
+    AlreadyStarted { csv: PathBuf, recorded: usize },
+    #[error(
+        "{} is a different campaign ({difference}): --resume continues only the campaign a \
+         folder was started with; choose another output folder",
+        folder.display()
+    )]
+    DifferentCampaign { folder: PathBuf, difference: String },
+    #[error("{file}: {source}")]
+    Io {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    #[error(transparent)]
+    System(#[from] ReadError),
+    #[error("the folder's copy of the campaign: {0}")]
+    StoredSpec(#[from] CampaignSpecError),
+    #[error("cannot start the campaign's threads: {0}")]
+    Threads(String),
+}
+
+/// Runs the campaign into `dir` (created if needed) with the embedded Cu–Zr potential:
+/// every sampling of [`CampaignSpec::plan`] not yet recorded in `dir/samplings.csv`,
+/// `parallel_samplings` at a time. Each sampling ends as `ok` (its first event confirmed
+/// and `after_event_ps` more MD done), `no_event` (`max_steps` reached) or `failed` (it could
+/// not start or go on; the reason is recorded), and its row is appended as it ends, so a
+/// killed campaign loses only the samplings in progress. `progress` is called from the
+/// worker threads.
+pub fn run_campaign(
+    spec: &CampaignSpec,
+    dir: &Path,
+    options: &CampaignOptions,
+    progress: impl Fn(CampaignProgress<'_>) + Sync,
+) -> Result<CampaignSummary, CampaignError> {
+    let potential: Arc<dyn Potential> = Arc::new(mendelev::cu_zr_mendelev_2007());
+    run_campaign_with(spec, dir, options, potential, &progress)
+}
+
+/// [`run_campaign`] with another potential.
+pub fn run_campaign_with(
+    spec: &CampaignSpec,
+    dir: &Path,
+    options: &CampaignOptions,
+    potential: Arc<dyn Potential>,
+    progress: &(dyn Fn(CampaignProgress<'_>) + Sync),
+) -> Result<CampaignSummary, CampaignError> {
+    spec.validate().map_err(CampaignError::Invalid)?;
+    if options.parallel_samplings == 0 || options.threads_per_sampling == 0 {
+        return Err(CampaignError::Invalid(
+            "parallel samplings and threads per sampling must be at least 1".into(),
+        ));
+    }
+    let io_err = |path: &Path| {
+        let file = path.display().to_string();
+        move |source| CampaignError::Io { file, source }
+    };
+    let csv_path = dir.join(SAMPLINGS_CSV);
+    let toml_path = dir.join(CAMPAIGN_TOML);
+
+    if !options.resume && holds_results(&csv_path).map_err(io_err(&csv_path))? {
+        let recorded = super::store::read_samplings_with_warnings(&csv_path)
+            .map(|s| s.records.len())
+            .unwrap_or(0);
+        return Err(CampaignError::AlreadyStarted {
+            csv: csv_path,
+            recorded,
+        });
+    }
+    if options.resume && toml_path.exists() {
+        let stored = CampaignSpec::load(&toml_path)?;
+        same_campaign(&stored, spec).map_err(|difference| CampaignError::DifferentCampaign {
+            folder: dir.to_path_buf(),
+            difference,
+        })?;
+    }
+    let samplings_dir = dir.join(SAMPLINGS_DIR);
+    std::fs::create_dir_all(&samplings_dir).map_err(io_err(&samplings_dir))?;
+    let plan = spec.plan();
+    let (csv, existing) = SamplingsCsv::open(&csv_path)?;
+    for w in &existing.warnings {
+        progress(CampaignProgress::Warning(w));
+    }
+    let mut recorded: HashMap<usize, SamplingRecord> = HashMap::new();
+    for r in existing.records {
+        let matches = plan.get(r.sampling).is_some_and(|job| {
+            job.temperature_k == r.temperature_k
+                && job.seed == r.seed
+                && job.centre == r.centre
+                && job.cutoff_angstrom == r.cutoff_angstrom
+        });
+        if !matches {
+            return Err(CampaignError::DifferentCampaign {
+                folder: dir.to_path_buf(),
+                difference: format!(
+                    "{} has a row for sampling {} at {} K, seed {}, centre {}, cutoff {} Å, \
+                     which this campaign does not plan",
+                    csv_path.display(),
+                    r.sampling,
+                    r.temperature_k,
+                    r.seed,
+                    centre_label(&r.centre),
+                    r.cutoff_angstrom
+                ),
+            });
+        }
+        let index = r.sampling;
+        if recorded.insert(index, r).is_some() {
+            progress(CampaignProgress::Warning(&format!(
+                "{}: sampling {index} is recorded twice; keeping its last row",
+                csv_path.display()
+            )));
+        }
+    }
+    crate::io::write_atomic(&toml_path, campaign_file_text(spec).as_bytes())?;
+
+    let pending: Vec<&SamplingJob> = plan
+        .iter()
+        .filter(|j| !recorded.contains_key(&j.index))
+        .collect();
+    let skipped = recorded.len();
+    let parallel = options.parallel_samplings.min(pending.len()).max(1);
+    progress(CampaignProgress::Planned {
+        total: plan.len(),
+        recorded: skipped,
+        to_run: pending.len(),
+        parallel_samplings: parallel,
+        threads_per_sampling: options.threads_per_sampling,
+    });
+
+    let mut ran = 0;
+    if !pending.is_empty() {
+        let system = match &spec.system_file {
+            Some(p) => crate::io::read_configuration(p)?,
+            None => crate::assets::default_glass(),
+        };
+        let shared = Shared {
+            next: AtomicUsize::new(0),
+            abort: AtomicBool::new(false),
+            table: Mutex::new(Table {
+                csv,
+                recorded,
+                ran: 0,
+                error: None,
+            }),
+        };
+        let outer = rayon::ThreadPoolBuilder::new()
+            .num_threads(parallel)
+            .thread_name(|i| format!("campaign-{i}"))
+            .build()
+            .map_err(|e| CampaignError::Threads(e.to_string()))?;
+        let context = Context {
+            pending: &pending,
+            total: plan.len(),
+            system: &system,
+            potential: &potential,
+            stop: spec.stop,
+            dir,
+            threads_per_sampling: options.threads_per_sampling,
+            progress,
+            shared: &shared,
+        };
+        outer.broadcast(|b| context.worker(b.index()));
+        let table = shared.table.into_inner().unwrap_or_else(|p| p.into_inner());
+        if let Some(e) = table.error {
+            return Err(e);
+        }
+        ran = table.ran;
+        recorded = table.recorded;
+    }
+    let mut records: Vec<SamplingRecord> = recorded.into_values().collect();
+    records.sort_by_key(|r| r.sampling);
+    Ok(CampaignSummary {
+        total: plan.len(),
+        skipped,
+        ran,
+        records,
+    })
+}
+
+/// The folder's copy of the campaign, with a note on what it is.
+fn campaign_file_text(spec: &CampaignSpec) -> String {
+    format!(
+        "# The campaign this folder holds, written by `betaglass campaign`: every key spelt\n\
+         # out, the configuration as an absolute path. `--resume` checks that it continues\n\
+         # this campaign. Sampling NNNN of samplings.csv and samplings/NNNN.* is job NNNN of\n\
+         # its plan: temperatures, then seeds, then centres, then cutoffs, in the order listed.\n\n{}",
+        spec.to_toml()
+    )
+}
+
+/// Whether `samplings.csv` holds anything beyond its header (even an unfinished row).
+fn holds_results(csv: &Path) -> std::io::Result<bool> {
+    match std::fs::read_to_string(csv) {
+        Ok(text) => {
+            let header = format!("{}\n", super::store::HEADER);
+            Ok(!(text.is_empty() || header.starts_with(&text)))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether `stored` (a folder's campaign) and `spec` plan the same samplings with the same
+/// configuration and stop rule; `Err` names the first difference.
+fn same_campaign(stored: &CampaignSpec, spec: &CampaignSpec) -> Result<(), String> {
+    let absolute = |p: &Option<PathBuf>| {
+        p.as_ref()
+            .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()))
+    };
+    let (a, b) = (absolute(&stored.system_file), absolute(&spec.system_file));
+    if a != b {
+        let show = |p: &Option<PathBuf>| {
+            p.as_ref().map_or("the embedded glass".to_string(), |p| {
+                p.display().to_string()
+            })
+        };
+        return Err(format!(
+            "configuration {} instead of {}",
+            show(&b),
+            show(&a)
+        ));
+    }
+    if stored.stop != spec.stop {
+        return Err(format!(
+            "stop rule {:?} instead of {:?}",
+            spec.stop, stored.stop
+        ));
+    }
+    let (old, new) = (stored.plan(), spec.plan());
+    if old.len() != new.len() {
+        return Err(format!("{} samplings instead of {}", new.len(), old.len()));
+    }
+    if let Some((o, n)) = old.iter().zip(&new).find(|(o, n)| o != n) {
+        return Err(format!(
+            "sampling {} differs: {} K, seed {}, centre {}, cutoff {} Å and its set-up were {} K, \
+             seed {}, centre {}, cutoff {} Å",
+            n.index,
+            n.temperature_k,
+            n.seed,
+            centre_label(&n.centre),
+            n.cutoff_angstrom,
+            o.temperature_k,
+            o.seed,
+            centre_label(&o.centre),
+            o.cutoff_angstrom
+        ));
+    }
+    Ok(())
+}
+
+/// State the workers share.
+struct Shared {
+    /// The next entry of `pending` to take.
+    next: AtomicUsize,
+    /// Set when the campaign must stop (its table cannot be written): samplings in progress
+    /// are abandoned unrecorded.
+    abort: AtomicBool,
+    table: Mutex<Table>,
+}
+
+struct Table {
+    csv: SamplingsCsv,
+    recorded: HashMap<usize, SamplingRecord>,
+    ran: usize,
+    error: Option<CampaignError>,
+}
+
+struct Context<'a> {
+    pending: &'a [&'a SamplingJob],
+    total: usize,
+    system: &'a System,
+    potential: &'a Arc<dyn Potential>,
+    stop: StopRule,
+    dir: &'a Path,
+    threads_per_sampling: usize,
+    progress: &'a (dyn Fn(CampaignProgress<'_>) + Sync),
+    shared: &'a Shared,
+}
+
+impl Context<'_> {
+    fn fail(&self, error: CampaignError) {
+        self.shared.abort.store(true, Ordering::SeqCst);
+        let mut table = self.shared.table.lock().unwrap_or_else(|p| p.into_inner());
+        table.error.get_or_insert(error);
+    }
+
+    /// One worker of the outer pool: takes jobs until none is left, each on its own pool.
+    fn worker(&self, worker: usize) {
+        let inner = match rayon::ThreadPoolBuilder::new()
+            .num_threads(self.threads_per_sampling)
+            .thread_name(move |i| format!("campaign-{worker}-{i}"))
+            .build()
+        {
+            Ok(pool) => pool,
+            Err(e) => return self.fail(CampaignError::Threads(e.to_string())),
+        };
+        loop {
+            if self.shared.abort.load(Ordering::SeqCst) {
+                return;
+            }
+            let k = self.shared.next.fetch_add(1, Ordering::SeqCst);
+            let Some(&job) = self.pending.get(k) else {
+                return;
+            };
+            (self.progress)(CampaignProgress::Started { job });
+            let on_advance = |biased_steps, events| {
+                (self.progress)(CampaignProgress::Advanced {
+                    job,
+                    biased_steps,
+                    max_steps: self.stop.max_steps,
+                    events,
+                })
+            };
+            let prefix = sampling_prefix(self.dir, job.index);
+            let record = inner.install(|| {
+                run_sampling(
+                    job,
+                    self.system,
+                    self.potential,
+                    self.stop,
+                    &prefix,
+                    &self.shared.abort,
+                    &on_advance,
+                )
+            });
+            let Some(record) = record else {
+                return; // abandoned: the campaign is stopping
+            };
+            let mut table = self.shared.table.lock().unwrap_or_else(|p| p.into_inner());
+            if let Err(e) = table.csv.append(&record) {
+                drop(table);
+                return self.fail(e.into());
+            }
+            table.ran += 1;
+            table.recorded.insert(record.sampling, record.clone());
+            (self.progress)(CampaignProgress::Finished {
+                job,
+                record: &record,
+                recorded: table.recorded.len(),
+                total: self.total,
+            });
+        }
+    }
+}
+
+/// Biased steps per chunk, in sample intervals: between chunks the files are appended and
+/// progress reported.
+const CHUNK_SAMPLES: u64 = 10;
+
+/// Runs one sampling to its end under the stop rule, writing its files under `prefix`
+/// (`prefix.colvars.traj`, …; stale files of an earlier, killed attempt are removed first),
+/// on the current rayon pool. Never fails: an error, even a panic, is a `failed` record
+/// with the message as its reason. `None` only when `abort` was raised meanwhile (the
+/// sampling is abandoned, not recorded). `on_advance(biased_steps, events)` is called after
+/// every chunk.
+pub fn run_sampling(
+    job: &SamplingJob,
+    system: &System,
+    potential: &Arc<dyn Potential>,
+    stop: StopRule,
+    prefix: &Path,
+    abort: &AtomicBool,
+    on_advance: &dyn Fn(u64, usize),
+) -> Option<SamplingRecord> {
+    remove_stale_files(prefix);
+    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        sample(job, system, potential, stop, prefix, abort, on_advance)
+    }));
+    match outcome {
+        Ok(record) => record,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            let mut record = empty_record(job);
+            record.reason = format!("internal error (panic): {message}");
+            Some(record)
+        }
+    }
+}
+
+/// A `failed` record with nothing measured yet.
+fn empty_record(job: &SamplingJob) -> SamplingRecord {
+    SamplingRecord {
+        sampling: job.index,
+        centre: job.centre,
+        cutoff_angstrom: job.cutoff_angstrom,
+        temperature_k: job.temperature_k,
+        seed: job.seed,
+        delta_f_ev: None,
+        delta_f_crossing_ev: None,
+        event_md_ps: None,
+        event_boosted_ps: None,
+        event_class: None,
+        steps: 0,
+        status: SamplingStatus::Failed,
+        reason: String::new(),
+    }
+}
+
+/// Removes `prefix.*` (what a killed attempt of this sampling left).
+fn remove_stale_files(prefix: &Path) {
+    let (Some(folder), Some(stem)) = (prefix.parent(), prefix.file_name()) else {
+        return;
+    };
+    let start = format!("{}.", stem.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(&start) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+fn sample(
+    job: &SamplingJob,
+    system: &System,
+    potential: &Arc<dyn Potential>,
+    stop: StopRule,
+    prefix: &Path,
+    abort: &AtomicBool,
+    on_advance: &dyn Fn(u64, usize),
+) -> Option<SamplingRecord> {
+    let mut record = empty_record(job);
+    let aborted = || abort.load(Ordering::SeqCst);
+    let mut run = match start_sampling(system.clone(), potential.clone(), &job.setup, |_, _| {
+        !aborted()
+    }) {
+        Ok(Some(run)) => run,
+        Ok(None) => return None,
+        Err(e) => {
+            record.reason = format!("could not start: {e}");
+            return Some(record);
+        }
+    };
+    let prefix = prefix.to_string_lossy();
+    let mut files = match SamplingFiles::open(&prefix, &run) {
+        Ok(files) => files,
+        Err(e) => {
+            record.reason = format!("cannot write its files: {e}");
+            return Some(record);
+        }
+    };
+    let after_event_steps = (stop.after_event_ps / (job.setup.timestep_fs * 1e-3)).ceil() as u64;
+    let chunk = job
+        .setup
+        .sample_every_steps
+        .saturating_mul(CHUNK_SAMPLES)
+        .max(1);
+    let mut stop_at = stop.max_steps;
+    let mut failure: Option<String> = None;
+    while run.biased_steps() < stop_at && failure.is_none() {
+        if aborted() {
+            return None;
+        }
+        let n = chunk.min(stop_at - run.biased_steps());
+        let news = match run.advance(n) {
+            Ok(news) => news,
+            Err(e) => {
+                failure = Some(format!(
+                    "biased MD stopped after {} steps: {e}",
+                    run.biased_steps()
+                ));
+                break;
+            }
+        };
+        if let Err(e) = files.append(&run) {
+            failure = Some(format!("cannot write its files: {e}"));
+        }
+        for event in &news.new_events {
+            if let Err(e) = files.write_event(event) {
+                failure.get_or_insert(format!("cannot write its event files: {e}"));
+            }
+        }
+        // The events file and F(s) as the event left them, for a look while the run goes on.
+        if !news.new_events.is_empty()
+            && let Err(e) = files.flush(&run)
+        {
+            failure.get_or_insert(format!("cannot write its files: {e}"));
+        }
+        if let Some(first) = run.events().first() {
+            stop_at = stop_at.min(
+                first
+                    .confirmed
+                    .biased_step
+                    .saturating_add(after_event_steps),
+            );
+        }
+        on_advance(run.biased_steps(), run.events().len());
+    }
+    if let Err(e) = files.flush(&run) {
+        failure.get_or_insert(format!("cannot write its files: {e}"));
+    }
+
+    record.steps = run.biased_steps();
+    let barrier = run.barrier();
+    record.delta_f_ev = barrier.barrier_ev();
+    if let Some(first) = run.events().first() {
+        record.delta_f_crossing_ev = first.barrier_at_crossing.map(|b| b.barrier_ev);
+        record.event_md_ps = Some(first.crossing.md_time_ps);
+        record.event_boosted_ps = Some(first.crossing.boosted_time_ps);
+        record.event_class = Some(first.motion.class_name().to_string());
+    }
+    let undetermined = match &barrier {
+        crate::sampling::Barrier::NotYetDetermined { reason } => {
+            Some(format!("end-of-run ΔF not determined: {reason}"))
+        }
+        crate::sampling::Barrier::Determined(_) => None,
+    };
+    (record.status, record.reason) = match (failure, run.events().is_empty()) {
+        (Some(f), _) => (SamplingStatus::Failed, f),
+        (None, false) => (SamplingStatus::Ok, undetermined.unwrap_or_default()),
+        (None, true) => {
+            let last = run.last_sample();
+            let mut reason = format!(
+                "no confirmed event in {} steps ({:.1} ps of biased MD)",
+                last.biased_step, last.md_time_ps
+            );
+            if let Some(u) = undetermined {
+                reason = format!("{reason}; {u}");
+            }
+            (SamplingStatus::NoEvent, reason)
+        }
+    };
+    Some(record)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threads_split_as_the_cli_documents() {
+        let o = CampaignOptions::with_threads(false, 16, None);
+        assert_eq!((o.parallel_samplings, o.threads_per_sampling), (8, 2));
+        let o = CampaignOptions::with_threads(false, 2, None);
+        assert_eq!((o.parallel_samplings, o.threads_per_sampling), (1, 2));
+        let o = CampaignOptions::with_threads(false, 1, None);
+        assert_eq!((o.parallel_samplings, o.threads_per_sampling), (1, 1));
+        let o = CampaignOptions::with_threads(true, 16, Some(3));
+        assert_eq!((o.parallel_samplings, o.threads_per_sampling), (3, 5));
+        let o = CampaignOptions::with_threads(true, 2, Some(4));
+        assert_eq!((o.parallel_samplings, o.threads_per_sampling), (4, 1));
+    }
+}

@@ -1,0 +1,1225 @@
+//! Campaign files (`campaigns/*.toml`): many samplings of one configuration, one ΔF each.
+//!
+//! A campaign is every combination of its temperatures, seeds, centres and cutoffs, each run
+//! with the same metadynamics set-up:
+//!
+//! ```toml
+//! name = "…"
+//! description = "…"                    # optional
+//! [system]
+//! file = "relative/to/this/file.extxyz"  # optional; default: the embedded glass
+//! [md]
+//! timestep_fs = 2.0
+//! thermostat_damping_ps = 0.2
+//! equilibrate_ps = 10.0
+//! [cluster]
+//! centres = ["nearest-cu"]             # or "random-cu", or atom ids: [348, 1201]
+//! cutoffs_angstrom = [4.0]
+//! [metadynamics]
+//! height_ev = 0.03
+//! sigma_angstrom = 0.175
+//! stride_steps = 1000
+//! bias_temperature_k = 2700.0          # or "inf" for plain metadynamics
+//! sample_every_steps = 100
+//! grid_upper_angstrom = 5.25
+//! grid_width_angstrom = 0.035
+//! [events]
+//! jump_angstrom = 0.4
+//! dwell_ps = 10.0
+//! [campaign]
+//! temperatures_k = [200, 250, 300]     # required
+//! samplings_per_temperature = 50       # required
+//! seed = 1                             # sampling i of a temperature gets seed + i
+//! [stop]
+//! max_steps = 2_000_000                # required
+//! after_event_ps = 20.0
+//! ```
+//!
+//! `name`, `campaign.temperatures_k`, `campaign.samplings_per_temperature` and
+//! `stop.max_steps` are required (they set what the campaign costs); every other key takes
+//! the value of [`SamplingSetup::paper`] (centres `["nearest-cu"]`, cutoffs `[4.0]`, seed 1,
+//! `after_event_ps` 20).
+//!
+//! As for scene files, the document is walked with its spans, so every error names the file,
+//! the 1-based line, the key (`campaign.temperatures_k[2]`) and the value as written; when a
+//! file has several problems the first one in the file is reported.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::io::shorten;
+use crate::sampling::setup::{CentreChoice, SamplingSetup};
+
+/// When a sampling of a campaign ends.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StopRule {
+    /// Biased MD steps at most: a sampling without an event ends here (`no_event`).
+    pub max_steps: u64,
+    /// MD after the first confirmed event (ps), so that F(s) beyond the saddle is resolved;
+    /// then the sampling ends (`ok`). Never beyond `max_steps`.
+    pub after_event_ps: f64,
+}
+
+/// A campaign: every combination of temperatures × seeds × centres × cutoffs, sampled with
+/// one set-up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CampaignSpec {
+    pub name: String,
+    /// A few sentences (may be empty).
+    pub description: String,
+    /// The configuration, resolved against the campaign file's folder; `None` for the
+    /// embedded default glass.
+    pub system_file: Option<PathBuf>,
+    /// The set-up of every sampling. Its `temperature_k`, `seed`, `centre` and
+    /// `cutoff_angstrom` are those of the first job; [`Self::plan`] sets them per job.
+    pub template: SamplingSetup,
+    pub centres: Vec<CentreChoice>,
+    pub cutoffs_angstrom: Vec<f64>,
+    pub temperatures_k: Vec<f64>,
+    pub samplings_per_temperature: u64,
+    /// Sampling `i` of each temperature (and each centre and cutoff) gets seed `seed + i`.
+    pub seed: u64,
+    pub stop: StopRule,
+}
+
+/// One sampling of a campaign.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SamplingJob {
+    /// Position in [`CampaignSpec::plan`]: names the sampling's files and its CSV row, and is
+    /// what `--resume` matches on.
+    pub index: usize,
+    pub centre: CentreChoice,
+    pub cutoff_angstrom: f64,
+    pub temperature_k: f64,
+    pub seed: u64,
+    /// The complete set-up (temperature, seed, centre and cutoff included).
+    pub setup: SamplingSetup,
+}
+
+impl CampaignSpec {
+    /// Every sampling, in a fixed order: temperatures (as listed) outermost, then the seed
+    /// (`seed`, `seed + 1`, …), then centres, then cutoffs (as listed). The index is the
+    /// position in this order, so the same file always gives the same numbering.
+    pub fn plan(&self) -> Vec<SamplingJob> {
+        let mut jobs = Vec::with_capacity(self.job_count());
+        for &temperature_k in &self.temperatures_k {
+            for i in 0..self.samplings_per_temperature {
+                let seed = self.seed.wrapping_add(i);
+                for &centre in &self.centres {
+                    for &cutoff_angstrom in &self.cutoffs_angstrom {
+                        let setup = SamplingSetup {
+                            temperature_k,
+                            seed,
+                            centre,
+                            cutoff_angstrom,
+                            ..self.template.clone()
+                        };
+                        jobs.push(SamplingJob {
+                            index: jobs.len(),
+                            centre,
+                            cutoff_angstrom,
+                            temperature_k,
+                            seed,
+                            setup,
+                        });
+                    }
+                }
+            }
+        }
+        jobs
+    }
+
+    /// How many samplings [`Self::plan`] holds.
+    pub fn job_count(&self) -> usize {
+        self.temperatures_k.len()
+            * usize::try_from(self.samplings_per_temperature).unwrap_or(usize::MAX)
+            * self.centres.len()
+            * self.cutoffs_angstrom.len()
+    }
+
+    /// Checks a campaign built in code as the parser checks a file: non-empty lists without
+    /// repeats, seeds that fit, a stop rule, and a valid set-up for every temperature and
+    /// cutoff. (Whether a centre atom exists is known only with the configuration: a bad one
+    /// makes its samplings `failed`.)
+    pub fn validate(&self) -> Result<(), String> {
+        if self.name.trim().is_empty() {
+            return Err("the campaign needs a name".into());
+        }
+        let distinct = |what: &str, xs: &[f64]| -> Result<(), String> {
+            if xs.is_empty() {
+                return Err(format!("the campaign lists no {what}"));
+            }
+            for (i, x) in xs.iter().enumerate() {
+                if xs[..i].contains(x) {
+                    return Err(format!("{what}: {x} is listed twice"));
+                }
+            }
+            Ok(())
+        };
+        distinct("temperatures", &self.temperatures_k)?;
+        distinct("cutoffs", &self.cutoffs_angstrom)?;
+        if self.centres.is_empty() {
+            return Err("the campaign lists no centres".into());
+        }
+        for (i, c) in self.centres.iter().enumerate() {
+            if self.centres[..i].contains(c) {
+                return Err(format!("centres: {} is listed twice", centre_label(c)));
+            }
+            if *c == CentreChoice::Atom(0) {
+                return Err("centres: atom ids start at 1".into());
+            }
+        }
+        if self.samplings_per_temperature == 0 {
+            return Err("samplings per temperature must be at least 1".into());
+        }
+        if self
+            .seed
+            .checked_add(self.samplings_per_temperature - 1)
+            .is_none()
+        {
+            return Err(format!(
+                "seeds {} + 0..{} do not fit a 64-bit seed",
+                self.seed, self.samplings_per_temperature
+            ));
+        }
+        if self.stop.max_steps == 0 {
+            return Err("stop.max_steps must be at least 1".into());
+        }
+        if !(self.stop.after_event_ps.is_finite() && self.stop.after_event_ps >= 0.0) {
+            return Err(format!(
+                "stop.after_event_ps must be ≥ 0, got {}",
+                self.stop.after_event_ps
+            ));
+        }
+        for &t in &self.temperatures_k {
+            for &cutoff in &self.cutoffs_angstrom {
+                let setup = SamplingSetup {
+                    temperature_k: t,
+                    cutoff_angstrom: cutoff,
+                    ..self.template.clone()
+                };
+                setup
+                    .validate()
+                    .map_err(|e| format!("at {t} K with a {cutoff} Å cutoff: {e}"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Parses a campaign. `origin` names the file in messages; a relative `system.file` is
+    /// resolved against `base_dir` (the campaign file's folder).
+    pub fn from_toml_str(
+        text: &str,
+        origin: &str,
+        base_dir: &Path,
+    ) -> Result<CampaignSpec, CampaignSpecError> {
+        let root = DeTable::parse(text).map_err(|e| {
+            let line = e
+                .span()
+                .map_or_else(|| line_of(text, text.len()), |s| line_of(text, s.start));
+            let mut message = e.message().trim().to_string();
+            if let Some(written) = text.lines().nth(line - 1).map(str::trim)
+                && !written.is_empty()
+            {
+                message = format!("{message} (in `{}`)", shorten(written));
+            }
+            CampaignSpecError::Syntax {
+                file: origin.to_string(),
+                line,
+                message,
+            }
+        })?;
+        let mut reader = Reader {
+            file: origin,
+            text,
+            errors: Vec::new(),
+            missing: Vec::new(),
+        };
+        let spec = reader.campaign(root.get_ref(), base_dir);
+        // The first problem in the file; then the first missing key.
+        if let Some(first) = reader
+            .errors
+            .into_iter()
+            .min_by_key(|e| e.line().unwrap_or(usize::MAX))
+        {
+            return Err(first);
+        }
+        if let Some(&(key, why)) = reader.missing.first() {
+            return Err(CampaignSpecError::Missing {
+                file: origin.to_string(),
+                key,
+                why,
+            });
+        }
+        // Every required key was present and valid, or an error was noted above.
+        let spec = spec.ok_or_else(|| CampaignSpecError::Setup {
+            file: origin.to_string(),
+            message: "the campaign is incomplete".into(),
+        })?;
+        spec.validate()
+            .map_err(|message| CampaignSpecError::Setup {
+                file: origin.to_string(),
+                message,
+            })?;
+        Ok(spec)
+    }
+
+    /// Reads and parses a campaign file; errors name `path`.
+    pub fn load(path: &Path) -> Result<CampaignSpec, CampaignSpecError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| CampaignSpecError::Io {
+            file: file.clone(),
+            source,
+        })?;
+        let base_dir = path.parent().unwrap_or(Path::new(""));
+        Self::from_toml_str(&text, &file, base_dir)
+    }
+
+    /// The campaign as a complete campaign file, every key spelt out and the system file as
+    /// an absolute path, so the text parses (from any folder) back to this campaign. This is
+    /// the copy a campaign's output folder keeps.
+    pub fn to_toml(&self) -> String {
+        use std::fmt::Write;
+        let string = |s: &str| toml::Value::String(s.to_string()).to_string();
+        let number = |x: f64| format!("{x:?}");
+        let list = |xs: &[f64]| {
+            let items: Vec<String> = xs.iter().map(|&x| number(x)).collect();
+            format!("[{}]", items.join(", "))
+        };
+        let t = &self.template;
+        let mut s = String::new();
+        let _ = writeln!(s, "name = {}", string(&self.name));
+        let _ = writeln!(s, "description = {}", string(&self.description));
+        let _ = writeln!(s, "\n[system]");
+        match &self.system_file {
+            Some(p) => {
+                let p = std::path::absolute(p).unwrap_or_else(|_| p.clone());
+                let _ = writeln!(s, "file = {}", string(&p.to_string_lossy()));
+            }
+            None => {
+                let _ = writeln!(s, "# no file: the embedded default glass");
+            }
+        }
+        let _ = writeln!(s, "\n[md]");
+        let _ = writeln!(s, "timestep_fs = {}", number(t.timestep_fs));
+        let _ = writeln!(
+            s,
+            "thermostat_damping_ps = {}",
+            number(t.thermostat_damping_ps)
+        );
+        let _ = writeln!(s, "equilibrate_ps = {}", number(t.equilibrate_ps));
+        let _ = writeln!(s, "\n[cluster]");
+        let centres: Vec<String> = self
+            .centres
+            .iter()
+            .map(|c| match c {
+                CentreChoice::Atom(id) => id.to_string(),
+                other => string(&centre_label(other)),
+            })
+            .collect();
+        let _ = writeln!(s, "centres = [{}]", centres.join(", "));
+        let _ = writeln!(s, "cutoffs_angstrom = {}", list(&self.cutoffs_angstrom));
+        let _ = writeln!(s, "\n[metadynamics]");
+        let _ = writeln!(s, "height_ev = {}", number(t.hills.height_ev));
+        let _ = writeln!(s, "sigma_angstrom = {}", number(t.hills.sigma_angstrom));
+        let _ = writeln!(s, "stride_steps = {}", t.hills.stride_steps);
+        let _ = writeln!(
+            s,
+            "bias_temperature_k = {}",
+            number(t.hills.bias_temperature_k)
+        );
+        let _ = writeln!(s, "sample_every_steps = {}", t.sample_every_steps);
+        let _ = writeln!(s, "grid_upper_angstrom = {}", number(t.grid_upper_angstrom));
+        let _ = writeln!(s, "grid_width_angstrom = {}", number(t.grid_width_angstrom));
+        let _ = writeln!(s, "\n[events]");
+        let _ = writeln!(s, "jump_angstrom = {}", number(t.event_jump_angstrom));
+        let _ = writeln!(s, "dwell_ps = {}", number(t.event_dwell_ps));
+        let _ = writeln!(s, "\n[campaign]");
+        let _ = writeln!(s, "temperatures_k = {}", list(&self.temperatures_k));
+        let _ = writeln!(
+            s,
+            "samplings_per_temperature = {}",
+            self.samplings_per_temperature
+        );
+        let _ = writeln!(s, "seed = {}", self.seed);
+        let _ = writeln!(s, "\n[stop]");
+        let _ = writeln!(s, "max_steps = {}", self.stop.max_steps);
+        let _ = writeln!(s, "after_event_ps = {}", number(self.stop.after_event_ps));
+        s
+    }
+}
+
+/// A centre as campaign files and `samplings.csv` write it: `nearest-cu`, `random-cu` or
+/// the atom id.
+pub fn centre_label(centre: &CentreChoice) -> String {
+    match centre {
+        CentreChoice::NearestCuToBoxCentre => "nearest-cu".into(),
+        CentreChoice::RandomCu => "random-cu".into(),
+        CentreChoice::Atom(id) => id.to_string(),
+    }
+}
+
+/// The inverse of [`centre_label`].
+pub fn parse_centre_label(text: &str) -> Option<CentreChoice> {
+    match text.trim() {
+        "nearest-cu" => Some(CentreChoice::NearestCuToBoxCentre),
+        "random-cu" => Some(CentreChoice::RandomCu),
+        s => s
+            .parse::<u64>()
+            .ok()
+            .filter(|&id| id > 0)
+            .map(CentreChoice::Atom),
+    }
+}
+
+/// Why a campaign file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum CampaignSpecError {
+    /// The file could not be read (or is not UTF-8).
+    #[error("{file}: {source}")]
+    Io {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The text is not TOML; `message` is the TOML parser's.
+    #[error("{file}:{line}: TOML syntax error: {message}")]
+    Syntax {
+        file: String,
+        line: usize,
+        message: String,
+    },
+    /// A key or table this format does not have (often a typo).
+    #[error("{file}:{line}: unknown key `{key}`; {known}")]
+    UnknownKey {
+        file: String,
+        line: usize,
+        /// Dotted: `md.temprature_k`.
+        key: String,
+        /// The keys allowed where this one stands (and a hint), for the message.
+        known: String,
+    },
+    /// A value of the wrong TOML type.
+    #[error("{file}:{line}: `{key}` = {value}: expected {expected}, found {found}")]
+    WrongType {
+        file: String,
+        line: usize,
+        key: String,
+        /// As written in the file (possibly shortened).
+        value: String,
+        expected: &'static str,
+        found: &'static str,
+    },
+    /// A value of the right type that is not allowed.
+    #[error("{file}:{line}: `{key}` = {value}: {message}")]
+    Invalid {
+        file: String,
+        line: usize,
+        key: String,
+        /// As written in the file (possibly shortened).
+        value: String,
+        message: String,
+    },
+    /// A required key is absent.
+    #[error("{file}: missing key `{key}` ({why})")]
+    Missing {
+        file: String,
+        key: &'static str,
+        why: &'static str,
+    },
+    /// Every value is fine on its own, but together they make no valid campaign.
+    #[error("{file}: {message}")]
+    Setup { file: String, message: String },
+}
+
+impl CampaignSpecError {
+    /// The file the error is about.
+    pub fn file(&self) -> &str {
+        match self {
+            Self::Io { file, .. }
+            | Self::Syntax { file, .. }
+            | Self::UnknownKey { file, .. }
+            | Self::WrongType { file, .. }
+            | Self::Invalid { file, .. }
+            | Self::Missing { file, .. }
+            | Self::Setup { file, .. } => file,
+        }
+    }
+
+    /// The 1-based line the error is on, if it is about one place in the file.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            Self::Syntax { line, .. }
+            | Self::UnknownKey { line, .. }
+            | Self::WrongType { line, .. }
+            | Self::Invalid { line, .. } => Some(*line),
+            Self::Io { .. } | Self::Missing { .. } | Self::Setup { .. } => None,
+        }
+    }
+
+    /// The dotted key the error is about, if any.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            Self::UnknownKey { key, .. }
+            | Self::WrongType { key, .. }
+            | Self::Invalid { key, .. } => Some(key),
+            Self::Missing { key, .. } => Some(key),
+            Self::Io { .. } | Self::Syntax { .. } | Self::Setup { .. } => None,
+        }
+    }
+}
+
+/// The 1-based line holding byte `offset` of `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// A TOML type with its article, for messages.
+fn type_name(value: &DeValue<'_>) -> &'static str {
+    match value {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date-time",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+const TOP_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "system",
+    "md",
+    "cluster",
+    "metadynamics",
+    "events",
+    "campaign",
+    "stop",
+];
+const SYSTEM_KEYS: &[&str] = &["file"];
+const MD_KEYS: &[&str] = &["timestep_fs", "thermostat_damping_ps", "equilibrate_ps"];
+const CLUSTER_KEYS: &[&str] = &["centres", "cutoffs_angstrom"];
+const METADYNAMICS_KEYS: &[&str] = &[
+    "height_ev",
+    "sigma_angstrom",
+    "stride_steps",
+    "bias_temperature_k",
+    "sample_every_steps",
+    "grid_upper_angstrom",
+    "grid_width_angstrom",
+];
+const EVENTS_KEYS: &[&str] = &["jump_angstrom", "dwell_ps"];
+const CAMPAIGN_KEYS: &[&str] = &["temperatures_k", "samplings_per_temperature", "seed"];
+const STOP_KEYS: &[&str] = &["max_steps", "after_event_ps"];
+
+/// Scene-file keys someone may carry over, and where a campaign wants them.
+const SCENE_KEY_HINTS: &[(&str, &str)] = &[
+    (
+        "md.temperature_k",
+        "a campaign lists its temperatures in [campaign] temperatures_k",
+    ),
+    (
+        "md.seed",
+        "a campaign's seeds come from [campaign] seed (sampling i gets seed + i)",
+    ),
+    ("md.threads", "threads are chosen on the command line"),
+    (
+        "cluster.centre",
+        "a campaign lists its centres in [cluster] centres",
+    ),
+    (
+        "cluster.cutoff_angstrom",
+        "a campaign lists its cutoffs in [cluster] cutoffs_angstrom",
+    ),
+    (
+        "cluster.compare_cutoffs_angstrom",
+        "a campaign lists its cutoffs in [cluster] cutoffs_angstrom",
+    ),
+];
+
+/// One value of the file, with what messages need.
+struct Field<'t, 'i> {
+    /// Dotted key, e.g. `md.timestep_fs`.
+    key: String,
+    value: &'t DeValue<'i>,
+    span: Range<usize>,
+}
+
+/// The known keys of one table, found in the file.
+struct Section<'t, 'i> {
+    prefix: &'static str,
+    entries: Vec<(&'static str, &'t Spanned<DeValue<'i>>)>,
+}
+
+impl<'t, 'i> Section<'t, 'i> {
+    fn get(&self, key: &str) -> Option<Field<'t, 'i>> {
+        self.entries
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(k, v)| Field {
+                key: if self.prefix.is_empty() {
+                    (*k).to_string()
+                } else {
+                    format!("{}.{k}", self.prefix)
+                },
+                value: v.get_ref(),
+                span: v.span(),
+            })
+    }
+}
+
+/// Walks the document, collecting every problem.
+struct Reader<'a> {
+    file: &'a str,
+    text: &'a str,
+    errors: Vec<CampaignSpecError>,
+    /// Required keys not in the file: (dotted key, what it is for).
+    missing: Vec<(&'static str, &'static str)>,
+}
+
+impl Reader<'_> {
+    fn line(&self, span: &Range<usize>) -> usize {
+        line_of(self.text, span.start)
+    }
+
+    /// The value as written: its first line, shortened.
+    fn written(&self, span: &Range<usize>) -> String {
+        let raw = self.text.get(span.clone()).unwrap_or("");
+        let first = raw.lines().next().unwrap_or("").trim();
+        let mut s = shorten(first);
+        if raw.trim().lines().nth(1).is_some() && !s.ends_with('…') {
+            s.push('…');
+        }
+        s
+    }
+
+    fn wrong_type(&mut self, field: &Field<'_, '_>, expected: &'static str) {
+        self.errors.push(CampaignSpecError::WrongType {
+            file: self.file.to_string(),
+            line: self.line(&field.span),
+            key: field.key.clone(),
+            value: self.written(&field.span),
+            expected,
+            found: type_name(field.value),
+        });
+    }
+
+    fn invalid(&mut self, field: &Field<'_, '_>, message: impl Into<String>) {
+        self.errors.push(CampaignSpecError::Invalid {
+            file: self.file.to_string(),
+            line: self.line(&field.span),
+            key: field.key.clone(),
+            value: self.written(&field.span),
+            message: message.into(),
+        });
+    }
+
+    /// The known keys of `table`; unknown ones are reported.
+    fn section<'t, 'i>(
+        &mut self,
+        table: &'t DeTable<'i>,
+        prefix: &'static str,
+        known: &'static [&'static str],
+    ) -> Section<'t, 'i> {
+        let mut entries = Vec::new();
+        for (key, value) in table.iter() {
+            let name: &str = key.get_ref();
+            match known.iter().find(|k| **k == name) {
+                Some(k) => entries.push((*k, value)),
+                None => {
+                    let dotted = if prefix.is_empty() {
+                        name.to_string()
+                    } else {
+                        format!("{prefix}.{name}")
+                    };
+                    let where_ = if prefix.is_empty() {
+                        "the top level".to_string()
+                    } else {
+                        format!("[{prefix}]")
+                    };
+                    let mut known = format!("{where_} knows {}", known.join(", "));
+                    if let Some((_, hint)) = SCENE_KEY_HINTS.iter().find(|(k, _)| *k == dotted) {
+                        known = format!("{known} ({hint})");
+                    }
+                    self.errors.push(CampaignSpecError::UnknownKey {
+                        file: self.file.to_string(),
+                        line: self.line(&key.span()),
+                        key: dotted,
+                        known,
+                    });
+                }
+            }
+        }
+        Section { prefix, entries }
+    }
+
+    /// The sub-table `name` of the top level (empty when absent).
+    fn subsection<'t, 'i>(
+        &mut self,
+        top: &Section<'t, 'i>,
+        name: &'static str,
+        known: &'static [&'static str],
+    ) -> Section<'t, 'i> {
+        match top.get(name) {
+            Some(Field {
+                value: DeValue::Table(table),
+                ..
+            }) => self.section(table, name, known),
+            Some(field) => {
+                self.wrong_type(&field, "a table");
+                Section {
+                    prefix: name,
+                    entries: Vec::new(),
+                }
+            }
+            None => Section {
+                prefix: name,
+                entries: Vec::new(),
+            },
+        }
+    }
+
+    /// `section.key`, noting it as missing when absent.
+    fn required<'t, 'i>(
+        &mut self,
+        section: &Section<'t, 'i>,
+        key: &'static str,
+        dotted: &'static str,
+        why: &'static str,
+    ) -> Option<Field<'t, 'i>> {
+        let field = section.get(key);
+        if field.is_none() {
+            self.missing.push((dotted, why));
+        }
+        field
+    }
+
+    fn string(&mut self, field: &Field<'_, '_>) -> Option<String> {
+        match field.value {
+            DeValue::String(s) => Some(s.to_string()),
+            _ => {
+                self.wrong_type(field, "a string");
+                None
+            }
+        }
+    }
+
+    /// A number (a TOML float or integer), without checks.
+    fn raw_number(&mut self, field: &Field<'_, '_>) -> Option<f64> {
+        let parsed = match field.value {
+            DeValue::Float(f) => f.as_str().parse::<f64>().ok(),
+            DeValue::Integer(i) => i128::from_str_radix(i.as_str(), i.radix())
+                .ok()
+                .map(|n| n as f64),
+            _ => {
+                self.wrong_type(field, "a number");
+                return None;
+            }
+        };
+        if parsed.is_none() {
+            self.invalid(field, "not a number this program can read");
+        }
+        parsed
+    }
+
+    /// A finite number > 0 (or ≥ 0 when `zero_ok`).
+    fn positive(&mut self, field: &Field<'_, '_>, zero_ok: bool) -> Option<f64> {
+        let x = self.raw_number(field)?;
+        if x.is_finite() && (x > 0.0 || (zero_ok && x == 0.0)) {
+            return Some(x);
+        }
+        let message = if x.is_nan() {
+            "must be a number"
+        } else if x.is_infinite() && x > 0.0 {
+            "must be finite"
+        } else if zero_ok {
+            "must be zero or positive"
+        } else {
+            "must be positive"
+        };
+        self.invalid(field, message);
+        None
+    }
+
+    /// An integer ≥ `min` that fits a `u64`.
+    fn count(&mut self, field: &Field<'_, '_>, min: u64) -> Option<u64> {
+        let n = match field.value {
+            DeValue::Integer(i) => i128::from_str_radix(i.as_str(), i.radix()).ok(),
+            _ => {
+                self.wrong_type(field, "an integer");
+                return None;
+            }
+        };
+        let Some(n) = n else {
+            self.invalid(field, "an integer out of range");
+            return None;
+        };
+        if n < i128::from(min) {
+            self.invalid(field, format!("must be at least {min}"));
+            return None;
+        }
+        let n = u64::try_from(n).ok();
+        if n.is_none() {
+            self.invalid(field, "too large");
+        }
+        n
+    }
+
+    fn set_positive(&mut self, section: &Section<'_, '_>, key: &str, target: &mut f64) {
+        if let Some(field) = section.get(key)
+            && let Some(x) = self.positive(&field, false)
+        {
+            *target = x;
+        }
+    }
+
+    /// The elements of an array, each as a field of its own (`key[i]`, its own line).
+    fn elements<'t, 'i>(
+        &mut self,
+        field: &Field<'t, 'i>,
+        expected: &'static str,
+    ) -> Option<Vec<Field<'t, 'i>>> {
+        let DeValue::Array(items) = field.value else {
+            self.wrong_type(field, expected);
+            return None;
+        };
+        if items.is_empty() {
+            self.invalid(field, "must list at least one");
+            return None;
+        }
+        Some(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| Field {
+                    key: format!("{}[{i}]", field.key),
+                    value: item.get_ref(),
+                    span: item.span(),
+                })
+                .collect(),
+        )
+    }
+
+    /// A non-empty array of distinct positive numbers; `None` if any element is bad.
+    fn positive_list(&mut self, field: &Field<'_, '_>, expected: &'static str) -> Option<Vec<f64>> {
+        let elements = self.elements(field, expected)?;
+        let mut out = Vec::with_capacity(elements.len());
+        let mut all_good = true;
+        for element in &elements {
+            match self.positive(element, false) {
+                Some(x) if out.contains(&x) => {
+                    self.invalid(element, "listed twice");
+                    all_good = false;
+                }
+                Some(x) => out.push(x),
+                None => all_good = false,
+            }
+        }
+        all_good.then_some(out)
+    }
+
+    /// `"nearest-cu"`, `"random-cu"` or an atom id.
+    fn centre(&mut self, field: &Field<'_, '_>) -> Option<CentreChoice> {
+        const EXPECTED: &str = "\"nearest-cu\", \"random-cu\" or an atom id (a positive integer)";
+        match field.value {
+            DeValue::String(s) => match s.trim() {
+                "nearest-cu" => Some(CentreChoice::NearestCuToBoxCentre),
+                "random-cu" => Some(CentreChoice::RandomCu),
+                _ => {
+                    self.invalid(field, format!("must be {EXPECTED}"));
+                    None
+                }
+            },
+            DeValue::Integer(_) => Some(CentreChoice::Atom(self.count(field, 1)?)),
+            _ => {
+                self.wrong_type(field, EXPECTED);
+                None
+            }
+        }
+    }
+
+    fn centre_list(&mut self, field: &Field<'_, '_>) -> Option<Vec<CentreChoice>> {
+        let elements = self.elements(field, "an array of centres")?;
+        let mut out = Vec::with_capacity(elements.len());
+        let mut all_good = true;
+        for element in &elements {
+            match self.centre(element) {
+                Some(c) if out.contains(&c) => {
+                    self.invalid(element, "listed twice");
+                    all_good = false;
+                }
+                Some(c) => out.push(c),
+                None => all_good = false,
+            }
+        }
+        all_good.then_some(out)
+    }
+
+    /// A number > 0 (`inf` or "inf" for plain metadynamics).
+    fn bias_temperature(&mut self, field: &Field<'_, '_>) -> Option<f64> {
+        let x = match field.value {
+            DeValue::String(s) if s.trim().eq_ignore_ascii_case("inf") => {
+                return Some(f64::INFINITY);
+            }
+            DeValue::String(_) => {
+                self.invalid(
+                    field,
+                    "must be a temperature in K, or \"inf\" for plain metadynamics",
+                );
+                return None;
+            }
+            DeValue::Float(_) | DeValue::Integer(_) => self.raw_number(field)?,
+            _ => {
+                self.wrong_type(field, "a number or \"inf\"");
+                return None;
+            }
+        };
+        if x > 0.0 {
+            Some(x)
+        } else {
+            self.invalid(
+                field,
+                "must be positive (or \"inf\" for plain metadynamics)",
+            );
+            None
+        }
+    }
+
+    /// The whole campaign; `None` when a required key is absent or bad (every problem is in
+    /// `self.errors` or `self.missing`).
+    fn campaign(&mut self, root: &DeTable<'_>, base_dir: &Path) -> Option<CampaignSpec> {
+        let top = self.section(root, "", TOP_KEYS);
+        let system = self.subsection(&top, "system", SYSTEM_KEYS);
+        let md = self.subsection(&top, "md", MD_KEYS);
+        let cluster = self.subsection(&top, "cluster", CLUSTER_KEYS);
+        let metad = self.subsection(&top, "metadynamics", METADYNAMICS_KEYS);
+        let events = self.subsection(&top, "events", EVENTS_KEYS);
+        let campaign = self.subsection(&top, "campaign", CAMPAIGN_KEYS);
+        let stop = self.subsection(&top, "stop", STOP_KEYS);
+
+        let name = self
+            .required(&top, "name", "name", "the campaign's title")
+            .and_then(|f| {
+                let s = self.string(&f)?.trim().to_string();
+                if s.is_empty() {
+                    self.invalid(&f, "the name must not be empty");
+                    None
+                } else {
+                    Some(s)
+                }
+            });
+        let description = top
+            .get("description")
+            .and_then(|f| self.string(&f))
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default();
+        let system_file = system.get("file").and_then(|f| {
+            let s = self.string(&f)?;
+            if s.trim().is_empty() {
+                self.invalid(
+                    &f,
+                    "must name a configuration file (leave `file` out for the default glass)",
+                );
+                None
+            } else {
+                Some(base_dir.join(s))
+            }
+        });
+
+        let temperatures_k = self
+            .required(
+                &campaign,
+                "temperatures_k",
+                "campaign.temperatures_k",
+                "the temperatures to sample, in K",
+            )
+            .and_then(|f| self.positive_list(&f, "an array of temperatures in K"));
+        let samplings_per_temperature = self
+            .required(
+                &campaign,
+                "samplings_per_temperature",
+                "campaign.samplings_per_temperature",
+                "how many samplings (seeds) per temperature",
+            )
+            .and_then(|f| self.count(&f, 1));
+        let seed = match campaign.get("seed") {
+            Some(f) => self.count(&f, 0),
+            None => Some(1),
+        };
+        let max_steps = self
+            .required(
+                &stop,
+                "max_steps",
+                "stop.max_steps",
+                "biased MD steps at most per sampling",
+            )
+            .and_then(|f| self.count(&f, 1));
+        let after_event_ps = match stop.get("after_event_ps") {
+            Some(f) => self.positive(&f, true),
+            None => Some(DEFAULT_AFTER_EVENT_PS),
+        };
+
+        let centres = match cluster.get("centres") {
+            Some(f) => self.centre_list(&f),
+            None => Some(vec![CentreChoice::NearestCuToBoxCentre]),
+        };
+        let cutoffs_angstrom = match cluster.get("cutoffs_angstrom") {
+            Some(f) => self.positive_list(&f, "an array of cutoffs in Å"),
+            None => Some(vec![SamplingSetup::paper(1.0).cutoff_angstrom]),
+        };
+
+        let mut template = SamplingSetup::paper(1.0);
+        self.set_positive(&md, "timestep_fs", &mut template.timestep_fs);
+        self.set_positive(
+            &md,
+            "thermostat_damping_ps",
+            &mut template.thermostat_damping_ps,
+        );
+        if let Some(ps) = md
+            .get("equilibrate_ps")
+            .and_then(|f| self.positive(&f, true))
+        {
+            template.equilibrate_ps = ps;
+        }
+        self.set_positive(&metad, "height_ev", &mut template.hills.height_ev);
+        self.set_positive(&metad, "sigma_angstrom", &mut template.hills.sigma_angstrom);
+        if let Some(n) = metad.get("stride_steps").and_then(|f| self.count(&f, 1)) {
+            template.hills.stride_steps = n;
+        }
+        if let Some(t) = metad
+            .get("bias_temperature_k")
+            .and_then(|f| self.bias_temperature(&f))
+        {
+            template.hills.bias_temperature_k = t;
+        }
+        if let Some(n) = metad
+            .get("sample_every_steps")
+            .and_then(|f| self.count(&f, 1))
+        {
+            template.sample_every_steps = n;
+        }
+        self.set_positive(
+            &metad,
+            "grid_upper_angstrom",
+            &mut template.grid_upper_angstrom,
+        );
+        self.set_positive(
+            &metad,
+            "grid_width_angstrom",
+            &mut template.grid_width_angstrom,
+        );
+        self.set_positive(&events, "jump_angstrom", &mut template.event_jump_angstrom);
+        self.set_positive(&events, "dwell_ps", &mut template.event_dwell_ps);
+
+        let (temperatures_k, centres, cutoffs_angstrom) =
+            (temperatures_k?, centres?, cutoffs_angstrom?);
+        let seed = seed?;
+        template.temperature_k = temperatures_k[0];
+        template.seed = seed;
+        template.centre = centres[0];
+        template.cutoff_angstrom = cutoffs_angstrom[0];
+        Some(CampaignSpec {
+            name: name?,
+            description,
+            system_file,
+            template,
+            centres,
+            cutoffs_angstrom,
+            temperatures_k,
+            samplings_per_temperature: samplings_per_temperature?,
+            seed,
+            stop: StopRule {
+                max_steps: max_steps?,
+                after_event_ps: after_event_ps?,
+            },
+        })
+    }
+}
+
+/// MD after the first event when a campaign names none (ps): the paper's dwell and then some.
+pub const DEFAULT_AFTER_EVENT_PS: f64 = 20.0;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "name = \"x\"\n[campaign]\ntemperatures_k = [300]\n\
+                           samplings_per_temperature = 2\n[stop]\nmax_steps = 100\n";
+
+    fn parse(text: &str) -> Result<CampaignSpec, CampaignSpecError> {
+        CampaignSpec::from_toml_str(text, "test.toml", Path::new("/base"))
+    }
+
+    fn assert_error(text: &str, line: usize, key: &str) -> CampaignSpecError {
+        let e = parse(text).unwrap_err();
+        let shown = e.to_string();
+        assert_eq!(e.line(), Some(line), "{shown}");
+        assert_eq!(e.key(), Some(key), "{shown}");
+        assert!(shown.starts_with(&format!("test.toml:{line}: ")), "{shown}");
+        assert!(shown.contains(&format!("`{key}`")), "{shown}");
+        e
+    }
+
+    #[test]
+    fn absent_keys_take_the_paper_values() {
+        let spec = parse(MINIMAL).unwrap();
+        assert_eq!(spec.template, SamplingSetup::paper(300.0));
+        assert_eq!(spec.centres, vec![CentreChoice::NearestCuToBoxCentre]);
+        assert_eq!(spec.cutoffs_angstrom, vec![4.0]);
+        assert_eq!(spec.seed, 1);
+        assert_eq!(spec.stop.after_event_ps, DEFAULT_AFTER_EVENT_PS);
+        let plan = spec.plan();
+        assert_eq!(plan.len(), 2);
+        assert_eq!(plan[1].seed, 2);
+        assert_eq!(plan[1].setup.seed, 2);
+    }
+
+    #[test]
+    fn missing_required_keys_are_named() {
+        let e = parse("name = \"x\"\n[stop]\nmax_steps = 5\n").unwrap_err();
+        assert!(
+            matches!(
+                e,
+                CampaignSpecError::Missing {
+                    key: "campaign.temperatures_k",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let e = parse(&MINIMAL.replace("max_steps = 100\n", "")).unwrap_err();
+        assert_eq!(e.key(), Some("stop.max_steps"), "{e}");
+        let e = parse(&MINIMAL.replace("name = \"x\"\n", "")).unwrap_err();
+        assert_eq!(e.key(), Some("name"), "{e}");
+    }
+
+    #[test]
+    fn list_errors_name_the_element_and_its_line() {
+        let text = MINIMAL.replace(
+            "temperatures_k = [300]",
+            "temperatures_k = [\n  300,\n  -5,\n]",
+        );
+        let e = assert_error(&text, 5, "campaign.temperatures_k[1]");
+        assert!(e.to_string().contains("= -5: must be positive"), "{e}");
+        let text = MINIMAL.replace("temperatures_k = [300]", "temperatures_k = [300, 300.0]");
+        let e = assert_error(&text, 3, "campaign.temperatures_k[1]");
+        assert!(e.to_string().contains("listed twice"), "{e}");
+        assert_error(
+            &MINIMAL.replace("temperatures_k = [300]", "temperatures_k = []"),
+            3,
+            "campaign.temperatures_k",
+        );
+        assert_error(
+            &format!("{MINIMAL}[cluster]\ncentres = [\"nearest-cu\", \"nearest-zr\"]\n"),
+            8,
+            "cluster.centres[1]",
+        );
+        assert_error(
+            &format!("{MINIMAL}[cluster]\ncentres = [0]\n"),
+            8,
+            "cluster.centres[0]",
+        );
+        assert_error(
+            &format!("{MINIMAL}[cluster]\ncutoffs_angstrom = 4.0\n"),
+            8,
+            "cluster.cutoffs_angstrom",
+        );
+    }
+
+    #[test]
+    fn scene_keys_get_a_hint() {
+        let e = assert_error(
+            &format!("{MINIMAL}[md]\ntemperature_k = 300\n"),
+            8,
+            "md.temperature_k",
+        );
+        assert!(e.to_string().contains("[campaign] temperatures_k"), "{e}");
+    }
+
+    #[test]
+    fn other_values_are_checked() {
+        assert_error(
+            &format!("{MINIMAL}[metadynamics]\nstride_steps = 0\n"),
+            8,
+            "metadynamics.stride_steps",
+        );
+        assert_error(
+            &MINIMAL.replace("max_steps = 100", "max_steps = 0"),
+            6,
+            "stop.max_steps",
+        );
+        assert_error(
+            &format!("{MINIMAL}after_event_ps = -1\n"),
+            7,
+            "stop.after_event_ps",
+        );
+        assert_error(
+            &MINIMAL.replace(
+                "samplings_per_temperature = 2",
+                "samplings_per_temperature = 2.5",
+            ),
+            4,
+            "campaign.samplings_per_temperature",
+        );
+        let e = parse(&format!(
+            "{MINIMAL}[metadynamics]\ngrid_upper_angstrom = 0.25\n"
+        ))
+        .unwrap_err();
+        assert!(matches!(e, CampaignSpecError::Setup { .. }), "{e}");
+        let e = parse(&format!("{MINIMAL}[campaign]\n")).unwrap_err();
+        assert!(matches!(e, CampaignSpecError::Syntax { .. }), "{e}");
+    }
+
+    #[test]
+    fn underscored_integers_and_inf_are_read() {
+        let spec = parse(&format!(
+            "{}[metadynamics]\nbias_temperature_k = \"inf\"\n",
+            MINIMAL.replace("max_steps = 100", "max_steps = 2_000_000")
+        ))
+        .unwrap();
+        assert_eq!(spec.stop.max_steps, 2_000_000);
+        assert_eq!(spec.template.hills.bias_temperature_k, f64::INFINITY);
+    }
+
+    #[test]
+    fn to_toml_round_trips() {
+        let text = "name = \"a \\\"quoted\\\" name\"\ndescription = \"two\\nlines\"\n\
+                    [system]\nfile = \"glass dir/a.extxyz\"\n\
+                    [md]\ntimestep_fs = 1.5\nequilibrate_ps = 0\n\
+                    [cluster]\ncentres = [\"nearest-cu\", 348, \"random-cu\"]\n\
+                    cutoffs_angstrom = [3.3, 4.0]\n\
+                    [metadynamics]\nheight_ev = 1e-3\nbias_temperature_k = inf\n\
+                    stride_steps = 10\n\
+                    [campaign]\ntemperatures_k = [200, 250.5]\nsamplings_per_temperature = 3\n\
+                    seed = 7\n[stop]\nmax_steps = 1000\nafter_event_ps = 0.1\n";
+        let spec = parse(text).unwrap();
+        let again = CampaignSpec::from_toml_str(&spec.to_toml(), "copy.toml", Path::new("/else"))
+            .unwrap_or_else(|e| panic!("{e}\n{}", spec.to_toml()));
+        assert_eq!(again, spec);
+        assert_eq!(again.plan(), spec.plan());
+        assert_eq!(spec.job_count(), 2 * 3 * 3 * 2);
+    }
+
+    #[test]
+    fn centre_labels_round_trip() {
+        for c in [
+            CentreChoice::NearestCuToBoxCentre,
+            CentreChoice::RandomCu,
+            CentreChoice::Atom(348),
+        ] {
+            assert_eq!(parse_centre_label(&centre_label(&c)), Some(c));
+        }
+        assert_eq!(parse_centre_label("0"), None);
+        assert_eq!(parse_centre_label("x"), None);
+    }
+}
