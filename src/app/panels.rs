@@ -331,11 +331,10 @@ fn ui_system(
         .resizable(true)
         .default_size(440.0)
         .show(&mut root, |ui| {
-            plots::plots_panel(ui, &s, &mut plot_state, &settings);
+            plots::plots_panel(ui, &s, &mut plot_state);
         })
         .response
         .rect;
-    let screen = ctx.viewport_rect();
     *layout = ViewLayout {
         left: left.width(),
         right: right.width(),
@@ -350,7 +349,6 @@ fn ui_system(
             egui::pos2(right.left(), bottom.top()),
         ),
     };
-    let _ = screen;
     if controls.show_help {
         help_window(&ctx, &mut controls);
     }

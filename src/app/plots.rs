@@ -9,7 +9,6 @@ use egui_plot::{Legend, Line, Plot, PlotPoint, PlotPoints, Points, Text, VLine};
 use betaglass::live::Snapshot;
 use betaglass::sampling::Barrier;
 
-use super::atoms_view::ViewSettings;
 use super::bridge::Latest;
 use super::style;
 
@@ -113,7 +112,7 @@ fn line<'a>(name: &str, points: &'a [PlotPoint], rgb: [u8; 3]) -> Line<'a> {
 }
 
 /// The plots panel, drawn inside the right-hand egui panel.
-pub fn plots_panel(ui: &mut egui::Ui, s: &Snapshot, state: &mut PlotState, _view: &ViewSettings) {
+pub fn plots_panel(ui: &mut egui::Ui, s: &Snapshot, state: &mut PlotState) {
     let height = ((ui.available_height() - 120.0) / 4.0).clamp(90.0, 220.0);
     ui.horizontal(|ui| {
         ui.strong("s(t)");
