@@ -10,6 +10,7 @@ pub mod lammps_data;
 pub mod lammps_dump;
 pub mod sampling_files;
 pub mod scene;
+pub(crate) mod spanned_toml;
 pub mod xyz;
 
 use std::collections::HashSet;

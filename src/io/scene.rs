@@ -40,9 +40,9 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use super::spanned_toml::{Field, Section, line_of, type_name};
 use crate::sampling::setup::{CentreChoice, SamplingSetup};
 
 /// The temperature of a scene that names none (K): the paper's lowest, and the CLI's default.
@@ -66,101 +66,7 @@ pub struct Scene {
 }
 
 /// Why a scene could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum SceneError {
-    /// The file could not be read (or is not UTF-8).
-    #[error("{file}: {source}")]
-    Io {
-        file: String,
-        #[source]
-        source: std::io::Error,
-    },
-    /// The text is not TOML; `message` is the TOML parser's.
-    #[error("{file}:{line}: TOML syntax error: {message}")]
-    Syntax {
-        file: String,
-        line: usize,
-        message: String,
-    },
-    /// A key or table this format does not have (often a typo).
-    #[error("{file}:{line}: unknown key `{key}`; {known}")]
-    UnknownKey {
-        file: String,
-        line: usize,
-        /// Dotted: `md.temprature_k`.
-        key: String,
-        /// The keys allowed where this one stands, for the message.
-        known: String,
-    },
-    /// A value of the wrong TOML type (a string where a number belongs...).
-    #[error("{file}:{line}: `{key}` = {value}: expected {expected}, found {found}")]
-    WrongType {
-        file: String,
-        line: usize,
-        key: String,
-        /// As written in the file (possibly shortened).
-        value: String,
-        expected: &'static str,
-        found: &'static str,
-    },
-    /// A value of the right type that is not allowed (a negative temperature...).
-    #[error("{file}:{line}: `{key}` = {value}: {message}")]
-    Invalid {
-        file: String,
-        line: usize,
-        key: String,
-        /// As written in the file (possibly shortened).
-        value: String,
-        message: String,
-    },
-    /// A required key is absent.
-    #[error("{file}: missing key `{key}` ({why})")]
-    Missing {
-        file: String,
-        key: &'static str,
-        why: &'static str,
-    },
-    /// Every value is fine on its own, but together they make no valid sampling.
-    #[error("{file}: {message}")]
-    Setup { file: String, message: String },
-}
-
-impl SceneError {
-    /// The file the error is about.
-    pub fn file(&self) -> &str {
-        match self {
-            Self::Io { file, .. }
-            | Self::Syntax { file, .. }
-            | Self::UnknownKey { file, .. }
-            | Self::WrongType { file, .. }
-            | Self::Invalid { file, .. }
-            | Self::Missing { file, .. }
-            | Self::Setup { file, .. } => file,
-        }
-    }
-
-    /// The 1-based line the error is on, if it is about one place in the file.
-    pub fn line(&self) -> Option<usize> {
-        match self {
-            Self::Syntax { line, .. }
-            | Self::UnknownKey { line, .. }
-            | Self::WrongType { line, .. }
-            | Self::Invalid { line, .. } => Some(*line),
-            Self::Io { .. } | Self::Missing { .. } | Self::Setup { .. } => None,
-        }
-    }
-
-    /// The dotted key the error is about, if any.
-    pub fn key(&self) -> Option<&str> {
-        match self {
-            Self::UnknownKey { key, .. }
-            | Self::WrongType { key, .. }
-            | Self::Invalid { key, .. } => Some(key),
-            Self::Missing { key, .. } => Some(key),
-            Self::Io { .. } | Self::Syntax { .. } | Self::Setup { .. } => None,
-        }
-    }
-}
+pub use super::spanned_toml::TomlFileError as SceneError;
 
 impl Scene {
     /// Parses a scene. `origin` names the file in messages; a relative `system.file` is
@@ -232,29 +138,6 @@ impl Scene {
 
 const TEACHING_TOML: &str = include_str!("../../scenes/teaching.toml");
 
-/// The 1-based line holding byte `offset` of `text`.
-fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
-/// A TOML type with its article, for messages.
-fn type_name(value: &DeValue<'_>) -> &'static str {
-    match value {
-        DeValue::String(_) => "a string",
-        DeValue::Integer(_) => "an integer",
-        DeValue::Float(_) => "a float",
-        DeValue::Boolean(_) => "a boolean",
-        DeValue::Datetime(_) => "a date-time",
-        DeValue::Array(_) => "an array",
-        DeValue::Table(_) => "a table",
-    }
-}
-
 const TOP_KEYS: &[&str] = &[
     "name",
     "description",
@@ -284,37 +167,6 @@ const METADYNAMICS_KEYS: &[&str] = &[
     "grid_width_angstrom",
 ];
 const EVENTS_KEYS: &[&str] = &["jump_angstrom", "dwell_ps"];
-
-/// One value of the file, with what messages need.
-struct Field<'t, 'i> {
-    /// Dotted key, e.g. `md.temperature_k`.
-    key: String,
-    value: &'t DeValue<'i>,
-    span: Range<usize>,
-}
-
-/// The known keys of one table, found in the file.
-struct Section<'t, 'i> {
-    prefix: &'static str,
-    entries: Vec<(&'static str, &'t Spanned<DeValue<'i>>)>,
-}
-
-impl<'t, 'i> Section<'t, 'i> {
-    fn get(&self, key: &str) -> Option<Field<'t, 'i>> {
-        self.entries
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(k, v)| Field {
-                key: if self.prefix.is_empty() {
-                    (*k).to_string()
-                } else {
-                    format!("{}.{k}", self.prefix)
-                },
-                value: v.get_ref(),
-                span: v.span(),
-            })
-    }
-}
 
 /// Walks the document, collecting every problem.
 struct Reader<'a> {

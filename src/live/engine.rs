@@ -703,13 +703,19 @@ impl EngineLoop {
     }
 
     /// The parts of a snapshot every state has.
-    fn base_snapshot(&self, sim: &Simulation) -> Snapshot {
+    /// What every snapshot says of the engine itself, with no atoms.
+    fn header_snapshot(&self) -> Snapshot {
         let mut s = Snapshot::empty(self.setup.clone());
         s.sampling_serial = self.view.sampling_serial;
         s.status = self.status.clone();
         s.message = self.view.message.clone();
         s.configuration_label = self.label.clone();
         s.threads = self.threads;
+        s
+    }
+
+    fn base_snapshot(&self, sim: &Simulation) -> Snapshot {
+        let mut s = self.header_snapshot();
         s.steps_per_s = self.view.rate.steps_per_s;
         s.atoms = Arc::new(self.atom_frame(sim));
         s.thermo_history = Arc::new(self.view.thermo_history.clone());
@@ -757,12 +763,7 @@ impl EngineLoop {
         let snapshot = match &self.run {
             Some(run) => self.sampling_snapshot(run),
             None => {
-                let mut s = Snapshot::empty(self.setup.clone());
-                s.sampling_serial = self.view.sampling_serial;
-                s.status = self.status.clone();
-                s.message = self.view.message.clone();
-                s.configuration_label = self.label.clone();
-                s.threads = self.threads;
+                let mut s = self.header_snapshot();
                 s.atoms = self.view.last_atoms.clone();
                 s
             }
