@@ -12,10 +12,10 @@
 //!   join, around serial parts (integration, thermostat, the CV and its bias). With many
 //!   threads each loop's share shrinks towards the fixed cost of waking and joining threads,
 //!   while the serial parts stay: the speed-up of one sampling flattens (Amdahl). On a
-//!   16-core machine `betaglass bench` ran 135, 310 and 398 steps/s on 1, 2 and 4 threads:
-//!   the second pair of threads added only 28 %. Four samplings of four threads each run
-//!   4 × 398 ≈ 1600 steps/s in all; one sampling on all sixteen would have to run four times
-//!   faster than on four to match that, far off that trend.
+//!   16-core machine (Intel Xeon, 2026-11-26), K copies of `betaglass bench --threads T
+//!   --steps 1500` run at once gave in all: 16 × 1 thread 1554 steps/s, 8 × 2 1450, 4 × 4
+//!   1277, 2 × 8 1049, 1 × 16 778 (README, "Campaigns"). One thread per sampling finishes
+//!   twice as many samplings per hour as one sampling on every core.
 //! - **Memory bandwidth and caches.** Every step streams the positions, the neighbour list
 //!   and the EAM tables. Many cores on one sampling contend for the same cache lines and the
 //!   same memory bus; separate samplings keep their own working sets in their own cores'
@@ -62,11 +62,12 @@ pub struct CampaignOptions {
 }
 
 impl CampaignOptions {
-    /// Splits `threads` cores: `parallel` samplings at once (default `max(1, threads / 2)`),
-    /// each with `max(1, threads / parallel)` threads.
+    /// Splits `threads` cores: `parallel` samplings at once (default: `threads`, one thread
+    /// each, the fastest split measured; see the module documentation), each with
+    /// `max(1, threads / parallel)` threads.
     pub fn with_threads(resume: bool, threads: usize, parallel: Option<usize>) -> Self {
         let threads = threads.max(1);
-        let parallel_samplings = parallel.unwrap_or(threads / 2).max(1);
+        let parallel_samplings = parallel.unwrap_or(threads).max(1);
         Self {
             resume,
             threads_per_sampling: (threads / parallel_samplings).max(1),
@@ -678,9 +679,9 @@ mod tests {
     #[test]
     fn threads_split_as_the_cli_documents() {
         let o = CampaignOptions::with_threads(false, 16, None);
-        assert_eq!((o.parallel_samplings, o.threads_per_sampling), (8, 2));
+        assert_eq!((o.parallel_samplings, o.threads_per_sampling), (16, 1));
         let o = CampaignOptions::with_threads(false, 2, None);
-        assert_eq!((o.parallel_samplings, o.threads_per_sampling), (1, 2));
+        assert_eq!((o.parallel_samplings, o.threads_per_sampling), (2, 1));
         let o = CampaignOptions::with_threads(false, 1, None);
         assert_eq!((o.parallel_samplings, o.threads_per_sampling), (1, 1));
         let o = CampaignOptions::with_threads(true, 16, Some(3));
