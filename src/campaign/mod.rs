@@ -3,12 +3,18 @@
 //!
 //! - [`spec`]: the campaign file (`campaigns/*.toml`) and its plan of [`SamplingJob`]s;
 //! - [`store`]: the output folder, above all `samplings.csv`, one row per sampling;
-//! - [`run`]: [`run_campaign`], several samplings at once, resumable after a kill.
+//! - [`run`]: [`run_campaign`], several samplings at once, resumable after a kill;
+//! - [`report`]: the barrier statistics, fits and figures of a results table (`betaglass stats`).
 
+pub mod report;
 pub mod run;
 pub mod spec;
 pub mod store;
 
+pub use report::{
+    BarrierChoice, BarrierSample, CampaignReport, ReportOptions, parse_barrier_samples,
+    read_barrier_samples,
+};
 pub use run::{
     CampaignError, CampaignOptions, CampaignProgress, CampaignSummary, run_campaign,
     run_campaign_with, run_sampling,

@@ -186,7 +186,7 @@ fn csv_field(text: &str, always: bool) -> String {
 }
 
 /// Splits one CSV line (RFC 4180 quoting, no line breaks inside fields).
-fn split_csv_line(line: &str) -> Result<Vec<String>, String> {
+pub(crate) fn split_csv_line(line: &str) -> Result<Vec<String>, String> {
     let mut fields = Vec::new();
     let mut chars = line.chars().peekable();
     loop {

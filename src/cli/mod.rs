@@ -1,4 +1,5 @@
-//! The command line: `prepare`, `md`, `eval`, `bench`, `metad`, `cluster`, `rmsd`.
+//! The command line: `prepare`, `md`, `eval`, `bench`, `metad`, `fes`, `cluster`, `rmsd`,
+//! `campaign`, `stats`.
 
 /// `println!` that ends the program quietly when stdout is closed (`betaglass … | head`)
 /// instead of panicking on the broken pipe.
@@ -17,6 +18,7 @@ mod md;
 mod metad;
 mod prepare;
 mod rmsd;
+mod stats;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -84,6 +86,9 @@ pub enum Command {
     Rmsd(rmsd::RmsdArgs),
     /// Many WT-MetaD samplings (temperatures × seeds × centres × cutoffs), one ΔF each; resumable.
     Campaign(campaign::CampaignArgs),
+    /// Barrier statistics of a campaign (Eqs. 4–8: para/seq/eff, log-normal, ΔQ and ΔS,
+    /// Arrhenius), as tables or JSON, and the paper's Figs. 2–5 as PNG and SVG.
+    Stats(stats::StatsArgs),
 }
 
 /// Options shared by every command that evaluates forces.
@@ -142,6 +147,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Cluster(a)) => cluster::run(a),
         Some(Command::Rmsd(a)) => rmsd::run(a),
         Some(Command::Campaign(a)) => campaign::run(a),
+        Some(Command::Stats(a)) => stats::run(a),
         None => open_app(cli.file, cli.app),
     }
 }

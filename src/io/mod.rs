@@ -6,6 +6,7 @@
 //! no input, however garbled, makes a parser panic.
 
 pub mod colvars;
+pub mod figures;
 pub mod lammps_data;
 pub mod lammps_dump;
 pub mod sampling_files;
