@@ -13,6 +13,7 @@ use super::bridge::Latest;
 use super::files::save_screenshot;
 use super::panels::{FrameStats, PanelRects};
 use super::plots::PlotState;
+use super::results::ResultsView;
 use super::style;
 
 pub struct CapturePlugin {
@@ -72,6 +73,7 @@ fn capture(
     stats: Res<FrameStats>,
     rects: Res<PanelRects>,
     plots: Res<PlotState>,
+    results: Res<ResultsView>,
     window: Single<&Window>,
     mut exit: MessageWriter<AppExit>,
 ) {
@@ -87,6 +89,10 @@ fn capture(
             return;
         }
         if cap.until_event && s.events.is_empty() && waited < MAX_EVENT_WAIT_S {
+            return;
+        }
+        // `--results`: the campaign's figures in the window, not its spinner.
+        if results.is_loading() && waited < MAX_EXTRA_WAIT_S {
             return;
         }
         // A few frames more, so what the last snapshot changed (arrows, new glyphs in egui's
@@ -138,6 +144,7 @@ fn capture(
         "cv_samples": s.trace.len(),
         "hills": s.hills.len(),
         "status": s.status.label(),
+        "results": results.summary(),
         "window_px": [window.physical_width(), window.physical_height()],
         "layout": {
             "view": rect(rects.view),

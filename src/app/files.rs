@@ -13,6 +13,7 @@ use betaglass::live::{Command, Snapshot};
 
 use super::bridge::{EngineBridge, Latest};
 use super::panels::{Controls, PanelRects};
+use super::results::ResultsView;
 
 pub struct FilesPlugin;
 
@@ -42,6 +43,8 @@ pub enum FileAction {
     Screenshot,
     OpenScene,
     LoadScene(PathBuf),
+    OpenCampaignFolder,
+    OpenSamplingsCsv,
     Quit,
 }
 
@@ -165,6 +168,13 @@ fn ask(action: &FileAction) -> Option<PathBuf> {
             .set_title("Open a scene")
             .add_filter("scene", &["toml"])
             .pick_file(),
+        FileAction::OpenCampaignFolder => d
+            .set_title("Open a campaign folder (betaglass campaign --output DIR)")
+            .pick_folder(),
+        FileAction::OpenSamplingsCsv => d
+            .set_title("Open a samplings CSV (temperature_k, delta_f_ev, …)")
+            .add_filter("CSV", &["csv"])
+            .pick_file(),
         FileAction::LoadScene(_) | FileAction::Quit => None,
     }
 }
@@ -178,6 +188,7 @@ fn act_on_paths(
     rects: Res<PanelRects>,
     window: Single<&Window>,
     mut controls: ResMut<Controls>,
+    mut results_view: ResMut<ResultsView>,
     mut exit: MessageWriter<AppExit>,
 ) {
     let Ok(results) = dialogs.results.try_lock() else {
@@ -238,6 +249,10 @@ fn act_on_paths(
                 }
                 Err(e) => controls.set_notice(format!("error: {e}")),
             },
+            FileAction::OpenCampaignFolder | FileAction::OpenSamplingsCsv => {
+                controls.set_notice(format!("reading campaign results from {}", path.display()));
+                results_view.load(path);
+            }
             FileAction::Quit => {}
         }
     }

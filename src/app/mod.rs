@@ -10,6 +10,7 @@
 //! - [`panels`]: the egui controls, readouts, menus and help overlay; [`plots`]: the live
 //!   egui_plot plots;
 //! - [`files`]: file dialogs (rfd, on their own threads), exports and scenes;
+//! - [`results`]: a campaign's figures (Figs. 2–5) and table, as `betaglass stats` makes them;
 //! - [`capture`]: `--frames N --screenshot PNG --report JSON` for headless checks.
 
 mod atoms_view;
@@ -19,6 +20,7 @@ mod cluster_view;
 mod files;
 mod panels;
 mod plots;
+mod results;
 mod style;
 
 use std::path::PathBuf;
@@ -41,6 +43,8 @@ pub struct AppOptions {
     pub report: Option<PathBuf>,
     /// After `frames`, wait for the first event before the screenshot.
     pub until_event: bool,
+    /// A campaign folder or samplings CSV to show in the results window at start.
+    pub results: Option<PathBuf>,
 }
 
 /// Opens the betaglass window and blocks until it is closed.
@@ -75,6 +79,9 @@ pub fn run_app(options: AppOptions) -> anyhow::Result<()> {
             panels::PanelsPlugin { scene },
             plots::PlotsPlugin,
             files::FilesPlugin,
+            results::ResultsPlugin {
+                open: options.results.clone(),
+            },
             capture::CapturePlugin {
                 frames: options.frames,
                 screenshot: options.screenshot,

@@ -12,6 +12,7 @@ use super::atoms_view::{ClipMode, OthersMode, Selection, ViewLayout, ViewSetting
 use super::bridge::{EngineBridge, Latest};
 use super::files::{FileAction, FileDialogs};
 use super::plots::{self, PlotState};
+use super::results::ResultsView;
 
 pub struct PanelsPlugin {
     pub scene: Scene,
@@ -286,6 +287,7 @@ fn ui_system(
     mut rects: ResMut<PanelRects>,
     mut plot_state: ResMut<PlotState>,
     mut dialogs: ResMut<FileDialogs>,
+    mut results_view: ResMut<ResultsView>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let mut root = egui::Ui::new(
@@ -299,7 +301,14 @@ fn ui_system(
 
     let top = egui::Panel::top("menu_bar")
         .show(&mut root, |ui| {
-            menu_bar(ui, &mut controls, &mut dialogs, &mut selection, &bridge)
+            menu_bar(
+                ui,
+                &mut controls,
+                &mut dialogs,
+                &mut selection,
+                &bridge,
+                &mut results_view.open,
+            )
         })
         .response
         .rect;
@@ -361,6 +370,7 @@ fn menu_bar(
     dialogs: &mut FileDialogs,
     selection: &mut Selection,
     bridge: &EngineBridge,
+    results_open: &mut bool,
 ) {
     egui::MenuBar::new().ui(ui, |ui| {
         ui.menu_button("File", |ui| {
@@ -376,6 +386,11 @@ fn menu_bar(
                 ("Export plots as CSV…", FileAction::ExportCsv),
                 ("Export plots as PNG…", FileAction::ExportPlotsPng),
                 ("Screenshot…", FileAction::Screenshot),
+                (
+                    "Open campaign results (folder)…",
+                    FileAction::OpenCampaignFolder,
+                ),
+                ("Open samplings CSV…", FileAction::OpenSamplingsCsv),
             ];
             for (label, action) in items {
                 if ui.button(label).clicked() {
@@ -419,6 +434,7 @@ fn menu_bar(
                 selection.reset_view = true;
                 ui.close();
             }
+            ui.checkbox(results_open, "Campaign results window");
         });
         ui.menu_button("Help", |ui| {
             if ui.button("Keys and what you are seeing (H)").clicked() {

@@ -64,6 +64,10 @@ pub struct AppArgs {
     /// the screenshot, so it shows the event's arrows.
     #[arg(long, requires = "frames")]
     pub until_event: bool,
+    /// Open the campaign results window on this campaign folder or samplings CSV (the
+    /// figures of `betaglass stats --plots`).
+    #[arg(long, value_name = "DIR|CSV")]
+    pub results: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -165,6 +169,7 @@ fn open_app(file: Option<PathBuf>, app: AppArgs) -> anyhow::Result<()> {
         screenshot: app.screenshot,
         report: app.report,
         until_event: app.until_event,
+        results: app.results,
     })
 }
 
