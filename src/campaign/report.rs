@@ -494,8 +494,8 @@ pub struct CampaignReport {
     pub notes: Vec<String>,
 }
 
-const GROUP_RULE: &str = "the (centre, cutoff) group with the most usable barriers; ties go to \
-                          the first in (centre, cutoff) order";
+const GROUP_RULE: &str = "the (centre, cutoff) group with the most usable barriers (with none \
+                          anywhere, the most rows); ties go to the first in (centre, cutoff) order";
 
 fn sort_f64(values: &mut Vec<f64>) {
     values.sort_by(f64::total_cmp);
@@ -643,12 +643,10 @@ fn fits_of(entries: &[TemperatureEntry]) -> Fits {
         fit(|e| e.eff_ev),
         fit(|e| e.para_lognormal_ev),
     ];
-    let reason = results.iter().find_map(|r| r.as_ref().err()).map(|e| {
-        format!(
-            "{e} (temperatures with at least 2 usable barriers: {})",
-            temperatures_k.len()
-        )
-    });
+    let reason = results
+        .iter()
+        .find_map(|r| r.as_ref().err())
+        .map(|e| format!("{e} (only temperatures with at least 2 usable barriers count)"));
     let [para, seq, eff, para_lognormal] = results.map(Result::ok);
     Fits {
         temperatures_k,
@@ -804,7 +802,8 @@ impl CampaignReport {
         }
 
         let mut group_reports = Vec::new();
-        let mut selected: Option<(usize, usize)> = None; // (index, n)
+        // (index, usable barriers, rows): most barriers, then (none anywhere) most rows.
+        let mut selected: Option<(usize, usize, usize)> = None;
         let mut convergences: Vec<Vec<Convergence>> = Vec::new();
         for (key, temps) in groups.values() {
             let entries: Vec<TemperatureEntry> = temps
@@ -825,9 +824,10 @@ impl CampaignReport {
                 })
                 .collect();
             let n: usize = temps.values().map(|(_, at)| at.used.len()).sum();
+            let rows: usize = temps.values().map(|(_, at)| at.rows).sum();
             let index = group_reports.len();
-            if n > 0 && selected.is_none_or(|(_, best)| n > best) {
-                selected = Some((index, n));
+            if selected.is_none_or(|(_, best_n, best_rows)| (n, rows) > (best_n, best_rows)) {
+                selected = Some((index, n, rows));
             }
             group_reports.push(GroupReport {
                 centre: key.centre.clone(),
@@ -840,7 +840,10 @@ impl CampaignReport {
         }
 
         let (group, temperatures, fits, convergence) = match selected {
-            Some((i, _)) => {
+            Some((i, n, _)) => {
+                if n == 0 {
+                    notes.push("no usable barrier in the table".into());
+                }
                 let g = &group_reports[i];
                 (
                     Some(GroupKey {
@@ -853,7 +856,7 @@ impl CampaignReport {
                 )
             }
             None => {
-                notes.push("no usable barrier in the table".into());
+                notes.push("the table has no rows".into());
                 (None, Vec::new(), fits_of(&[]), Vec::new())
             }
         };
@@ -1773,6 +1776,47 @@ mod tests {
             table.contains("left out (3)") && table.contains("-0.1 eV"),
             "{table}"
         );
+    }
+
+    #[test]
+    fn report_without_usable_barriers_still_lists_its_temperatures() {
+        // The mini campaign's case: ok samplings with only the crossing barrier.
+        let mut samples = vec![
+            sample(0, "nearest-cu", 4.0, 500.0, 0.6),
+            sample(1, "nearest-cu", 4.0, 600.0, 0.5),
+            sample(2, "nearest-cu", 4.0, 600.0, 0.5),
+        ];
+        for s in &mut samples {
+            s.delta_f_crossing_ev = s.delta_f_ev.take();
+        }
+        let options = ReportOptions {
+            bootstrap: 0,
+            ..ReportOptions::default()
+        };
+        let report = CampaignReport::from_samples(&samples, &options);
+        assert_eq!(report.group.as_ref().unwrap().centre, "nearest-cu");
+        let ns: Vec<(f64, usize, usize)> = report
+            .temperatures
+            .iter()
+            .map(|e| (e.temperature_k, e.n, e.excluded))
+            .collect();
+        assert_eq!(ns, vec![(500.0, 0, 1), (600.0, 0, 2)]);
+        assert!(report.temperatures.iter().all(|e| e.reason.is_some()));
+        assert_eq!(report.counts.ok_without_barrier, 3);
+        assert!(
+            report
+                .notes
+                .iter()
+                .any(|n| n.contains("final-else-crossing"))
+        );
+        assert!(report.notes.iter().any(|n| n.contains("no usable barrier")));
+        let empty = CampaignReport::from_samples(&[], &options);
+        assert!(empty.group.is_none() && empty.fits.reason.is_some());
+        for fig in empty.figures() {
+            // Each figure says what is missing; only Fig. 5 has its experimental line.
+            assert!(!fig.notes.is_empty(), "{}", fig.name);
+            assert_eq!(fig.has_data(), fig.name == "fig5_arrhenius", "{}", fig.name);
+        }
     }
 
     #[test]

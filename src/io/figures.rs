@@ -11,7 +11,10 @@ use std::sync::Once;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters_backend::text_anchor::{HPos, VPos};
+// Not `BackendStyle`: in scope, its `stroke_width` would clash with `Color::stroke_width`.
 use plotters::style::{FontStyle, register_font};
+use plotters_backend::{BackendColor, BackendCoord, BackendTextStyle, DrawingErrorKind};
 
 use crate::analysis::figure::{Figure, Panel, SeriesStyle, palette};
 
@@ -77,13 +80,158 @@ pub fn render_svg(fig: &Figure) -> Result<String, FigureError> {
     Ok(svg)
 }
 
+/// plotters' bitmap backend with text drawn by [`draw_glyphs`] (placing each glyph at its
+/// side bearing, which plotters' own ab_glyph text path leaves out, so that "cl" in
+/// "cluster" reads as "d"); everything else is the bitmap backend's.
+struct PngCanvas<'a>(BitMapBackend<'a>);
+
+type BackendResult<E> = Result<(), DrawingErrorKind<E>>;
+
+impl DrawingBackend for PngCanvas<'_> {
+    type ErrorType = <BitMapBackend<'static> as DrawingBackend>::ErrorType;
+
+    fn get_size(&self) -> (u32, u32) {
+        self.0.get_size()
+    }
+    fn ensure_prepared(&mut self) -> BackendResult<Self::ErrorType> {
+        self.0.ensure_prepared()
+    }
+    fn present(&mut self) -> BackendResult<Self::ErrorType> {
+        self.0.present()
+    }
+    fn draw_pixel(&mut self, p: BackendCoord, c: BackendColor) -> BackendResult<Self::ErrorType> {
+        self.0.draw_pixel(p, c)
+    }
+    fn draw_line<S: plotters_backend::BackendStyle>(
+        &mut self,
+        from: BackendCoord,
+        to: BackendCoord,
+        style: &S,
+    ) -> BackendResult<Self::ErrorType> {
+        self.0.draw_line(from, to, style)
+    }
+    fn draw_rect<S: plotters_backend::BackendStyle>(
+        &mut self,
+        upper_left: BackendCoord,
+        bottom_right: BackendCoord,
+        style: &S,
+        fill: bool,
+    ) -> BackendResult<Self::ErrorType> {
+        self.0.draw_rect(upper_left, bottom_right, style, fill)
+    }
+    fn draw_path<S: plotters_backend::BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        path: I,
+        style: &S,
+    ) -> BackendResult<Self::ErrorType> {
+        self.0.draw_path(path, style)
+    }
+    fn draw_circle<S: plotters_backend::BackendStyle>(
+        &mut self,
+        center: BackendCoord,
+        radius: u32,
+        style: &S,
+        fill: bool,
+    ) -> BackendResult<Self::ErrorType> {
+        self.0.draw_circle(center, radius, style, fill)
+    }
+    fn fill_polygon<S: plotters_backend::BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        vert: I,
+        style: &S,
+    ) -> BackendResult<Self::ErrorType> {
+        self.0.fill_polygon(vert, style)
+    }
+    fn blit_bitmap(
+        &mut self,
+        pos: BackendCoord,
+        size: (u32, u32),
+        src: &[u8],
+    ) -> BackendResult<Self::ErrorType> {
+        self.0.blit_bitmap(pos, size, src)
+    }
+    fn draw_text<S: BackendTextStyle>(
+        &mut self,
+        text: &str,
+        style: &S,
+        pos: BackendCoord,
+    ) -> BackendResult<Self::ErrorType> {
+        let colour = style.color();
+        if colour.alpha == 0.0 {
+            return Ok(());
+        }
+        // The box and anchor exactly as plotters lays the text out, so positions match the
+        // SVG; only the glyphs inside it are placed properly.
+        let ((min_x, min_y), (max_x, max_y)) = style
+            .layout_box(text)
+            .map_err(|e| DrawingErrorKind::FontError(Box::new(e)))?;
+        let (width, height) = (max_x - min_x, max_y - min_y);
+        let dx = match style.anchor().h_pos {
+            HPos::Left => 0,
+            HPos::Right => -width,
+            HPos::Center => -width / 2,
+        };
+        let dy = match style.anchor().v_pos {
+            VPos::Top => 0,
+            VPos::Center => -height / 2,
+            VPos::Bottom => -height,
+        };
+        let transform = style.transform();
+        let (w, h) = self.get_size();
+        let mut result = Ok(());
+        draw_glyphs(text, style.size() as f32, |x, y, coverage| {
+            if result.is_err() {
+                return;
+            }
+            let (x, y) = transform.transform(x + dx - min_x, y + dy - min_y);
+            let (x, y) = (pos.0 + x, pos.1 + y);
+            if x >= 0 && y >= 0 && (x as u32) < w && (y as u32) < h {
+                let c = BackendColor {
+                    alpha: colour.alpha * f64::from(coverage),
+                    rgb: colour.rgb,
+                };
+                result = self.0.draw_pixel((x, y), c);
+            }
+        });
+        result
+    }
+}
+
+/// Rasterises `text` in the embedded font at `size` px, calling `pixel(x, y, coverage)`
+/// with the pen starting at x = 0 and the baseline at y = size/2 (plotters' convention);
+/// each glyph is offset by its own bounds (side bearing included) and kerned.
+fn draw_glyphs(text: &str, size: f32, mut pixel: impl FnMut(i32, i32, f32)) {
+    use ab_glyph::{Font, ScaleFont, point};
+    static FONT: std::sync::OnceLock<ab_glyph::FontRef<'static>> = std::sync::OnceLock::new();
+    let font = FONT.get_or_init(|| {
+        ab_glyph::FontRef::try_from_slice(FONT_TTF).expect("the embedded font parses")
+    });
+    let scaled = font.as_scaled(size);
+    let mut pen = 0.0f32;
+    let mut previous = None;
+    for c in text.chars() {
+        let id = scaled.glyph_id(c);
+        if let Some(p) = previous {
+            pen += scaled.kern(p, id);
+        }
+        previous = Some(id);
+        let glyph = id.with_scale_and_position(size, point(pen, 0.5 * size));
+        if let Some(outline) = scaled.outline_glyph(glyph) {
+            let b = outline.px_bounds();
+            let (x0, y0) = (b.min.x as i32, b.min.y as i32);
+            outline.draw(|x, y, coverage| pixel(x0 + x as i32, y0 + y as i32, coverage));
+        }
+        pen += scaled.h_advance(id);
+    }
+}
+
 /// The figure as PNG bytes (8-bit RGB).
 pub fn render_png(fig: &Figure) -> Result<Vec<u8>, FigureError> {
     register();
     let (w, h) = figure_size(fig);
     let mut pixels = vec![0u8; (w * h * 3) as usize];
     {
-        let root = BitMapBackend::with_buffer(&mut pixels, (w, h)).into_drawing_area();
+        let root = PngCanvas(BitMapBackend::with_buffer(&mut pixels, (w, h))).into_drawing_area();
         draw_figure(&root, fig).map_err(draw_error(fig))?;
         root.present().map_err(draw_error(fig))?;
     }
@@ -374,6 +522,41 @@ mod tests {
         missing.sort();
         missing.dedup();
         assert!(missing.is_empty(), "missing glyphs: {missing:?}");
+    }
+
+    #[test]
+    fn figures_png_text_keeps_side_bearings() {
+        use ab_glyph::{Font, ScaleFont};
+        let font = ab_glyph::FontRef::try_from_slice(FONT_TTF).unwrap();
+        let size = 40.0;
+        let scaled = font.as_scaled(size);
+        // The ink of "l" starts at its left side bearing, and that of the "l" in "cl" one
+        // advance of "c" (plus kerning) further on.
+        let ink_start = |text: &str| {
+            let mut columns = Vec::new();
+            draw_glyphs(text, size, |x, _, c| {
+                if c > 0.5 {
+                    columns.push(x)
+                }
+            });
+            columns
+        };
+        let l = scaled.glyph_id('l');
+        let c = scaled.glyph_id('c');
+        let lsb = scaled.h_side_bearing(l);
+        assert!(lsb > 1.0, "the test needs a visible bearing: {lsb}");
+        let first = *ink_start("l").iter().min().unwrap() as f32;
+        assert!((first - lsb).abs() <= 1.0, "{first} vs {lsb}");
+        let l_start = scaled.h_advance(c) + scaled.kern(c, l) + lsb;
+        let cl = ink_start("cl");
+        let c_right = ink_start("c").into_iter().max().unwrap() as f32;
+        // Some ink at the l's place, none between the c's right edge and it.
+        assert!(cl.iter().any(|&x| (x as f32 - l_start).abs() <= 1.0));
+        assert!(
+            !cl.iter()
+                .any(|&x| (x as f32) > c_right + 0.5 && (x as f32) < l_start - 1.0),
+            "ink between c (to {c_right}) and l (from {l_start})"
+        );
     }
 
     #[test]
