@@ -3,8 +3,10 @@
 //!
 //! - [`spec`]: the campaign file (`campaigns/*.toml`) and its plan of [`SamplingJob`]s;
 //! - [`store`]: the output folder, above all `samplings.csv`, one row per sampling;
-//! - [`run`]: [`run_campaign`], several samplings at once, resumable after a kill.
+//! - [`run`]: [`run_campaign`], several samplings at once, resumable after a kill;
+//! - [`lammps`]: the campaign as LAMMPS + Colvars decks, and their results imported back.
 
+pub mod lammps;
 pub mod run;
 pub mod spec;
 pub mod store;

@@ -13,6 +13,7 @@ mod campaign;
 mod cluster;
 mod eval;
 mod fes;
+mod lammps;
 mod md;
 mod metad;
 mod prepare;
@@ -84,6 +85,11 @@ pub enum Command {
     Rmsd(rmsd::RmsdArgs),
     /// Many WT-MetaD samplings (temperatures × seeds × centres × cutoffs), one ΔF each; resumable.
     Campaign(campaign::CampaignArgs),
+    /// A campaign as LAMMPS + Colvars decks (one folder per sampling), with a Slurm job array
+    /// and a local runner.
+    ExportLammps(lammps::ExportLammpsArgs),
+    /// The LAMMPS runs of an export folder, analysed as `campaign` does: samplings.csv.
+    Import(lammps::ImportArgs),
 }
 
 /// Options shared by every command that evaluates forces.
@@ -142,6 +148,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Cluster(a)) => cluster::run(a),
         Some(Command::Rmsd(a)) => rmsd::run(a),
         Some(Command::Campaign(a)) => campaign::run(a),
+        Some(Command::ExportLammps(a)) => lammps::export(a),
+        Some(Command::Import(a)) => lammps::import(a),
         None => open_app(cli.file, cli.app),
     }
 }
