@@ -73,6 +73,7 @@ for name, rate in (("betaglass", b), ("LAMMPS", l)):
     hours = batches * (eq + mean) / rate / 3600
     print(f"paper's 300 samplings on {cores} cores ({cores} at once, {batches} rounds), assuming a mean "
           f"of {mean} biased steps ({mean * 0.002 / 1000:.1f} ns) per sampling: {name} {hours:.1f} h")
-print("(assumes a sampling runs as fast with 16 neighbours as with the measured ones: memory "
-      "bandwidth may lower both)")
+print("(wall times include each engine's start-up: betaglass's first quench, LAMMPS's set-up; "
+      "use STEPS >= 4000 for rates. The projection assumes a sampling runs as fast with 16 "
+      "neighbours as with the measured ones: memory bandwidth may lower both)")
 PY

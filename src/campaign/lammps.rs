@@ -884,6 +884,11 @@ pub fn import_sampling(
         return Ok(record);
     }
     let r = replay(&job.setup, stop, &trace, &hills)?;
+    let pmf_note = check_pmf(
+        &job.setup,
+        &hills,
+        &folder.join(format!("{OUTPUT_PREFIX}.pmf")),
+    )?;
     let last = r.trace.last().copied().unwrap_or_default();
     record.steps = last.biased_step;
     record.delta_f_ev = r.end_of_run.barrier_ev();
@@ -919,8 +924,57 @@ pub fn import_sampling(
         ));
     }
     reasons.extend(undetermined);
+    reasons.extend(pmf_note);
     record.reason = reasons.join("; ");
     Ok(record)
+}
+
+/// Colvars' free-energy file against F(s) rebuilt from all the hills: `Some(note)` when they
+/// disagree by more than 1 meV (or the file is unreadable), `None` when they agree or there
+/// is no file (Colvars writes it at its restart frequency and at the end).
+fn check_pmf(
+    setup: &SamplingSetup,
+    hills: &[Hill],
+    path: &Path,
+) -> Result<Option<String>, LammpsError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_err(path)(e)),
+    };
+    let pmf = match crate::io::colvars::read_pmf(&text, &path.display().to_string()) {
+        Ok(p) => p,
+        Err(e) => return Ok(Some(format!("unreadable pmf: {e}"))),
+    };
+    let settings = setup
+        .metadynamics_settings()
+        .map_err(|e| LammpsError::Invalid(e.to_string()))?;
+    let mut meta = Metadynamics::new(settings.hills, settings.grid)
+        .map_err(|e| LammpsError::Invalid(e.to_string()))?;
+    for h in hills {
+        meta.add_hill(*h);
+    }
+    let ours = crate::sampling::FreeEnergyProfile::of_metadynamics(&meta, settings.temperature_k);
+    if pmf.s_angstrom.len() != ours.s_angstrom.len() {
+        return Ok(Some(format!(
+            "{} has {} bins, the campaign's grid {}",
+            path.display(),
+            pmf.s_angstrom.len(),
+            ours.s_angstrom.len()
+        )));
+    }
+    let worst = pmf
+        .free_energy_ev
+        .iter()
+        .zip(&ours.free_energy_ev)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    Ok((worst > 1e-3).then(|| {
+        format!(
+            "{} differs from F(s) of the hills by up to {worst:.2e} eV",
+            path.display()
+        )
+    }))
 }
 
 #[cfg(test)]
