@@ -7,6 +7,7 @@
 
 pub mod colvars;
 pub mod lammps_data;
+pub mod lammps_deck;
 pub mod lammps_dump;
 pub mod sampling_files;
 pub mod scene;
