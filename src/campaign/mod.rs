@@ -4,8 +4,10 @@
 //! - [`spec`]: the campaign file (`campaigns/*.toml`) and its plan of [`SamplingJob`]s;
 //! - [`store`]: the output folder, above all `samplings.csv`, one row per sampling;
 //! - [`run`]: [`run_campaign`], several samplings at once, resumable after a kill;
-//! - [`report`]: the barrier statistics, fits and figures of a results table (`betaglass stats`).
+//! - [`report`]: the barrier statistics, fits and figures of a results table (`betaglass stats`);
+//! - [`lammps`]: the campaign as LAMMPS + Colvars decks, and their results imported back.
 
+pub mod lammps;
 pub mod report;
 pub mod run;
 pub mod spec;

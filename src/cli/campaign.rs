@@ -34,13 +34,23 @@ pub struct CampaignArgs {
     /// (16 cores: 16 × 1 thread ran 2.0× the steps/s of 1 × 16).
     #[arg(long, value_name = "K")]
     pub parallel_samplings: Option<usize>,
+    /// Overrides the campaign's stop.max_steps (biased steps at most per sampling), e.g. for
+    /// a timing.
+    #[arg(long, value_name = "N")]
+    pub max_steps: Option<u64>,
 }
 
 pub fn run(args: CampaignArgs) -> anyhow::Result<()> {
     if args.threads == Some(0) || args.parallel_samplings == Some(0) {
         bail!("--threads and --parallel-samplings must be at least 1");
     }
-    let spec = CampaignSpec::load(&args.campaign)?;
+    let mut spec = CampaignSpec::load(&args.campaign)?;
+    if let Some(n) = args.max_steps {
+        if n == 0 {
+            bail!("--max-steps must be at least 1");
+        }
+        spec.stop.max_steps = n;
+    }
     let threads = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())

@@ -15,8 +15,8 @@ use serde::Serialize;
 use betaglass::sampling::event::{EventDetector, Proposal, mean_s};
 use betaglass::sampling::fes::{barrier_at_crossing, find_barrier};
 use betaglass::sampling::{
-    Barrier, BarrierSettings, CrossingBarrier, CvGrid, CvSample, EventSettings, FreeEnergyProfile,
-    Hill, HillSettings, Metadynamics,
+    Barrier, BarrierSettings, CrossingBarrier, CvGrid, EventSettings, FreeEnergyProfile, Hill,
+    HillSettings, Metadynamics,
 };
 
 #[derive(clap::Args, Debug)]
@@ -99,7 +99,10 @@ pub fn run(args: FesArgs) -> anyhow::Result<()> {
         std::fs::read_to_string(&traj_path).with_context(|| format!("cannot read {traj_name}"))?;
     let hills_text = std::fs::read_to_string(&hills_path)
         .with_context(|| format!("cannot read {hills_name}"))?;
-    let trace = read_traj(&traj_text, &traj_name, args.timestep_fs * 1e-3)?;
+    let trace = betaglass::io::colvars::read_traj(&traj_text, &traj_name, args.timestep_fs * 1e-3)?;
+    if trace.is_empty() {
+        bail!("{traj_name}: no CV samples");
+    }
     let hills = betaglass::io::colvars::read_hills(&hills_text, &hills_name)?;
     check_hills(&hills, &hills_text, &hills_name)?;
 
@@ -225,59 +228,6 @@ fn check_args(a: &FesArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Reads a `.colvars.traj`: `#` header lines (Colvars repeats "# step rmsd" at every `run`
-/// command of LAMMPS), then "step s …". Colvars also writes the first step of every `run`
-/// again, so a line repeating the previous step is dropped; a step that goes back is an error,
-/// since the file would then mix two runs. MD time counts from the first step.
-fn read_traj(content: &str, file: &str, timestep_ps: f64) -> anyhow::Result<Vec<CvSample>> {
-    let mut trace: Vec<CvSample> = Vec::new();
-    for (k, line) in content.lines().enumerate() {
-        let n = k + 1;
-        let t: Vec<&str> = line.split_whitespace().collect();
-        if t.is_empty() || t[0].starts_with('#') {
-            continue;
-        }
-        if t.len() < 2 {
-            bail!("{file}:{n}: expected \"step s …\", found {line:?}");
-        }
-        let step: u64 = t[0].parse().map_err(|_| {
-            anyhow::anyhow!(
-                "{file}:{n}: expected a non-negative integer step, found {:?}",
-                t[0]
-            )
-        })?;
-        let s: f64 = match t[1].parse::<f64>() {
-            Ok(x) if x.is_finite() => x,
-            _ => bail!(
-                "{file}:{n}: expected a finite number for s, found {:?}",
-                t[1]
-            ),
-        };
-        if let Some(prev) = trace.last() {
-            if step == prev.biased_step {
-                continue;
-            }
-            if step < prev.biased_step {
-                bail!(
-                    "{file}:{n}: step {step} comes after step {}: the file holds more than one run",
-                    prev.biased_step
-                );
-            }
-        }
-        let first = trace.first().map_or(step, |c| c.biased_step);
-        trace.push(CvSample {
-            biased_step: step,
-            md_time_ps: (step - first) as f64 * timestep_ps,
-            s_angstrom: s,
-            ..CvSample::default()
-        });
-    }
-    if trace.is_empty() {
-        bail!("{file}: no CV samples");
-    }
-    Ok(trace)
-}
-
 /// Hills must have positive widths and finite weights, in order of deposition; the error
 /// names the line (counted as `read_hills` counts them).
 fn check_hills(hills: &[Hill], content: &str, file: &str) -> anyhow::Result<()> {
@@ -381,33 +331,4 @@ fn print_text(r: &Report, grid: &CvGrid) {
         }
     }
     out!("note: {}", r.note);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn colvars_repeated_headers_and_steps_are_read_once() {
-        let text = "# step rmsd\n 0 0.0\n 100 0.2\n# step rmsd\n 100 0.2\n 200 0.3\n";
-        let t = read_traj(text, "x.colvars.traj", 0.002).unwrap();
-        assert_eq!(
-            t.iter().map(|c| c.biased_step).collect::<Vec<_>>(),
-            [0, 100, 200]
-        );
-        assert!((t[2].md_time_ps - 0.4).abs() < 1e-12);
-    }
-
-    #[test]
-    fn bad_traj_lines_name_file_line_and_value() {
-        let e = read_traj("0 0.0\n100 abc\n", "x", 0.002)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("x:2") && e.contains("abc"), "{e}");
-        let e = read_traj("0 0.0\n200 0.1\n100 0.1\n", "x", 0.002)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("x:3") && e.contains("100"), "{e}");
-        assert!(read_traj("# step rmsd\n", "x", 0.002).is_err());
-    }
 }

@@ -14,6 +14,7 @@ mod campaign;
 mod cluster;
 mod eval;
 mod fes;
+mod lammps;
 mod md;
 mod metad;
 mod prepare;
@@ -93,6 +94,11 @@ pub enum Command {
     /// Barrier statistics of a campaign (Eqs. 4–8: para/seq/eff, log-normal, ΔQ and ΔS,
     /// Arrhenius), as tables or JSON, and the paper's Figs. 2–5 as PNG and SVG.
     Stats(stats::StatsArgs),
+    /// A campaign as LAMMPS + Colvars decks (one folder per sampling), with a Slurm job array
+    /// and a local runner.
+    ExportLammps(lammps::ExportLammpsArgs),
+    /// The LAMMPS runs of an export folder, analysed as `campaign` does: samplings.csv.
+    Import(lammps::ImportArgs),
 }
 
 /// Options shared by every command that evaluates forces.
@@ -152,6 +158,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Rmsd(a)) => rmsd::run(a),
         Some(Command::Campaign(a)) => campaign::run(a),
         Some(Command::Stats(a)) => stats::run(a),
+        Some(Command::ExportLammps(a)) => lammps::export(a),
+        Some(Command::Import(a)) => lammps::import(a),
         None => open_app(cli.file, cli.app),
     }
 }

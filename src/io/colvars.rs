@@ -101,6 +101,73 @@ pub fn read_hills(content: &str, file: &str) -> Result<Vec<Hill>, ReadError> {
     Ok(hills)
 }
 
+/// Reads a `.colvars.traj` ("step s …" per line after `#` headers), Colvars' or betaglass's:
+/// Colvars repeats the header, and the first step, at every LAMMPS `run` command, so a line
+/// repeating the previous step is dropped; a step that goes back is an error (the file would
+/// mix two runs). MD time counts from the first step (`timestep_ps` per step); the other
+/// fields of [`CvSample`] are left 0, since a Colvars traj need not hold them.
+pub fn read_traj(content: &str, file: &str, timestep_ps: f64) -> Result<Vec<CvSample>, ReadError> {
+    let ctx = Ctx { file };
+    let mut trace: Vec<CvSample> = Vec::new();
+    for (k, line) in content.lines().enumerate() {
+        let n = k + 1;
+        let t: Vec<&str> = line.split_whitespace().collect();
+        if t.is_empty() || t[0].starts_with('#') {
+            continue;
+        }
+        if t.len() < 2 {
+            return Err(ctx.err(n, line, format!("expected \"step s …\", found {line:?}")));
+        }
+        let step = ctx.usize(n, t[0], "the step")? as u64;
+        let s = ctx.f64(n, t[1], "the CV s")?;
+        if let Some(prev) = trace.last() {
+            if step == prev.biased_step {
+                continue;
+            }
+            if step < prev.biased_step {
+                return Err(ctx.err(
+                    n,
+                    t[0],
+                    format!(
+                        "step {step} comes after step {}: the file holds more than one run",
+                        prev.biased_step
+                    ),
+                ));
+            }
+        }
+        let first = trace.first().map_or(step, |c| c.biased_step);
+        trace.push(CvSample {
+            biased_step: step,
+            md_time_ps: (step - first) as f64 * timestep_ps,
+            s_angstrom: s,
+            ..CvSample::default()
+        });
+    }
+    Ok(trace)
+}
+
+/// Reads a Colvars free-energy file ("# 1", "# lower width nbins periodic", then "s F" per
+/// line) as the profile it holds.
+pub fn read_pmf(content: &str, file: &str) -> Result<FreeEnergyProfile, ReadError> {
+    let ctx = Ctx { file };
+    let mut profile = FreeEnergyProfile::default();
+    for (k, line) in content.lines().enumerate() {
+        let n = k + 1;
+        let t: Vec<&str> = line.split_whitespace().collect();
+        if t.is_empty() || t[0].starts_with('#') {
+            continue;
+        }
+        if t.len() != 2 {
+            return Err(ctx.err(n, line, format!("expected \"s F\", found {line:?}")));
+        }
+        profile.s_angstrom.push(ctx.f64(n, t[0], "the bin centre")?);
+        profile
+            .free_energy_ev
+            .push(ctx.f64(n, t[1], "the free energy")?);
+    }
+    Ok(profile)
+}
+
 /// The colvar of a Colvars configuration (an `rmsd` component).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ColvarsRmsd {
@@ -585,6 +652,46 @@ mod tests {
         assert_eq!(
             line.split_whitespace().collect::<Vec<_>>(),
             first.split_whitespace().collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn traj_repeats_are_read_once_and_errors_name_the_line() {
+        let text = "# step rmsd\n 0 0.0\n 100 0.2\n# step rmsd\n 100 0.2\n 200 0.3\n";
+        let t = read_traj(text, "x.colvars.traj", 0.002).unwrap();
+        let steps: Vec<u64> = t.iter().map(|c| c.biased_step).collect();
+        assert_eq!(steps, [0, 100, 200]);
+        assert!((t[2].md_time_ps - 0.4).abs() < 1e-12);
+        let e = read_traj("0 0.0\n100 abc\n", "x", 0.002)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("x:2") && e.contains("abc"), "{e}");
+        let e = read_traj("0 0.0\n200 0.1\n100 0.1\n", "x", 0.002)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("x:3") && e.contains("100"), "{e}");
+    }
+
+    #[test]
+    fn pmf_round_trips() {
+        let grid = CvGrid::new(0.0, 0.35, 0.035).unwrap();
+        let profile = FreeEnergyProfile::from_bias(
+            &grid,
+            &[0.5, 0.3, 0.1, 0.0, 0.2, 0.4, 0.1, 0.0, 0.3, 0.2],
+            1.0,
+        );
+        let mut text = Vec::new();
+        write_pmf(&mut text, &grid, &profile).unwrap();
+        let back = read_pmf(std::str::from_utf8(&text).unwrap(), "p").unwrap();
+        assert_eq!(back.s_angstrom.len(), 10);
+        for (a, b) in back.free_energy_ev.iter().zip(&profile.free_energy_ev) {
+            assert!((a - b).abs() < 1e-13);
+        }
+        assert!(
+            read_pmf("0.1 0.2 0.3\n", "p")
+                .unwrap_err()
+                .to_string()
+                .contains("p:1")
         );
     }
 

@@ -701,7 +701,27 @@ fn parse_atom(ctx: Ctx, e: &Entry, n_types: usize) -> Result<AtomRecord, ReadErr
 /// `read_data` and [`read_lammps_data`] both read, every number in shortest round-trip form.
 /// Fails with `InvalidInput` for a system that is not writable.
 pub fn write_lammps_data<W: Write>(out: &mut W, system: &System) -> std::io::Result<()> {
+    write_lammps_data_with_images(out, system, None)
+}
+
+/// [`write_lammps_data`] with image flags `ix iy iz` after each atom's position (in the
+/// system's atom order): LAMMPS then sees the unwrapped position x + image·L, which is what
+/// Colvars' `rmsd` reads. `None` writes no flags (LAMMPS takes them as 0).
+pub fn write_lammps_data_with_images<W: Write>(
+    out: &mut W,
+    system: &System,
+    images: Option<&[[i64; 3]]>,
+) -> std::io::Result<()> {
     check_writable(system).map_err(invalid_input)?;
+    if let Some(images) = images
+        && images.len() != system.n_atoms()
+    {
+        return Err(invalid_input(format!(
+            "{} image flags for {} atoms",
+            images.len(),
+            system.n_atoms()
+        )));
+    }
     let mut out = std::io::BufWriter::new(out);
     let lo = system.cell.lo_angstrom();
     let hi = system.cell.hi_angstrom();
@@ -730,13 +750,14 @@ pub fn write_lammps_data<W: Write>(out: &mut W, system: &System) -> std::io::Res
     }
     if system.n_atoms() > 0 {
         writeln!(out, "\nAtoms # atomic\n")?;
-        for ((id, t), x) in system
+        for (i, ((id, t), x)) in system
             .ids
             .iter()
             .zip(&system.types)
             .zip(&system.positions_angstrom)
+            .enumerate()
         {
-            writeln!(
+            write!(
                 out,
                 "{id} {} {} {} {}",
                 t + 1,
@@ -744,6 +765,13 @@ pub fn write_lammps_data<W: Write>(out: &mut W, system: &System) -> std::io::Res
                 fmt_f64(x[1]),
                 fmt_f64(x[2])
             )?;
+            match images {
+                Some(images) => {
+                    let [a, b, c] = images[i];
+                    writeln!(out, " {a} {b} {c}")?;
+                }
+                None => writeln!(out)?,
+            }
         }
         writeln!(out, "\nVelocities\n")?;
         for (id, v) in system.ids.iter().zip(&system.velocities_angstrom_per_ps) {

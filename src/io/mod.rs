@@ -8,6 +8,7 @@
 pub mod colvars;
 pub mod figures;
 pub mod lammps_data;
+pub mod lammps_deck;
 pub mod lammps_dump;
 pub mod sampling_files;
 pub mod scene;

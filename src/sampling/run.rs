@@ -143,6 +143,53 @@ pub struct Advance {
     pub new_samples: usize,
 }
 
+/// Level of s in the starting basin of a CV trace: the mean over the first `dwell_ps` after
+/// the sample at step 0 (or over what there is), 0 without samples. What
+/// [`MetadynamicsRun::initial_basin_angstrom`] reports, and what `betaglass import` uses on
+/// the trace of a LAMMPS run.
+pub fn initial_basin_level(trace: &[CvSample], dwell_ps: f64) -> f64 {
+    let first: Vec<CvSample> = trace
+        .iter()
+        .skip(1)
+        .take_while(|c| c.md_time_ps <= dwell_ps)
+        .copied()
+        .collect();
+    if first.is_empty() {
+        0.0
+    } else {
+        mean_s(&first)
+    }
+}
+
+/// End-of-run ΔF ([`find_barrier`]) of the profile of `meta` (all its hills) for the CV
+/// `trace`: from the starting basin ([`initial_basin_level`]) over the range of s visited
+/// after step 0. [`MetadynamicsRun::barrier`] is this on the run's own bias and trace.
+pub fn end_of_run_barrier(
+    meta: &Metadynamics,
+    temperature_k: f64,
+    trace: &[CvSample],
+    dwell_ps: f64,
+    settings: &BarrierSettings,
+) -> Barrier {
+    let visited = trace
+        .iter()
+        .skip(1)
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), c| {
+            (a.min(c.s_angstrom), b.max(c.s_angstrom))
+        });
+    if !visited.0.is_finite() {
+        return Barrier::NotYetDetermined {
+            reason: "no samples yet".into(),
+        };
+    }
+    find_barrier(
+        &FreeEnergyProfile::of_metadynamics(meta, temperature_k),
+        initial_basin_level(trace, dwell_ps),
+        visited,
+        settings,
+    )
+}
+
 /// A running metadynamics sampling.
 pub struct MetadynamicsRun {
     sim: Simulation,
@@ -337,39 +384,16 @@ impl MetadynamicsRun {
     /// Level of s in the starting basin: the mean over the first dwell window (or over what
     /// has been sampled so far).
     pub fn initial_basin_angstrom(&self) -> f64 {
-        let window = self.settings.events.dwell_ps;
-        let first: Vec<CvSample> = self
-            .trace
-            .iter()
-            .skip(1)
-            .take_while(|c| c.md_time_ps <= window)
-            .copied()
-            .collect();
-        if first.is_empty() {
-            0.0
-        } else {
-            mean_s(&first)
-        }
+        initial_basin_level(&self.trace, self.settings.events.dwell_ps)
     }
 
-    /// End-of-run ΔF from the profile now (see [`find_barrier`]).
+    /// End-of-run ΔF from the profile now (see [`end_of_run_barrier`]).
     pub fn barrier(&self) -> Barrier {
-        let visited = self
-            .trace
-            .iter()
-            .skip(1)
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), c| {
-                (a.min(c.s_angstrom), b.max(c.s_angstrom))
-            });
-        if !visited.0.is_finite() {
-            return Barrier::NotYetDetermined {
-                reason: "no samples yet".into(),
-            };
-        }
-        find_barrier(
-            &self.free_energy_profile(),
-            self.initial_basin_angstrom(),
-            visited,
+        end_of_run_barrier(
+            self.metadynamics(),
+            self.settings.temperature_k,
+            &self.trace,
+            self.settings.events.dwell_ps,
             &self.settings.barrier,
         )
     }
