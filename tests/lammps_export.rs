@@ -130,7 +130,8 @@ fn mini_campaign_exports_decks_that_say_what_the_campaign_says() {
     let campaign = Path::new(env!("CARGO_MANIFEST_DIR")).join("campaigns/mini.toml");
     let spec = CampaignSpec::load(&campaign).unwrap();
     let summary = export_lammps(&spec, &dir, None).unwrap();
-    assert_eq!(summary.manifest.samplings.len(), 4);
+    assert_eq!(summary.manifest.samplings.len(), spec.job_count());
+    assert_eq!(spec.job_count(), 6);
     for f in [
         POTENTIAL_FILE,
         "run_local.sh",
@@ -140,7 +141,7 @@ fn mini_campaign_exports_decks_that_say_what_the_campaign_says() {
     ] {
         assert!(dir.join(f).is_file(), "{f}");
     }
-    assert!(read(&dir.join("submit.slurm")).contains("#SBATCH --array=0-3"));
+    assert!(read(&dir.join("submit.slurm")).contains("#SBATCH --array=0-5"));
     let manifest: Manifest = serde_json::from_str(&read(&dir.join(MANIFEST))).unwrap();
     assert_eq!(manifest, summary.manifest);
     let glass = betaglass::assets::default_glass();

@@ -14,7 +14,9 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use egui_plot::{Bar, BarChart, Legend, Line, LineStyle, Plot, PlotPoints, Points};
 
 use betaglass::analysis::figure::{Figure, Panel, Series, SeriesStyle, palette};
-use betaglass::campaign::report::{CampaignReport, ReportOptions, read_barrier_samples};
+use betaglass::campaign::report::{
+    BarrierChoice, CampaignReport, ReportOptions, read_barrier_samples,
+};
 
 pub struct ResultsPlugin {
     /// A campaign folder or samplings CSV to open at start (`--results`).
@@ -45,9 +47,14 @@ pub struct LoadedResults {
 type Loading = Receiver<Result<LoadedResults, String>>;
 
 /// The results window: what is loaded, what is loading, which figure is shown.
-#[derive(Resource, Default)]
+#[derive(Resource)]
 pub struct ResultsView {
     pub open: bool,
+    /// Which ΔF column the statistics read. The window starts at `final-else-crossing`, so a
+    /// short campaign whose F(s) never showed its second basin still shows its crossing
+    /// barriers (every fallback is counted in the table); `betaglass stats` defaults to
+    /// `final`.
+    barrier: BarrierChoice,
     loading: Option<(PathBuf, Mutex<Loading>)>,
     pub loaded: Option<LoadedResults>,
     pub error: Option<String>,
@@ -55,13 +62,30 @@ pub struct ResultsView {
     selected: usize,
 }
 
+impl Default for ResultsView {
+    fn default() -> Self {
+        Self {
+            open: false,
+            barrier: BarrierChoice::FinalElseCrossing,
+            loading: None,
+            loaded: None,
+            error: None,
+            selected: 0,
+        }
+    }
+}
+
 impl ResultsView {
     /// Reads and reduces `path` (a campaign folder or a CSV) on a worker thread.
     pub fn load(&mut self, path: PathBuf) {
         let (tx, rx) = channel();
         let source = path.clone();
+        let options = ReportOptions {
+            barrier: self.barrier,
+            ..ReportOptions::default()
+        };
         std::thread::spawn(move || {
-            let _ = tx.send(compute(&source));
+            let _ = tx.send(compute(&source, &options));
         });
         self.loading = Some((path, Mutex::new(rx)));
         self.error = None;
@@ -88,9 +112,9 @@ impl ResultsView {
     }
 }
 
-fn compute(path: &Path) -> Result<LoadedResults, String> {
+fn compute(path: &Path, options: &ReportOptions) -> Result<LoadedResults, String> {
     let table = read_barrier_samples(path).map_err(|e| e.to_string())?;
-    let report = CampaignReport::from_samples(&table.samples, &ReportOptions::default());
+    let report = CampaignReport::from_samples(&table.samples, options);
     Ok(LoadedResults {
         source: path.to_path_buf(),
         figures: report.figures(),
@@ -109,8 +133,11 @@ fn receive_report(mut view: ResMut<ResultsView>) {
     };
     match received {
         Ok(Ok(loaded)) => {
+            // A reload (another ΔF column) keeps the figure on show.
+            if view.loaded.as_ref().map(|l| &l.source) != Some(&loaded.source) {
+                view.selected = 0;
+            }
             view.loaded = Some(loaded);
-            view.selected = 0;
             view.loading = None;
         }
         Ok(Err(message)) => {
@@ -160,7 +187,26 @@ fn results_contents(ui: &mut egui::Ui, view: &mut ResultsView) {
         }
         return;
     };
-    ui.label(format!("{}", loaded.source.display()));
+    let mut barrier = view.barrier;
+    ui.horizontal(|ui| {
+        ui.label(format!("{}", loaded.source.display()));
+        ui.separator();
+        ui.label("ΔF:");
+        for choice in [
+            BarrierChoice::Final,
+            BarrierChoice::Crossing,
+            BarrierChoice::FinalElseCrossing,
+        ] {
+            ui.selectable_value(&mut barrier, choice, choice.as_str())
+                .on_hover_text(choice.describe());
+        }
+    });
+    if barrier != view.barrier {
+        let source = loaded.source.clone();
+        view.barrier = barrier;
+        view.load(source);
+        return;
+    }
     for w in &loaded.warnings {
         ui.small(format!("warning: {w}"));
     }
@@ -189,7 +235,10 @@ fn results_contents(ui: &mut egui::Ui, view: &mut ResultsView) {
 
 /// A short tab label from a figure's file stem: `fig4_spectra` → `Fig. 4 spectra`.
 fn tab_label(name: &str) -> String {
-    match name.strip_prefix("fig").and_then(|rest| rest.split_once('_')) {
+    match name
+        .strip_prefix("fig")
+        .and_then(|rest| rest.split_once('_'))
+    {
         Some((number, what)) => format!("Fig. {number} {}", what.replace('_', " ")),
         None => name.replace('_', " "),
     }
