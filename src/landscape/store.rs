@@ -1,0 +1,1 @@
+//! events.csv and explorations.csv of an ART run.
