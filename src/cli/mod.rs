@@ -1,4 +1,4 @@
-//! The command line: `prepare`, `md`, `eval`, `bench`, `metad`, `cluster`, `rmsd`.
+//! The command line: `prepare`, `md`, `eval`, `bench`, `metad`, `cluster`, `rmsd`, `campaign`, `art`.
 
 /// `println!` that ends the program quietly when stdout is closed (`betaglass … | head`)
 /// instead of panicking on the broken pipe.
@@ -8,6 +8,7 @@ macro_rules! out {
     };
 }
 
+mod art;
 mod bench;
 mod campaign;
 mod cluster;
@@ -82,6 +83,9 @@ pub enum Command {
     Cluster(cluster::ClusterArgs),
     /// The RMSD collective variable and its gradient (Colvars' rmsd).
     Rmsd(rmsd::RmsdArgs),
+    /// ART nouveau at 0 K: saddles and new minima of a cluster, verified, with ΔQ, ΔE, class
+    /// and Vineyard prefactor; resumable.
+    Art(art::ArtArgs),
     /// Many WT-MetaD samplings (temperatures × seeds × centres × cutoffs), one ΔF each; resumable.
     Campaign(campaign::CampaignArgs),
 }
@@ -142,6 +146,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Cluster(a)) => cluster::run(a),
         Some(Command::Rmsd(a)) => rmsd::run(a),
         Some(Command::Campaign(a)) => campaign::run(a),
+        Some(Command::Art(a)) => art::run(a),
         None => open_app(cli.file, cli.app),
     }
 }

@@ -47,7 +47,7 @@ pub struct ArtSettings {
     pub min_activation_steps: usize,
     /// Default 50 (5 Å of push in all).
     pub max_activation_steps: usize,
-    /// FIRE steps perpendicular to the push per activation step. Default 4.
+    /// FIRE steps perpendicular to the push per activation step. Default 8.
     pub perpendicular_steps_activation: usize,
     /// Largest step along the eigenvector per climbing step (Å). Default 0.1 Å.
     pub climbing_step: f64,
@@ -79,10 +79,10 @@ impl Default for ArtSettings {
             push_radius: 4.0,
             initial_push: 0.1,
             push_step: 0.1,
-            eigenvalue_threshold: -0.01,
+            eigenvalue_threshold: -0.3,
             min_activation_steps: 2,
             max_activation_steps: 50,
-            perpendicular_steps_activation: 4,
+            perpendicular_steps_activation: 8,
             climbing_step: 0.1,
             perpendicular_steps_climbing: 12,
             max_climbing_steps: 500,
@@ -245,11 +245,10 @@ fn relax_perpendicular(
     d: &[f64],
     null: &[Vec<f64>],
     steps: usize,
-    settings: &ArtSettings,
+    fire: &mut FireRelax,
     done: impl Fn(&[f64], &[f64]) -> bool,
 ) -> f64 {
     let block = surface.components_per_particle();
-    let mut fire = FireRelax::new(x.len(), settings.fire);
     for _ in 0..steps {
         let mut fp = perpendicular(f, d);
         project_out(&mut fp, null);
@@ -347,20 +346,37 @@ pub fn find_saddle(
     let mut f = vec![0.0; x.len()];
     surface.energy_forces(&x, &mut f);
 
+    // One FIRE for the whole search: its velocity, projected onto each new hyperplane, carries
+    // the perpendicular relaxation on from step to step.
+    let mut fire = FireRelax::new(x.len(), settings.fire);
+
     // 1. Activation.
     let mut mode: Option<(f64, Vec<f64>)> = None;
     let mut activation_steps = 0;
-    let mut start = d.clone();
+    // In the basin, every Lanczos starts from the push: started from the last eigenvector (a
+    // soft mode of the whole glass) it would stay in that mode's invariant space and miss the
+    // local mode turning negative.
+    let activation_lanczos = LanczosSettings {
+        stop_below: settings.eigenvalue_threshold,
+        ..settings.lanczos
+    };
     for step in 0..settings.max_activation_steps {
         activation_steps = step + 1;
         if step >= settings.min_activation_steps {
-            let pair = lowest_eigenpair(surface, &x, &f, &start, &null, &settings.lanczos)
+            let pair = lowest_eigenpair(surface, &x, &f, &d, &null, &activation_lanczos)
                 .ok_or(FailureKind::NoNegativeMode)?;
+            if std::env::var_os("ART_TRACE").is_some() {
+                eprintln!(
+                    "activation {step}: lambda {:.4} iters {} fmax {:.4}",
+                    pair.eigenvalue,
+                    pair.iterations,
+                    max_particle_force(&f, block)
+                );
+            }
             if pair.eigenvalue < settings.eigenvalue_threshold {
                 mode = Some((pair.eigenvalue, pair.eigenvector));
                 break;
             }
-            start = pair.eigenvector;
         }
         axpy(&mut x, settings.push_step, &d);
         let energy = surface.energy_forces(&x, &mut f);
@@ -372,7 +388,7 @@ pub fn find_saddle(
             &d,
             &null,
             settings.perpendicular_steps_activation,
-            settings,
+            &mut fire,
             |_, _| false,
         );
     }
@@ -422,7 +438,7 @@ pub fn find_saddle(
             &v,
             &null,
             settings.perpendicular_steps_climbing,
-            settings,
+            &mut fire,
             |f, fp| {
                 let f_par = dot(f, &v).abs();
                 let perp = max_particle_force(fp, block);
@@ -430,6 +446,12 @@ pub fn find_saddle(
             },
         );
         let max_force = max_particle_force(&f, block);
+        if std::env::var_os("ART_TRACE").is_some() {
+            eprintln!(
+                "climb {step}: lambda {lambda:.4} f_par {f_par:.4} fmax {max_force:.4} E {energy:.5} calls {}",
+                surface.force_calls() - calls0
+            );
+        }
         if max_force < threshold && lambda < 0.0 {
             return Ok(SaddleSearch {
                 x,

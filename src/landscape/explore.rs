@@ -295,6 +295,7 @@ impl ArtSetup {
         let art = &self.settings.art;
         let exploration = explore(&mut surface, &x0, self.initial_energy_ev, &direction, art);
         let search_calls = surface.force_calls();
+        let search_wall_s = start.elapsed().as_secs_f64();
         let result = match exploration {
             Exploration::Failure { kind, .. } => Err(kind),
             Exploration::Saddle(event) => {
@@ -316,6 +317,7 @@ impl ArtSetup {
             seed,
             result,
             force_calls: search_calls,
+            search_wall_s,
             wall_s: start.elapsed().as_secs_f64(),
         }
     }
@@ -468,6 +470,8 @@ pub struct ExplorationRecord {
     pub result: Result<Box<GlassEvent>, FailureKind>,
     /// Force calls of the ART search (activation to minimisation), without the verification.
     pub force_calls: u64,
+    /// Wall time of the search alone, and with the verification, classification and prefactor (s).
+    pub search_wall_s: f64,
     pub wall_s: f64,
 }
 

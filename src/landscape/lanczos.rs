@@ -21,6 +21,13 @@ pub struct LanczosSettings {
     /// Converged when the lowest Ritz value changes by less than this fraction of itself
     /// between two iterations.
     pub relative_tolerance: f64,
+    /// …or by less than this (energy/length²): eigenvalues near zero cannot meet a relative
+    /// tolerance.
+    pub absolute_tolerance: f64,
+    /// Stop as soon as the lowest Ritz value falls below this. Ritz values bound the lowest
+    /// eigenvalue from above, so the eigenvalue is then below it too (ART's activation only
+    /// needs to know that). `-inf`: never.
+    pub stop_below: f64,
     /// Finite-difference step ε (length units of the surface: Å for the glass).
     pub finite_difference_step: f64,
     /// Central differences (2 calls per product, error O(ε²)) instead of forward (1 call, O(ε)).
@@ -28,7 +35,8 @@ pub struct LanczosSettings {
 }
 
 impl Default for LanczosSettings {
-    /// Forward differences with ε = 10⁻³ Å, converged to 1 % in at most 30 iterations, as ARTn
+    /// Forward differences with ε = 10⁻³ Å, converged to 1 % (or 10⁻³ eV/Å²) in at most 30
+    /// iterations, as ARTn
     /// uses it inside the search (the eigenvector only steers the climb; the saddle itself is
     /// checked separately with [`LanczosSettings::verification`]).
     fn default() -> Self {
@@ -36,6 +44,8 @@ impl Default for LanczosSettings {
             max_iterations: 30,
             min_iterations: 3,
             relative_tolerance: 1e-2,
+            absolute_tolerance: 1e-3,
+            stop_below: f64::NEG_INFINITY,
             finite_difference_step: 1e-3,
             central: false,
         }
@@ -43,12 +53,15 @@ impl Default for LanczosSettings {
 }
 
 impl LanczosSettings {
-    /// Tight settings for checking a saddle: central differences, 10⁻⁵ relative, ≤ 200 iterations.
+    /// Tight settings for checking a saddle: central differences, 10⁻⁵ relative or 10⁻⁶
+    /// absolute, ≤ 200 iterations.
     pub fn verification() -> Self {
         Self {
             max_iterations: 200,
             min_iterations: 10,
             relative_tolerance: 1e-5,
+            absolute_tolerance: 1e-6,
+            stop_below: f64::NEG_INFINITY,
             finite_difference_step: 1e-3,
             central: true,
         }
@@ -166,8 +179,10 @@ pub fn lowest_eigenpair(
         let b = norm(&w);
         let exhausted = b <= 1e-12 * a.abs().max(1e-300) || m == n;
         if m >= settings.min_iterations.min(n)
-            && (theta - previous).abs() <= settings.relative_tolerance * theta.abs()
+            && ((theta - previous).abs() <= settings.relative_tolerance * theta.abs()
+                || (theta - previous).abs() <= settings.absolute_tolerance)
             || exhausted
+            || theta < settings.stop_below
         {
             converged = true;
             break;
@@ -255,6 +270,7 @@ mod tests {
         let settings = LanczosSettings {
             max_iterations: n,
             relative_tolerance: 1e-12,
+            absolute_tolerance: 1e-14,
             central: true,
             ..LanczosSettings::default()
         };
