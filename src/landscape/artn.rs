@@ -346,9 +346,9 @@ pub fn find_saddle(
     let mut f = vec![0.0; x.len()];
     surface.energy_forces(&x, &mut f);
 
-    // One FIRE for the whole search: its velocity, projected onto each new hyperplane, carries
-    // the perpendicular relaxation on from step to step.
-    let mut fire = FireRelax::new(x.len(), settings.fire);
+    let dim = x.len();
+    // FIRE restarts from rest at every step: momentum carried over from step to step would
+    // slide the configuration back down into the basin.
 
     // 1. Activation.
     let mut mode: Option<(f64, Vec<f64>)> = None;
@@ -365,14 +365,6 @@ pub fn find_saddle(
         if step >= settings.min_activation_steps {
             let pair = lowest_eigenpair(surface, &x, &f, &d, &null, &activation_lanczos)
                 .ok_or(FailureKind::NoNegativeMode)?;
-            if std::env::var_os("ART_TRACE").is_some() {
-                eprintln!(
-                    "activation {step}: lambda {:.4} iters {} fmax {:.4}",
-                    pair.eigenvalue,
-                    pair.iterations,
-                    max_particle_force(&f, block)
-                );
-            }
             if pair.eigenvalue < settings.eigenvalue_threshold {
                 mode = Some((pair.eigenvalue, pair.eigenvector));
                 break;
@@ -388,7 +380,7 @@ pub fn find_saddle(
             &d,
             &null,
             settings.perpendicular_steps_activation,
-            &mut fire,
+            &mut FireRelax::new(dim, settings.fire),
             |_, _| false,
         );
     }
@@ -438,7 +430,7 @@ pub fn find_saddle(
             &v,
             &null,
             settings.perpendicular_steps_climbing,
-            &mut fire,
+            &mut FireRelax::new(dim, settings.fire),
             |f, fp| {
                 let f_par = dot(f, &v).abs();
                 let perp = max_particle_force(fp, block);
@@ -446,12 +438,6 @@ pub fn find_saddle(
             },
         );
         let max_force = max_particle_force(&f, block);
-        if std::env::var_os("ART_TRACE").is_some() {
-            eprintln!(
-                "climb {step}: lambda {lambda:.4} f_par {f_par:.4} fmax {max_force:.4} E {energy:.5} calls {}",
-                surface.force_calls() - calls0
-            );
-        }
         if max_force < threshold && lambda < 0.0 {
             return Ok(SaddleSearch {
                 x,
