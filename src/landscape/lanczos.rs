@@ -289,8 +289,15 @@ mod tests {
             .sum();
         assert!((overlap.abs() - 1.0).abs() < 1e-8, "overlap {overlap}");
         // Deflating the lowest eigenvector gives the second lowest.
-        let second =
-            lowest_eigenpair(&mut s, &x, &f0, &start, &[e.eigenvector.clone()], &settings).unwrap();
+        let second = lowest_eigenpair(
+            &mut s,
+            &x,
+            &f0,
+            &start,
+            std::slice::from_ref(&e.eigenvector),
+            &settings,
+        )
+        .unwrap();
         assert!(
             (second.eigenvalue - (-0.7 + 0.37)).abs() < 1e-8,
             "{}",

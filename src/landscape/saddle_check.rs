@@ -72,7 +72,7 @@ impl SaddleCheck {
         deflate.push(first.eigenvector.clone());
         // A start vector with no special relation to the first mode: alternating signs.
         let start2: Vec<f64> = (0..x.len())
-            .map(|i| if (i / block) % 2 == 0 { 1.0 } else { -1.0 } * (1.0 + (i % 7) as f64 * 0.1))
+            .map(|i| if (i / block).is_multiple_of(2) { 1.0 } else { -1.0 } * (1.0 + (i % 7) as f64 * 0.1))
             .collect();
         let second = lowest_eigenpair(surface, x, &f, &start2, &deflate, settings)?;
         let negative_count = if first.eigenvalue >= 0.0 {

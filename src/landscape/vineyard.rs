@@ -84,7 +84,7 @@ pub fn vineyard_prefactor_hz(minimum: &[f64], saddle: &[f64]) -> Result<f64, Vin
         return Err(VineyardError::MinimumNotStable(bad));
     }
     let negative = saddle.iter().filter(|&&l| l < 0.0).count();
-    if negative != 1 || saddle.iter().any(|&l| l == 0.0) {
+    if negative != 1 || saddle.contains(&0.0) {
         return Err(VineyardError::SaddleNotFirstOrder(negative));
     }
     // In logarithms: 3n factors of ~10¹³ Hz overflow nothing this way.
