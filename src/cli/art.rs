@@ -138,6 +138,9 @@ pub fn run(args: ArtArgs) -> anyhow::Result<()> {
         seed: args.seed,
         settings,
     };
+    // Read what a previous run left before any work, so a damaged file is reported at once.
+    let mut events = read_events(&events_path)?;
+    let mut explorations = read_explorations(&explorations_path)?;
     // On --resume, the run continues from the initial minimum it wrote, with the same settings.
     let start_system = if args.resume && spec_path.exists() {
         let saved: RunSpec = serde_json::from_str(
@@ -187,8 +190,6 @@ pub fn run(args: ArtArgs) -> anyhow::Result<()> {
             .with_context(|| format!("cannot write {}", spec_path.display()))?;
     }
 
-    let mut events = read_events(&events_path)?;
-    let mut explorations = read_explorations(&explorations_path)?;
     let done: HashSet<u64> = explorations.iter().map(|e| e.exploration).collect();
     let mut catalogue = SaddleCatalogue::default();
     for e in &events {

@@ -362,7 +362,7 @@ pub fn find_saddle(
     // soft mode of the whole glass) it would stay in that mode's invariant space and miss the
     // local mode turning negative.
     let activation_lanczos = LanczosSettings {
-        stop_below: settings.eigenvalue_threshold,
+        stop_below: Some(settings.eigenvalue_threshold),
         ..settings.lanczos
     };
     for step in 0..settings.max_activation_steps {

@@ -523,3 +523,38 @@ impl SaddleCatalogue {
         self.entries.push((number, energy_ev, by_id(saddle)));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_survive_a_json_round_trip() {
+        // `betaglass art --resume` compares the saved settings with the new ones.
+        let s = GlassArtSettings::default();
+        let text = serde_json::to_string(&s).unwrap();
+        let back: GlassArtSettings = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, s);
+    }
+
+    #[test]
+    fn arrows_are_the_atoms_that_moved() {
+        let mut initial = System::new(
+            crate::system::Cell::cubic(10.0).unwrap(),
+            vec![crate::system::Species::new("Cu", 63.546)],
+        );
+        initial.push_atom(0, [1.0, 1.0, 1.0]);
+        initial.push_atom(0, [5.0, 5.0, 5.0]);
+        let mut saddle = initial.clone();
+        let mut fin = initial.clone();
+        // Atom 1 hops across the periodic boundary; atom 2 barely moves.
+        saddle.positions_angstrom[0] = [0.6, 1.0, 1.0];
+        fin.positions_angstrom[0] = [9.8, 1.0, 1.0];
+        fin.positions_angstrom[1] = [5.05, 5.0, 5.0];
+        let arrows = event_arrows(&initial, &saddle, &fin, 0.3);
+        assert_eq!(arrows.len(), 1);
+        assert_eq!(arrows[0].id, 1);
+        assert!((arrows[0].final_angstrom[0] + 0.2).abs() < 1e-12);
+        assert!((arrows[0].displacement_angstrom() - 1.2).abs() < 1e-12);
+    }
+}

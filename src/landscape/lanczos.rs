@@ -26,8 +26,8 @@ pub struct LanczosSettings {
     pub absolute_tolerance: f64,
     /// Stop as soon as the lowest Ritz value falls below this. Ritz values bound the lowest
     /// eigenvalue from above, so the eigenvalue is then below it too (ART's activation only
-    /// needs to know that). `-inf`: never.
-    pub stop_below: f64,
+    /// needs to know that). `None`: never.
+    pub stop_below: Option<f64>,
     /// Finite-difference step ε (length units of the surface: Å for the glass).
     pub finite_difference_step: f64,
     /// Central differences (2 calls per product, error O(ε²)) instead of forward (1 call, O(ε)).
@@ -45,7 +45,7 @@ impl Default for LanczosSettings {
             min_iterations: 3,
             relative_tolerance: 1e-2,
             absolute_tolerance: 1e-3,
-            stop_below: f64::NEG_INFINITY,
+            stop_below: None,
             finite_difference_step: 1e-3,
             central: false,
         }
@@ -61,7 +61,7 @@ impl LanczosSettings {
             min_iterations: 10,
             relative_tolerance: 1e-5,
             absolute_tolerance: 1e-6,
-            stop_below: f64::NEG_INFINITY,
+            stop_below: None,
             finite_difference_step: 1e-3,
             central: true,
         }
@@ -182,7 +182,7 @@ pub fn lowest_eigenpair(
             && ((theta - previous).abs() <= settings.relative_tolerance * theta.abs()
                 || (theta - previous).abs() <= settings.absolute_tolerance)
             || exhausted
-            || theta < settings.stop_below
+            || settings.stop_below.is_some_and(|b| theta < b)
         {
             converged = true;
             break;
