@@ -13,6 +13,19 @@ use betaglass::landscape::saddle_check::SaddleCheck;
 use betaglass::landscape::surface::{EnergySurface, GlassSurface, max_particle_force};
 use betaglass::potential::mendelev;
 
+/// One thread: the EAM sums forces in per-thread chunks, so the thread count changes the
+/// round-off, and a saddle search amplifies round-off; on one thread the run is the same on
+/// every machine.
+fn pool() -> &'static rayon::ThreadPool {
+    static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap()
+    })
+}
+
 fn setup() -> &'static ArtSetup {
     static SETUP: OnceLock<ArtSetup> = OnceLock::new();
     SETUP.get_or_init(|| {
@@ -20,7 +33,9 @@ fn setup() -> &'static ArtSetup {
         let centre = copper_nearest_centre(&glass).unwrap();
         let potential = Arc::new(mendelev::cu_zr_mendelev_2007());
         let t = std::time::Instant::now();
-        let s = ArtSetup::new(&glass, potential, centre, 4.0, GlassArtSettings::default()).unwrap();
+        let s = pool()
+            .install(|| ArtSetup::new(&glass, potential, centre, 4.0, GlassArtSettings::default()))
+            .unwrap();
         eprintln!(
             "initial minimum: E = {:.6} eV, fmax {:.2e} eV/Å after {} FIRE steps; cluster {} atoms, push {} atoms, region {} atoms; {:.1} s",
             s.initial_energy_ev,
@@ -50,7 +65,7 @@ fn kept_glass_saddles_are_first_order_with_zero_force() {
     let threshold = setup.settings.art.force_threshold;
     let mut kept = 0;
     for index in 0..3 {
-        let record = setup.explore(7, index);
+        let record = pool().install(|| setup.explore(7, index));
         eprintln!(
             "exploration {index}: {} force calls, {:.1} s: {}",
             record.force_calls,
