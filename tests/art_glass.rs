@@ -72,7 +72,7 @@ fn kept_glass_saddles_are_first_order_with_zero_force() {
             record.wall_s,
             match &record.result {
                 Ok(e) => format!(
-                    "ΔQ {:.4} eV ΔE {:.4} eV, λ1 {:.4} λ2 {:.4}, fmax {:.2e}, {} calls to saddle, class {}, ν* {:?}, {} arrows",
+                    "ΔQ {:.4} eV ΔE {:.4} eV, λ1 {:.4} λ2 {:.4}, fmax {:.2e}, {} calls to saddle, class {}, ν* {:?} ({} region atoms), {} arrows",
                     e.delta_q_ev,
                     e.delta_e_ev,
                     e.check.lowest_eigenvalue,
@@ -81,6 +81,7 @@ fn kept_glass_saddles_are_first_order_with_zero_force() {
                     e.force_calls_to_saddle,
                     e.class.class_name(),
                     e.prefactor_hz,
+                    e.prefactor_region_atoms,
                     e.arrows.len()
                 ),
                 Err(kind) => kind.name().to_string(),

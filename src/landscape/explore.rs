@@ -33,8 +33,14 @@ pub struct GlassArtSettings {
     /// Compute the Vineyard prefactor. Default true.
     pub prefactor: bool,
     /// The prefactor's region: the cluster and every atom within this distance of a cluster
-    /// atom (Å). Default 3.0 Å: the nearest-neighbour shell (first RDF minimum of Cu–Cu ≈ 3.0).
+    /// atom, or of an atom that moves in the event (Å). Default 3.0 Å: the nearest-neighbour shell (first RDF minimum of Cu–Cu ≈ 3.0).
     pub shell_angstrom: f64,
+    /// The prefactor's region also takes in every atom that moves more than this from the
+    /// initial minimum to the saddle, with its shell (Å). Default 0.1 Å: the event's unstable
+    /// mode need not sit on the pushed cluster.
+    pub prefactor_core_displacement_angstrom: f64,
+    /// Largest prefactor region (atoms; 6 force calls per atom and configuration). Default 300.
+    pub max_prefactor_atoms: usize,
     /// Finite-difference step of the region Hessian (Å). Default 10⁻³ Å.
     pub hessian_step_angstrom: f64,
     /// Atoms within this distance of the cluster's centre take part in the classification (Å).
@@ -58,6 +64,8 @@ impl Default for GlassArtSettings {
             check: LanczosSettings::verification(),
             prefactor: true,
             shell_angstrom: 3.0,
+            prefactor_core_displacement_angstrom: 0.1,
+            max_prefactor_atoms: 300,
             hessian_step_angstrom: 1e-3,
             region_radius_angstrom: 8.0,
             motion: MotionSettings::default(),
@@ -254,6 +262,23 @@ impl ArtSetup {
     /// Mass-weighted eigenvalues of the prefactor region at `configuration` (same atoms and
     /// order as the initial minimum).
     pub fn region_eigenvalues(&self, configuration: &System) -> Vec<f64> {
+        self.region_eigenvalues_of(configuration, &self.region_atoms)
+    }
+
+    /// The core atoms (storage indices) and every atom within the shell distance of one, in
+    /// the initial minimum.
+    pub fn region_around(&self, core: &[usize]) -> Vec<usize> {
+        let x = &self.initial.positions_angstrom;
+        (0..self.initial.n_atoms())
+            .filter(|&i| {
+                core.iter()
+                    .any(|&c| distance(&self.initial, x[i], x[c]) <= self.settings.shell_angstrom)
+            })
+            .collect()
+    }
+
+    /// Mass-weighted eigenvalues of the region `atoms` (storage indices) at `configuration`.
+    pub fn region_eigenvalues_of(&self, configuration: &System, atoms: &[usize]) -> Vec<f64> {
         let mut surface = GlassSurface::new(
             configuration,
             self.potential.clone(),
@@ -261,8 +286,7 @@ impl ArtSetup {
         )
         .expect("same atoms as the initial minimum");
         let x = surface.coordinates();
-        let dofs: Vec<usize> = self
-            .region_atoms
+        let dofs: Vec<usize> = atoms
             .iter()
             .flat_map(|&i| [3 * i, 3 * i + 1, 3 * i + 2])
             .collect();
@@ -339,12 +363,43 @@ impl ArtSetup {
         )
         .map(|(_, analysis)| analysis.kind)
         .map_err(|e| e.to_string());
-        let prefactor_hz = match &self.region_eigenvalues_minimum {
-            None => Err("not computed".to_string()),
-            Some(at_min) => {
-                let at_saddle = self.region_eigenvalues(&saddle);
-                vineyard_prefactor_hz(at_min, &at_saddle).map_err(|e| e.to_string())
+        let (prefactor_hz, prefactor_region_atoms) = if self.settings.prefactor {
+            let mut core: Vec<usize> = self
+                .cluster
+                .ids()
+                .iter()
+                .filter_map(|id| self.initial.ids.iter().position(|x| x == id))
+                .collect();
+            for i in 0..self.initial.n_atoms() {
+                let d = distance(
+                    &self.initial,
+                    self.initial.positions_angstrom[i],
+                    saddle.positions_angstrom[i],
+                );
+                if d > self.settings.prefactor_core_displacement_angstrom && !core.contains(&i) {
+                    core.push(i);
+                }
             }
+            let region = self.region_around(&core);
+            if region.len() > self.settings.max_prefactor_atoms {
+                (
+                    Err(format!(
+                        "the region ({} atoms) exceeds max_prefactor_atoms ({})",
+                        region.len(),
+                        self.settings.max_prefactor_atoms
+                    )),
+                    region.len(),
+                )
+            } else {
+                let at_min = self.region_eigenvalues_of(&self.initial, &region);
+                let at_saddle = self.region_eigenvalues_of(&saddle, &region);
+                (
+                    vineyard_prefactor_hz(&at_min, &at_saddle).map_err(|e| e.to_string()),
+                    region.len(),
+                )
+            }
+        } else {
+            (Err("not computed".to_string()), 0)
         };
         let arrows = event_arrows(
             &self.initial,
@@ -365,6 +420,7 @@ impl ArtSetup {
             check,
             class: class.unwrap_or(MotionKind::Other),
             prefactor_hz,
+            prefactor_region_atoms,
             arrows,
             saddle,
             final_minimum,
@@ -459,6 +515,8 @@ pub struct GlassEvent {
     pub class: MotionKind,
     /// ν* (Hz), or why there is none.
     pub prefactor_hz: Result<f64, String>,
+    /// Atoms of the prefactor's region (0 when not computed).
+    pub prefactor_region_atoms: usize,
     pub arrows: Vec<EventArrow>,
 }
 

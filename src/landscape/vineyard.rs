@@ -5,13 +5,15 @@
 //! ν* = ν₀ exp(ΔS/k_B), which is how the program tests the paper's claim that the large ΔS of
 //! the β-events is anharmonic.
 //!
-//! **Restriction.** The Hessian is that of a region only (the cluster and its shell of
-//! neighbours), every other atom frozen at its position in the configuration. Frozen
+//! **Restriction.** The Hessian is that of a region only (the cluster, the atoms that move by
+//! more than 0.1 Å between the minimum and the saddle, and the shell of neighbours of both;
+//! [`super::explore::GlassArtSettings`]), every other atom frozen at its position in the
+//! configuration. Frozen
 //! surroundings remove the zero-frequency translations (so all 3n minimum modes are real) and
 //! make the cost 6n force calls per configuration instead of 6N; modes that extend beyond the
 //! region are cut off, so ν* is the prefactor of the region's motion in a fixed cage. When the
-//! event's unstable mode lies mostly outside the region, the region's saddle Hessian has no
-//! negative eigenvalue and no prefactor is given.
+//! region's saddle Hessian has no negative eigenvalue (the unstable mode is not captured), no
+//! prefactor is given.
 
 use nalgebra::{DMatrix, SymmetricEigen};
 
@@ -24,7 +26,7 @@ pub enum VineyardError {
     #[error("the region's Hessian at the minimum has {0} non-positive eigenvalue(s)")]
     MinimumNotStable(usize),
     #[error(
-        "the region's Hessian at the saddle has {0} negative eigenvalue(s), not 1 (the unstable mode lies outside the region)"
+        "the region's Hessian at the saddle has {0} negative eigenvalue(s), not 1 (the region does not capture the unstable mode)"
     )]
     SaddleNotFirstOrder(usize),
     #[error("the two Hessians differ in size ({0} and {1})")]
