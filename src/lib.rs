@@ -7,6 +7,7 @@ pub mod campaign;
 pub mod dynamics;
 pub mod fix;
 pub mod io;
+pub mod landscape;
 pub mod live;
 pub mod neighbor;
 pub mod potential;

@@ -339,3 +339,43 @@ fn metad_resumed_after_a_stop_writes_the_same_files() {
     );
     assert!(err.contains("absent.restart.json"), "{err}");
 }
+
+/// `betaglass art` refuses bad requests with a clear error before any work: an unknown centre,
+/// a zero thread count, and an output folder that already holds a run (without --resume).
+#[test]
+fn art_refuses_bad_requests_clearly() {
+    let dir = scratch_dir("art-bad");
+    let out = betaglass(&["art", "--centre", "999999", "--output", "run"], &dir);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("no atom with id 999999"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = betaglass(&["art", "--threads", "0", "--output", "run"], &dir);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("--threads"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::create_dir_all(dir.join("old")).unwrap();
+    std::fs::write(dir.join("old/explorations.csv"), "x\n").unwrap();
+    let out = betaglass(&["art", "--output", "old"], &dir);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("--resume"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = betaglass(
+        &["art", "--output", "old", "--resume", "--events", "1"],
+        &dir,
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("explorations.csv:1"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -1,5 +1,5 @@
 //! The command line: `prepare`, `md`, `eval`, `bench`, `metad`, `fes`, `cluster`, `rmsd`,
-//! `campaign`, `stats`.
+//! `campaign`, `stats`, `export-lammps`, `import`, `art`.
 
 /// `println!` that ends the program quietly when stdout is closed (`betaglass … | head`)
 /// instead of panicking on the broken pipe.
@@ -9,6 +9,7 @@ macro_rules! out {
     };
 }
 
+mod art;
 mod bench;
 mod campaign;
 mod cluster;
@@ -89,6 +90,9 @@ pub enum Command {
     Cluster(cluster::ClusterArgs),
     /// The RMSD collective variable and its gradient (Colvars' rmsd).
     Rmsd(rmsd::RmsdArgs),
+    /// ART nouveau at 0 K: saddles and new minima of a cluster, verified, with ΔQ, ΔE, class
+    /// and Vineyard prefactor; resumable.
+    Art(art::ArtArgs),
     /// Many WT-MetaD samplings (temperatures × seeds × centres × cutoffs), one ΔF each; resumable.
     Campaign(campaign::CampaignArgs),
     /// Barrier statistics of a campaign (Eqs. 4–8: para/seq/eff, log-normal, ΔQ and ΔS,
@@ -160,6 +164,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Stats(a)) => stats::run(a),
         Some(Command::ExportLammps(a)) => lammps::export(a),
         Some(Command::Import(a)) => lammps::import(a),
+        Some(Command::Art(a)) => art::run(a),
         None => open_app(cli.file, cli.app),
     }
 }

@@ -1,0 +1,362 @@
+//! `betaglass art`: ART nouveau explorations of one cluster of a relaxed configuration, in
+//! parallel; each verified saddle and its new minimum written as LAMMPS data files, one row of
+//! `events.csv` each; `--resume` continues a killed run.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use rayon::prelude::*;
+
+use betaglass::landscape::explore::{
+    ArtSetup, ExplorationRecord, GlassArtSettings, SaddleCatalogue, copper_nearest_centre,
+};
+use betaglass::landscape::store::{
+    EVENTS_HEADER, EXPLORATIONS_HEADER, EventRow, ExplorationRow, RunSummary, read_events,
+    read_explorations,
+};
+
+use super::PotentialArgs;
+
+#[derive(clap::Args, Debug)]
+pub struct ArtArgs {
+    /// Configuration (LAMMPS data or extended XYZ); default: the embedded 4000-atom glass. It is
+    /// relaxed (FIRE) first: the explorations start from that minimum.
+    pub file: Option<PathBuf>,
+    /// Id of the cluster's centre atom (default: the Cu atom nearest the box centre, the paper's
+    /// choice).
+    #[arg(long, value_name = "ID")]
+    pub centre: Option<u64>,
+    /// Cluster cutoff around the centre (Å); the push acts on the atoms within --push-radius.
+    #[arg(long, value_name = "R", default_value_t = 4.0)]
+    pub cutoff: f64,
+    /// Number of explorations (pushes); each ends in a verified saddle, a duplicate of one, or
+    /// a counted failure.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub events: u64,
+    /// Seed of the pushes: exploration k uses stream k of ChaCha8 seeded with S.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+    /// Output folder.
+    #[arg(long, short, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Explorations at once (default: every core).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Continue the run in DIR: run only the explorations explorations.csv does not hold.
+    #[arg(long)]
+    pub resume: bool,
+    /// Saddle convergence: largest force on any atom (eV/Å).
+    #[arg(long, value_name = "F", default_value_t = 0.01)]
+    pub force_threshold: f64,
+    /// Atoms within this distance of the centre get the random push (Å).
+    #[arg(long, value_name = "R", default_value_t = 4.0)]
+    pub push_radius: f64,
+    /// Skip the Vineyard prefactor (saves ~6 force calls per region atom per event).
+    #[arg(long)]
+    pub no_prefactor: bool,
+    /// Width of the ΔQ histogram's bins in spectrum.csv (eV).
+    #[arg(long, value_name = "EV", default_value_t = 0.1)]
+    pub bin_width: f64,
+    #[command(flatten)]
+    pub potential: PotentialArgs,
+}
+
+/// What a run is set with: saved as DIR/art.json and compared on --resume.
+#[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+struct RunSpec {
+    input: String,
+    potential: String,
+    centre_id: u64,
+    cutoff_angstrom: f64,
+    seed: u64,
+    settings: GlassArtSettings,
+}
+
+fn append_line(path: &Path, header: &str, line: &str) -> anyhow::Result<()> {
+    let new = !path.exists();
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    if new {
+        writeln!(f, "{header}")?;
+    }
+    writeln!(f, "{line}").with_context(|| format!("cannot write {}", path.display()))?;
+    f.flush()?;
+    Ok(())
+}
+
+pub fn run(args: ArtArgs) -> anyhow::Result<()> {
+    if args.threads == Some(0) {
+        bail!("--threads must be at least 1");
+    }
+    if !(args.bin_width > 0.0 && args.bin_width.is_finite()) {
+        bail!("--bin-width must be positive, got {}", args.bin_width);
+    }
+    let threads = args.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let dir = &args.output;
+    let events_path = dir.join("events.csv");
+    let explorations_path = dir.join("explorations.csv");
+    let spec_path = dir.join("art.json");
+    let initial_path = dir.join("initial.data");
+    if !args.resume && (explorations_path.exists() || events_path.exists()) {
+        bail!(
+            "{} already holds an ART run; use --resume to continue it or choose another --output",
+            dir.display()
+        );
+    }
+    for sub in ["saddles", "minima"] {
+        std::fs::create_dir_all(dir.join(sub))
+            .with_context(|| format!("cannot create {}", dir.join(sub).display()))?;
+    }
+    let potential = args.potential.load()?;
+    let system = super::load_system(args.file.as_deref())?;
+    let centre = match args.centre {
+        Some(id) => id,
+        None => copper_nearest_centre(&system)
+            .context("the configuration has no Cu atom; give --centre")?,
+    };
+    let mut settings = GlassArtSettings::default();
+    settings.art.force_threshold = args.force_threshold;
+    settings.art.push_radius = args.push_radius;
+    settings.prefactor = !args.no_prefactor;
+    let spec = RunSpec {
+        input: args
+            .file
+            .as_ref()
+            .map_or("embedded glass".into(), |p| p.display().to_string()),
+        potential: potential.description(),
+        centre_id: centre,
+        cutoff_angstrom: args.cutoff,
+        seed: args.seed,
+        settings,
+    };
+    // Read what a previous run left before any work, so a damaged file is reported at once.
+    let mut events = read_events(&events_path)?;
+    let mut explorations = read_explorations(&explorations_path)?;
+    // On --resume, the run continues from the initial minimum it wrote, with the same settings.
+    let start_system = if args.resume && spec_path.exists() {
+        let saved: RunSpec = serde_json::from_str(
+            &std::fs::read_to_string(&spec_path)
+                .with_context(|| format!("cannot read {}", spec_path.display()))?,
+        )
+        .with_context(|| format!("{} is not an ART run description", spec_path.display()))?;
+        if saved != spec {
+            bail!(
+                "--resume: the options differ from the run in {} ({}); use the same ones",
+                dir.display(),
+                spec_path.display()
+            );
+        }
+        betaglass::io::read_configuration(&initial_path)?
+    } else {
+        system
+    };
+    out!(
+        "ART nouveau: cluster of atom {centre} within {} Å, push radius {} Å, {} explorations, seed {}, {threads} thread(s) → {}",
+        args.cutoff,
+        args.push_radius,
+        args.events,
+        args.seed,
+        dir.display()
+    );
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("cannot start the thread pool")?;
+    let t0 = std::time::Instant::now();
+    let setup =
+        pool.install(|| ArtSetup::new(&start_system, potential, centre, args.cutoff, settings))?;
+    out!(
+        "initial minimum: E = {:.6} eV, max force {:.2e} eV/Å after {} FIRE steps ({:.1} s); cluster {} atoms, push on {} atoms, prefactor region {} atoms",
+        setup.initial_energy_ev,
+        setup.initial_max_force_ev_per_angstrom,
+        setup.initial_relaxation_steps,
+        t0.elapsed().as_secs_f64(),
+        setup.cluster.len(),
+        setup.push_atoms.len(),
+        setup.region_atoms.len()
+    );
+    if !initial_path.exists() {
+        betaglass::io::write_configuration(&initial_path, &setup.initial)?;
+        std::fs::write(&spec_path, serde_json::to_string_pretty(&spec)?)
+            .with_context(|| format!("cannot write {}", spec_path.display()))?;
+    }
+
+    let done: HashSet<u64> = explorations.iter().map(|e| e.exploration).collect();
+    let mut catalogue = SaddleCatalogue::default();
+    for e in &events {
+        let saddle = betaglass::io::read_configuration(&dir.join(&e.saddle_file))?;
+        catalogue.insert(e.event, &saddle, e.saddle_energy_ev);
+    }
+    let todo: Vec<u64> = (0..args.events).filter(|k| !done.contains(k)).collect();
+    if !done.is_empty() {
+        out!(
+            "resuming: {} exploration(s) done, {} event(s) kept, {} to run",
+            done.len(),
+            events.len(),
+            todo.len()
+        );
+    }
+    let bar = super::progress_bar(args.events, "art");
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{prefix:>10} [{elapsed_precise}] {wide_bar} {pos}/{len} explorations (eta {eta}) {msg}",
+        )
+        .expect("valid template"),
+    );
+    bar.set_position(done.len() as u64);
+    let (tx, rx) = std::sync::mpsc::channel::<ExplorationRecord>();
+    let seed = args.seed;
+    let outcome: anyhow::Result<()> = std::thread::scope(|scope| {
+        let setup = &setup;
+        let todo_ref = &todo;
+        let pool = &pool;
+        scope.spawn(move || {
+            pool.install(|| {
+                todo_ref.par_iter().for_each_with(tx, |tx, &k| {
+                    // The receiver only goes away on a write error; then stop quietly.
+                    let _ = tx.send(setup.explore(seed, k));
+                })
+            })
+        });
+        // Records are written in exploration order, so the event numbers do not depend on
+        // the thread count.
+        let mut pending: BTreeMap<u64, ExplorationRecord> = BTreeMap::new();
+        let mut next = 0;
+        for record in rx {
+            pending.insert(record.index, record);
+            while next < todo.len() {
+                let Some(record) = pending.remove(&todo[next]) else {
+                    break;
+                };
+                next += 1;
+                let row = store_record(dir, &record, &setup.settings, &mut catalogue, &mut events)?;
+                append_line(&explorations_path, EXPLORATIONS_HEADER, &row.to_csv())?;
+                explorations.push(row);
+                bar.inc(1);
+                let verified = explorations
+                    .iter()
+                    .filter(|e| e.outcome == "saddle" || e.outcome == "duplicate")
+                    .count();
+                bar.set_message(format!(
+                    "{} kept, {} verified saddle(s), {} failed",
+                    events.len(),
+                    verified,
+                    explorations.len() - verified
+                ));
+            }
+        }
+        Ok(())
+    });
+    outcome?;
+    bar.finish();
+    let summary = RunSummary::new(&events, &explorations, args.bin_width);
+    std::fs::write(dir.join("spectrum.csv"), summary.spectrum.to_csv())?;
+    std::fs::write(
+        dir.join("summary.json"),
+        serde_json::to_string_pretty(&summary)?,
+    )?;
+    out!(
+        "{} explorations: {} saddle(s) kept, {} duplicate(s), failures {:?}; success rate {:.1} %",
+        summary.explorations,
+        summary.saddles_kept,
+        summary.duplicates,
+        summary.failures,
+        100.0 * summary.success_rate
+    );
+    if let (Some(q), Some(e)) = (summary.mean_delta_q_ev, summary.mean_delta_e_ev) {
+        out!(
+            "mean ΔQ = {q:.4} eV, mean ΔE = {e:.4} eV over {} kept saddle(s)",
+            events.len()
+        );
+    }
+    if let (Some(c), Some(s)) = (
+        summary.mean_force_calls_per_saddle,
+        summary.search_wall_s_per_saddle,
+    ) {
+        out!(
+            "cost: {c:.0} force calls from push to saddle (mean), {s:.2} s of search wall time per verified saddle ({threads} thread(s))"
+        );
+    }
+    out!(
+        "wrote {}, {}, {}, summary.json, saddles/ and minima/",
+        events_path.display(),
+        explorations_path.display(),
+        dir.join("spectrum.csv").display()
+    );
+    Ok(())
+}
+
+/// Writes an exploration's files and events.csv row (if it kept a new saddle) and returns its
+/// explorations.csv row.
+fn store_record(
+    dir: &Path,
+    record: &ExplorationRecord,
+    settings: &GlassArtSettings,
+    catalogue: &mut SaddleCatalogue,
+    events: &mut Vec<EventRow>,
+) -> anyhow::Result<ExplorationRow> {
+    let mut row = ExplorationRow {
+        exploration: record.index,
+        seed: record.seed,
+        outcome: String::new(),
+        event: None,
+        force_calls: record.force_calls,
+        search_wall_s: record.search_wall_s,
+        wall_s: record.wall_s,
+    };
+    let event = match &record.result {
+        Err(kind) => {
+            row.outcome = kind.name().to_string();
+            return Ok(row);
+        }
+        Ok(event) => event,
+    };
+    if let Some(n) = catalogue.find(
+        &event.saddle,
+        event.saddle_energy_ev,
+        settings.duplicate_energy_ev,
+        settings.duplicate_distance_angstrom,
+    ) {
+        row.outcome = "duplicate".into();
+        row.event = Some(n);
+        return Ok(row);
+    }
+    let number = events.iter().map(|e| e.event).max().unwrap_or(0) + 1;
+    let saddle_file = format!("saddles/{number:04}.data");
+    let final_file = format!("minima/{number:04}.data");
+    betaglass::io::write_configuration(&dir.join(&saddle_file), &event.saddle)?;
+    betaglass::io::write_configuration(&dir.join(&final_file), &event.final_minimum)?;
+    let event_row = EventRow {
+        event: number,
+        exploration: record.index,
+        delta_q_ev: event.delta_q_ev,
+        delta_e_ev: event.delta_e_ev,
+        force_calls: event.force_calls_to_saddle,
+        class: event.class.class_name().to_string(),
+        saddle_file,
+        final_file,
+        prefactor_hz: event.prefactor_hz.as_ref().ok().copied(),
+        saddle_energy_ev: event.saddle_energy_ev,
+        final_energy_ev: event.final_energy_ev,
+        saddle_max_force_ev_per_angstrom: event.check.max_force,
+        lowest_eigenvalue_ev_per_angstrom2: event.check.lowest_eigenvalue,
+        second_eigenvalue_ev_per_angstrom2: event.check.second_eigenvalue,
+        force_calls_total: event.force_calls_total,
+        arrows: event.arrows.len(),
+    };
+    append_line(&dir.join("events.csv"), EVENTS_HEADER, &event_row.to_csv())?;
+    catalogue.insert(number, &event.saddle, event.saddle_energy_ev);
+    events.push(event_row);
+    row.outcome = "saddle".into();
+    row.event = Some(number);
+    Ok(row)
+}

@@ -1,0 +1,618 @@
+//! ART on the glass: the relaxed initial minimum, pushes localised on a cluster, each saddle
+//! verified (force and Hessian), classified and given its Vineyard prefactor; duplicates found
+//! by energy and positions.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use super::artn::{ArtSettings, Exploration, FailureKind, explore};
+use super::lanczos::LanczosSettings;
+use super::relax::minimize;
+use super::saddle_check::SaddleCheck;
+use super::surface::{EnergySurface, GlassSurface, SurfaceError};
+use super::vineyard::{mass_weighted_eigenvalues, region_hessian, vineyard_prefactor_hz};
+use crate::potential::Potential;
+use crate::sampling::cluster::{Cluster, ClusterError};
+use crate::sampling::event::compare_inherent_structures;
+use crate::sampling::motion::{MotionKind, MotionSettings};
+use crate::system::{System, Vec3};
+
+/// Everything an ART run of the glass is set with (saved as `DIR/art.json`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GlassArtSettings {
+    pub art: ArtSettings,
+    /// Neighbour-list skin (Å). Default 1.0 Å.
+    pub skin_angstrom: f64,
+    /// Lanczos of the saddle check. Default [`LanczosSettings::verification`].
+    pub check: LanczosSettings,
+    /// Compute the Vineyard prefactor. Default true.
+    pub prefactor: bool,
+    /// The prefactor's region: the cluster and every atom within this distance of a cluster
+    /// atom, or of an atom that moves in the event (Å). Default 3.0 Å: the nearest-neighbour shell (first RDF minimum of Cu–Cu ≈ 3.0).
+    pub shell_angstrom: f64,
+    /// The prefactor's region also takes in every atom that moves more than this from the
+    /// initial minimum to the saddle, with its shell (Å). Default 0.1 Å: the event's unstable
+    /// mode need not sit on the pushed cluster.
+    pub prefactor_core_displacement_angstrom: f64,
+    /// Largest prefactor region (atoms; 6 force calls per atom and configuration). Default 300.
+    pub max_prefactor_atoms: usize,
+    /// Finite-difference step of the region Hessian (Å). Default 10⁻³ Å.
+    pub hessian_step_angstrom: f64,
+    /// Atoms within this distance of the cluster's centre take part in the classification (Å).
+    /// Default 8 Å, as for metadynamics events.
+    pub region_radius_angstrom: f64,
+    pub motion: MotionSettings,
+    /// Atoms that moved more than this between the initial and the new minimum, or between the
+    /// initial minimum and the saddle, are the event's arrows (Å). Default 0.3 Å.
+    pub arrow_threshold_angstrom: f64,
+    /// Two saddles are the same when their energies differ by less than this (eV)…
+    pub duplicate_energy_ev: f64,
+    /// …and no atom is farther apart than this (Å). Defaults 10⁻³ eV and 0.1 Å.
+    pub duplicate_distance_angstrom: f64,
+}
+
+impl Default for GlassArtSettings {
+    fn default() -> Self {
+        Self {
+            art: ArtSettings::default(),
+            skin_angstrom: 1.0,
+            check: LanczosSettings::verification(),
+            prefactor: true,
+            shell_angstrom: 3.0,
+            prefactor_core_displacement_angstrom: 0.1,
+            max_prefactor_atoms: 300,
+            hessian_step_angstrom: 1e-3,
+            region_radius_angstrom: 8.0,
+            motion: MotionSettings::default(),
+            arrow_threshold_angstrom: 0.3,
+            duplicate_energy_ev: 1e-3,
+            duplicate_distance_angstrom: 0.1,
+        }
+    }
+}
+
+/// Why an ART run cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum ArtError {
+    #[error(transparent)]
+    Surface(#[from] SurfaceError),
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
+    #[error("invalid settings: {0}")]
+    Settings(String),
+    #[error(
+        "the initial configuration did not relax: largest force {max_force_ev_per_angstrom:.3e} eV/Å after {steps} FIRE steps"
+    )]
+    NotRelaxed {
+        max_force_ev_per_angstrom: f64,
+        steps: usize,
+    },
+    #[error("the prefactor region's Hessian at the initial minimum: {0}")]
+    Region(String),
+}
+
+/// The fixed part of a run: the initial minimum, the cluster, the prefactor region.
+#[derive(Debug)]
+pub struct ArtSetup {
+    pub settings: GlassArtSettings,
+    pub potential: Arc<dyn Potential>,
+    /// The initial minimum (wrapped), energy and largest force.
+    pub initial: System,
+    pub initial_energy_ev: f64,
+    pub initial_max_force_ev_per_angstrom: f64,
+    /// FIRE steps and force calls the initial relaxation took.
+    pub initial_relaxation_steps: usize,
+    pub cluster: Cluster,
+    pub centre_index: usize,
+    /// Storage indices of the atoms getting a push.
+    pub push_atoms: Vec<usize>,
+    /// Storage indices of the prefactor region's atoms.
+    pub region_atoms: Vec<usize>,
+    /// Mass-weighted eigenvalues of the region at the initial minimum (eV/(Å²·amu)).
+    pub region_eigenvalues_minimum: Option<Vec<f64>>,
+}
+
+/// Minimum-image distance between two positions.
+fn distance(system: &System, a: Vec3, b: Vec3) -> f64 {
+    let d = system
+        .cell
+        .minimum_image([a[0] - b[0], a[1] - b[1], a[2] - b[2]]);
+    (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt()
+}
+
+/// The Cu atom nearest the box centre: the paper-style cluster's centre. `None` without Cu.
+pub fn copper_nearest_centre(system: &System) -> Option<u64> {
+    let c = system.cell.centre_angstrom();
+    (0..system.n_atoms())
+        .filter(|&i| system.species[system.types[i]].symbol == "Cu")
+        .min_by(|&i, &j| {
+            distance(system, system.positions_angstrom[i], c)
+                .total_cmp(&distance(system, system.positions_angstrom[j], c))
+                .then(system.ids[i].cmp(&system.ids[j]))
+        })
+        .map(|i| system.ids[i])
+}
+
+impl ArtSetup {
+    /// Relaxes `system` (FIRE to the ART minimum force threshold), selects the cluster around
+    /// `centre_id` within `cutoff_angstrom`, and computes the prefactor region's Hessian.
+    pub fn new(
+        system: &System,
+        potential: Arc<dyn Potential>,
+        centre_id: u64,
+        cutoff_angstrom: f64,
+        settings: GlassArtSettings,
+    ) -> Result<Self, ArtError> {
+        settings.art.validate().map_err(ArtError::Settings)?;
+        for (name, v) in [
+            ("shell_angstrom", settings.shell_angstrom),
+            ("hessian_step_angstrom", settings.hessian_step_angstrom),
+            (
+                "arrow_threshold_angstrom",
+                settings.arrow_threshold_angstrom,
+            ),
+            ("duplicate_energy_ev", settings.duplicate_energy_ev),
+            (
+                "duplicate_distance_angstrom",
+                settings.duplicate_distance_angstrom,
+            ),
+        ] {
+            if !(v > 0.0 && v.is_finite()) {
+                return Err(ArtError::Settings(format!(
+                    "{name} must be positive and finite, got {v}"
+                )));
+            }
+        }
+        settings
+            .motion
+            .validate()
+            .map_err(|e| ArtError::Settings(e.to_string()))?;
+        // Select the cluster first, so a bad centre is reported before the relaxation.
+        Cluster::around(system, centre_id, cutoff_angstrom)?;
+        let mut surface = GlassSurface::new(system, potential.clone(), settings.skin_angstrom)?;
+        let x0 = surface.coordinates();
+        let m = minimize(
+            &mut surface,
+            x0,
+            settings.art.minimum_force_threshold,
+            settings.art.max_minimization_steps,
+            settings.art.fire,
+        );
+        if !m.converged {
+            return Err(ArtError::NotRelaxed {
+                max_force_ev_per_angstrom: m.max_force,
+                steps: m.steps,
+            });
+        }
+        let initial = surface.system_at(&m.x);
+        let cluster = Cluster::around(&initial, centre_id, cutoff_angstrom)?;
+        let centre_index = initial
+            .ids
+            .iter()
+            .position(|&id| id == centre_id)
+            .ok_or(ClusterError::UnknownId(centre_id))?;
+        let centre = initial.positions_angstrom[centre_index];
+        let push_atoms: Vec<usize> = (0..initial.n_atoms())
+            .filter(|&i| {
+                distance(&initial, initial.positions_angstrom[i], centre)
+                    <= settings.art.push_radius
+            })
+            .collect();
+        let cluster_positions: Vec<Vec3> = cluster
+            .ids()
+            .iter()
+            .map(|id| {
+                let i = initial
+                    .ids
+                    .iter()
+                    .position(|x| x == id)
+                    .expect("cluster atom");
+                initial.positions_angstrom[i]
+            })
+            .collect();
+        let region_atoms: Vec<usize> = (0..initial.n_atoms())
+            .filter(|&i| {
+                let x = initial.positions_angstrom[i];
+                cluster_positions
+                    .iter()
+                    .any(|&c| distance(&initial, x, c) <= settings.shell_angstrom)
+            })
+            .collect();
+        let mut setup = Self {
+            settings,
+            potential,
+            initial_energy_ev: m.energy,
+            initial_max_force_ev_per_angstrom: m.max_force,
+            initial_relaxation_steps: m.steps,
+            initial,
+            cluster,
+            centre_index,
+            push_atoms,
+            region_atoms,
+            region_eigenvalues_minimum: None,
+        };
+        if settings.prefactor {
+            let values = setup.region_eigenvalues(&setup.initial.clone());
+            let bad = values.iter().filter(|&&l| l <= 0.0).count();
+            if bad > 0 {
+                return Err(ArtError::Region(format!(
+                    "{bad} non-positive eigenvalue(s); the initial configuration is not a minimum"
+                )));
+            }
+            setup.region_eigenvalues_minimum = Some(values);
+        }
+        Ok(setup)
+    }
+
+    /// A surface of the initial minimum.
+    pub fn surface(&self) -> GlassSurface {
+        GlassSurface::new(
+            &self.initial,
+            self.potential.clone(),
+            self.settings.skin_angstrom,
+        )
+        .expect("the initial minimum made a surface before")
+    }
+
+    /// Mass-weighted eigenvalues of the prefactor region at `configuration` (same atoms and
+    /// order as the initial minimum).
+    pub fn region_eigenvalues(&self, configuration: &System) -> Vec<f64> {
+        self.region_eigenvalues_of(configuration, &self.region_atoms)
+    }
+
+    /// The core atoms (storage indices) and every atom within the shell distance of one, in
+    /// the initial minimum.
+    pub fn region_around(&self, core: &[usize]) -> Vec<usize> {
+        let x = &self.initial.positions_angstrom;
+        (0..self.initial.n_atoms())
+            .filter(|&i| {
+                core.iter()
+                    .any(|&c| distance(&self.initial, x[i], x[c]) <= self.settings.shell_angstrom)
+            })
+            .collect()
+    }
+
+    /// Mass-weighted eigenvalues of the region `atoms` (storage indices) at `configuration`.
+    pub fn region_eigenvalues_of(&self, configuration: &System, atoms: &[usize]) -> Vec<f64> {
+        let mut surface = GlassSurface::new(
+            configuration,
+            self.potential.clone(),
+            self.settings.skin_angstrom,
+        )
+        .expect("same atoms as the initial minimum");
+        let x = surface.coordinates();
+        let dofs: Vec<usize> = atoms
+            .iter()
+            .flat_map(|&i| [3 * i, 3 * i + 1, 3 * i + 2])
+            .collect();
+        let masses_all = configuration.masses_amu();
+        let masses: Vec<f64> = dofs.iter().map(|&k| masses_all[k / 3]).collect();
+        let h = region_hessian(&mut surface, &x, &dofs, self.settings.hessian_step_angstrom);
+        mass_weighted_eigenvalues(&h, &masses)
+    }
+
+    /// The push direction of exploration `index` of a run seeded `seed`: independent uniform
+    /// components in [−1, 1] on the atoms within the push radius of the centre, zero elsewhere.
+    pub fn push_direction(&self, seed: u64, index: u64) -> Vec<f64> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(index);
+        let mut d = vec![0.0; 3 * self.initial.n_atoms()];
+        for &i in &self.push_atoms {
+            for k in 0..3 {
+                d[3 * i + k] = rng.random_range(-1.0..=1.0);
+            }
+        }
+        d
+    }
+
+    /// One exploration: search, verify, relax, classify, prefactor.
+    pub fn explore(&self, seed: u64, index: u64) -> ExplorationRecord {
+        let start = Instant::now();
+        let mut surface = self.surface();
+        let x0 = surface.coordinates();
+        let direction = self.push_direction(seed, index);
+        let art = &self.settings.art;
+        let exploration = explore(&mut surface, &x0, self.initial_energy_ev, &direction, art);
+        let search_calls = surface.force_calls();
+        let search_wall_s = start.elapsed().as_secs_f64();
+        let result = match exploration {
+            Exploration::Failure { kind, .. } => Err(kind),
+            Exploration::Saddle(event) => {
+                match SaddleCheck::by_lanczos(
+                    &mut surface,
+                    &event.saddle.x,
+                    &event.saddle.eigenvector,
+                    &self.settings.check,
+                ) {
+                    Some(check) if check.is_first_order_saddle(art.force_threshold) => {
+                        Ok(self.describe(&surface, &event, check))
+                    }
+                    _ => Err(FailureKind::NotFirstOrder),
+                }
+            }
+        };
+        ExplorationRecord {
+            index,
+            seed,
+            result,
+            force_calls: search_calls,
+            search_wall_s,
+            wall_s: start.elapsed().as_secs_f64(),
+        }
+    }
+
+    fn describe(
+        &self,
+        surface: &GlassSurface,
+        event: &super::artn::ArtEvent,
+        check: SaddleCheck,
+    ) -> Box<GlassEvent> {
+        let saddle = surface.system_at(&event.saddle.x);
+        let final_minimum = surface.system_at(&event.final_minimum.x);
+        let class = compare_inherent_structures(
+            &self.initial,
+            &final_minimum,
+            &self.cluster.ids(),
+            self.settings.region_radius_angstrom,
+            &self.settings.motion,
+        )
+        .map(|(_, analysis)| analysis.kind)
+        .map_err(|e| e.to_string());
+        let (prefactor_hz, prefactor_region_atoms) = if self.settings.prefactor {
+            let mut core: Vec<usize> = self
+                .cluster
+                .ids()
+                .iter()
+                .filter_map(|id| self.initial.ids.iter().position(|x| x == id))
+                .collect();
+            for i in 0..self.initial.n_atoms() {
+                let d = distance(
+                    &self.initial,
+                    self.initial.positions_angstrom[i],
+                    saddle.positions_angstrom[i],
+                );
+                if d > self.settings.prefactor_core_displacement_angstrom && !core.contains(&i) {
+                    core.push(i);
+                }
+            }
+            let region = self.region_around(&core);
+            if region.len() > self.settings.max_prefactor_atoms {
+                (
+                    Err(format!(
+                        "the region ({} atoms) exceeds max_prefactor_atoms ({})",
+                        region.len(),
+                        self.settings.max_prefactor_atoms
+                    )),
+                    region.len(),
+                )
+            } else {
+                let at_min = self.region_eigenvalues_of(&self.initial, &region);
+                let at_saddle = self.region_eigenvalues_of(&saddle, &region);
+                (
+                    vineyard_prefactor_hz(&at_min, &at_saddle).map_err(|e| e.to_string()),
+                    region.len(),
+                )
+            }
+        } else {
+            (Err("not computed".to_string()), 0)
+        };
+        let arrows = event_arrows(
+            &self.initial,
+            &saddle,
+            &final_minimum,
+            self.settings.arrow_threshold_angstrom,
+        );
+        Box::new(GlassEvent {
+            saddle_energy_ev: event.saddle.energy,
+            final_energy_ev: event.final_minimum.energy,
+            delta_q_ev: event.saddle.energy - self.initial_energy_ev,
+            delta_e_ev: event.final_minimum.energy - self.initial_energy_ev,
+            force_calls_to_saddle: event.saddle.force_calls,
+            force_calls_total: event.force_calls,
+            activation_steps: event.saddle.activation_steps,
+            climbing_steps: event.saddle.climbing_steps,
+            final_max_force_ev_per_angstrom: event.final_minimum.max_force,
+            check,
+            class: class.unwrap_or(MotionKind::Other),
+            prefactor_hz,
+            prefactor_region_atoms,
+            arrows,
+            saddle,
+            final_minimum,
+        })
+    }
+}
+
+/// One atom of an event as the app draws it: where it was in the initial minimum, at the
+/// saddle and in the new minimum (unwrapped around the initial position, Å).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventArrow {
+    pub id: u64,
+    pub species: String,
+    pub initial_angstrom: Vec3,
+    pub saddle_angstrom: Vec3,
+    pub final_angstrom: Vec3,
+}
+
+impl EventArrow {
+    /// |final − initial| (Å).
+    pub fn displacement_angstrom(&self) -> f64 {
+        let d: Vec3 = std::array::from_fn(|k| self.final_angstrom[k] - self.initial_angstrom[k]);
+        (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt()
+    }
+}
+
+/// The atoms that moved more than `threshold_angstrom` from the initial minimum to the saddle
+/// or to the new minimum (matched by id), largest final displacement first.
+pub fn event_arrows(
+    initial: &System,
+    saddle: &System,
+    final_minimum: &System,
+    threshold_angstrom: f64,
+) -> Vec<EventArrow> {
+    let index_of = |s: &System| -> std::collections::HashMap<u64, usize> {
+        s.ids.iter().enumerate().map(|(i, &id)| (id, i)).collect()
+    };
+    let (in_saddle, in_final) = (index_of(saddle), index_of(final_minimum));
+    let unwrap = |x0: Vec3, x: Vec3| -> (Vec3, f64) {
+        let d = initial
+            .cell
+            .minimum_image([x[0] - x0[0], x[1] - x0[1], x[2] - x0[2]]);
+        (
+            [x0[0] + d[0], x0[1] + d[1], x0[2] + d[2]],
+            (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt(),
+        )
+    };
+    let mut arrows: Vec<EventArrow> = Vec::new();
+    for (i, &id) in initial.ids.iter().enumerate() {
+        let (Some(&js), Some(&jf)) = (in_saddle.get(&id), in_final.get(&id)) else {
+            continue;
+        };
+        let x0 = initial.positions_angstrom[i];
+        let (xs, ds) = unwrap(x0, saddle.positions_angstrom[js]);
+        let (xf, df) = unwrap(x0, final_minimum.positions_angstrom[jf]);
+        if ds > threshold_angstrom || df > threshold_angstrom {
+            arrows.push(EventArrow {
+                id,
+                species: initial.species[initial.types[i]].symbol.clone(),
+                initial_angstrom: x0,
+                saddle_angstrom: xs,
+                final_angstrom: xf,
+            });
+        }
+    }
+    arrows.sort_by(|a, b| {
+        b.displacement_angstrom()
+            .total_cmp(&a.displacement_angstrom())
+            .then(a.id.cmp(&b.id))
+    });
+    arrows
+}
+
+/// A verified event of the glass.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GlassEvent {
+    pub saddle: System,
+    pub final_minimum: System,
+    pub saddle_energy_ev: f64,
+    pub final_energy_ev: f64,
+    /// ΔQ = E_saddle − E_initial and ΔE = E_final − E_initial (eV).
+    pub delta_q_ev: f64,
+    pub delta_e_ev: f64,
+    pub force_calls_to_saddle: u64,
+    /// Search, push over and minimisation (not the check or the prefactor).
+    pub force_calls_total: u64,
+    pub activation_steps: usize,
+    pub climbing_steps: usize,
+    pub final_max_force_ev_per_angstrom: f64,
+    pub check: SaddleCheck,
+    /// The motion's class between the two minima (the metadynamics events' classifier).
+    pub class: MotionKind,
+    /// ν* (Hz), or why there is none.
+    pub prefactor_hz: Result<f64, String>,
+    /// Atoms of the prefactor's region (0 when not computed).
+    pub prefactor_region_atoms: usize,
+    pub arrows: Vec<EventArrow>,
+}
+
+/// One exploration's outcome.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExplorationRecord {
+    pub index: u64,
+    pub seed: u64,
+    pub result: Result<Box<GlassEvent>, FailureKind>,
+    /// Force calls of the ART search (activation to minimisation), without the verification.
+    pub force_calls: u64,
+    /// Wall time of the search alone, and with the verification, classification and prefactor (s).
+    pub search_wall_s: f64,
+    pub wall_s: f64,
+}
+
+/// Saddles kept so far, for the duplicate test.
+#[derive(Clone, Debug, Default)]
+pub struct SaddleCatalogue {
+    /// Event number, energy, positions ordered by atom id.
+    entries: Vec<(usize, f64, Vec<Vec3>)>,
+}
+
+fn by_id(system: &System) -> Vec<Vec3> {
+    let mut order: Vec<usize> = (0..system.n_atoms()).collect();
+    order.sort_by_key(|&i| system.ids[i]);
+    order
+        .iter()
+        .map(|&i| system.positions_angstrom[i])
+        .collect()
+}
+
+impl SaddleCatalogue {
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The event number of a kept saddle within the tolerances of this one, if any.
+    pub fn find(
+        &self,
+        saddle: &System,
+        energy_ev: f64,
+        energy_tolerance_ev: f64,
+        distance_tolerance_angstrom: f64,
+    ) -> Option<usize> {
+        let x = by_id(saddle);
+        self.entries.iter().find_map(|(number, e, y)| {
+            ((e - energy_ev).abs() < energy_tolerance_ev
+                && x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|(a, b)| distance(saddle, *a, *b) < distance_tolerance_angstrom))
+            .then_some(*number)
+        })
+    }
+
+    pub fn insert(&mut self, number: usize, saddle: &System, energy_ev: f64) {
+        self.entries.push((number, energy_ev, by_id(saddle)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_survive_a_json_round_trip() {
+        // `betaglass art --resume` compares the saved settings with the new ones.
+        let s = GlassArtSettings::default();
+        let text = serde_json::to_string(&s).unwrap();
+        let back: GlassArtSettings = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, s);
+    }
+
+    #[test]
+    fn arrows_are_the_atoms_that_moved() {
+        let mut initial = System::new(
+            crate::system::Cell::cubic(10.0).unwrap(),
+            vec![crate::system::Species::new("Cu", 63.546)],
+        );
+        initial.push_atom(0, [1.0, 1.0, 1.0]);
+        initial.push_atom(0, [5.0, 5.0, 5.0]);
+        let mut saddle = initial.clone();
+        let mut fin = initial.clone();
+        // Atom 1 hops across the periodic boundary; atom 2 barely moves.
+        saddle.positions_angstrom[0] = [0.6, 1.0, 1.0];
+        fin.positions_angstrom[0] = [9.8, 1.0, 1.0];
+        fin.positions_angstrom[1] = [5.05, 5.0, 5.0];
+        let arrows = event_arrows(&initial, &saddle, &fin, 0.3);
+        assert_eq!(arrows.len(), 1);
+        assert_eq!(arrows[0].id, 1);
+        assert!((arrows[0].final_angstrom[0] + 0.2).abs() < 1e-12);
+        assert!((arrows[0].displacement_angstrom() - 1.2).abs() < 1e-12);
+    }
+}

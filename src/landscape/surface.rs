@@ -1,0 +1,297 @@
+//! Energy surfaces: a flat coordinate vector in, energy and forces out, with a count of the
+//! force evaluations (the cost measure of saddle searches).
+
+use std::sync::Arc;
+
+use crate::neighbor::NeighborList;
+use crate::potential::{ForceInput, ForceResult, Potential, Scratch};
+use crate::system::{System, Vec3};
+
+/// A potential-energy surface over `dim()` coordinates.
+pub trait EnergySurface {
+    /// Number of coordinates.
+    fn dim(&self) -> usize;
+    /// Coordinates per particle (2 for a point on a plane, 3 for an atom): force thresholds
+    /// apply to the force on each particle, as LAMMPS's `fmax`.
+    fn components_per_particle(&self) -> usize;
+    /// Energy at `x`; writes the forces (−∇E) into `f`. Counts one force call.
+    fn energy_forces(&mut self, x: &[f64], f: &mut [f64]) -> f64;
+    /// Force evaluations so far.
+    fn force_calls(&self) -> u64;
+    /// Orthonormal directions along which the energy is exactly constant (uniform translations
+    /// of a periodic system); ART and the Lanczos solver keep out of them.
+    fn null_modes(&self) -> Vec<Vec<f64>> {
+        Vec::new()
+    }
+}
+
+/// Largest force on one particle: the norm of each block of `block` components, maximised.
+pub fn max_particle_force(f: &[f64], block: usize) -> f64 {
+    f.chunks(block)
+        .map(|c| c.iter().map(|v| v * v).sum::<f64>().sqrt())
+        .fold(0.0, f64::max)
+}
+
+/// Largest displacement of one particle between `a` and `b`.
+pub fn max_particle_distance(a: &[f64], b: &[f64], block: usize) -> f64 {
+    a.chunks(block)
+        .zip(b.chunks(block))
+        .map(|(p, q)| {
+            p.iter()
+                .zip(q)
+                .map(|(u, v)| (u - v) * (u - v))
+                .sum::<f64>()
+                .sqrt()
+        })
+        .fold(0.0, f64::max)
+}
+
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+pub(crate) fn norm(a: &[f64]) -> f64 {
+    dot(a, a).sqrt()
+}
+
+/// The Müller–Brown surface (K. Müller and L. D. Brown, Theor. Chim. Acta 53, 75 (1979)):
+/// three minima and two saddles on a plane, the standard test of saddle searches.
+/// V(x, y) = Σ_k A_k exp(a_k (x−x0_k)² + b_k (x−x0_k)(y−y0_k) + c_k (y−y0_k)²).
+#[derive(Clone, Debug, Default)]
+pub struct MullerBrown {
+    calls: u64,
+}
+
+const MB_A: [f64; 4] = [-200.0, -100.0, -170.0, 15.0];
+const MB_SA: [f64; 4] = [-1.0, -1.0, -6.5, 0.7];
+const MB_SB: [f64; 4] = [0.0, 0.0, 11.0, 0.6];
+const MB_SC: [f64; 4] = [-10.0, -10.0, -6.5, 0.7];
+const MB_X0: [f64; 4] = [1.0, 0.0, -0.5, -1.0];
+const MB_Y0: [f64; 4] = [0.0, 0.5, 1.5, 1.0];
+
+impl MullerBrown {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Energy at (x, y).
+    pub fn energy(p: [f64; 2]) -> f64 {
+        (0..4)
+            .map(|k| {
+                let (dx, dy) = (p[0] - MB_X0[k], p[1] - MB_Y0[k]);
+                MB_A[k] * (MB_SA[k] * dx * dx + MB_SB[k] * dx * dy + MB_SC[k] * dy * dy).exp()
+            })
+            .sum()
+    }
+
+    /// Analytic gradient at (x, y).
+    pub fn gradient(p: [f64; 2]) -> [f64; 2] {
+        let mut g = [0.0; 2];
+        for k in 0..4 {
+            let (dx, dy) = (p[0] - MB_X0[k], p[1] - MB_Y0[k]);
+            let e = MB_A[k] * (MB_SA[k] * dx * dx + MB_SB[k] * dx * dy + MB_SC[k] * dy * dy).exp();
+            g[0] += e * (2.0 * MB_SA[k] * dx + MB_SB[k] * dy);
+            g[1] += e * (MB_SB[k] * dx + 2.0 * MB_SC[k] * dy);
+        }
+        g
+    }
+
+    /// Analytic Hessian at (x, y).
+    pub fn hessian(p: [f64; 2]) -> [[f64; 2]; 2] {
+        let mut h = [[0.0; 2]; 2];
+        for k in 0..4 {
+            let (dx, dy) = (p[0] - MB_X0[k], p[1] - MB_Y0[k]);
+            let e = MB_A[k] * (MB_SA[k] * dx * dx + MB_SB[k] * dx * dy + MB_SC[k] * dy * dy).exp();
+            let gx = 2.0 * MB_SA[k] * dx + MB_SB[k] * dy;
+            let gy = MB_SB[k] * dx + 2.0 * MB_SC[k] * dy;
+            h[0][0] += e * (gx * gx + 2.0 * MB_SA[k]);
+            h[1][1] += e * (gy * gy + 2.0 * MB_SC[k]);
+            h[0][1] += e * (gx * gy + MB_SB[k]);
+        }
+        h[1][0] = h[0][1];
+        h
+    }
+}
+
+impl EnergySurface for MullerBrown {
+    fn dim(&self) -> usize {
+        2
+    }
+
+    fn components_per_particle(&self) -> usize {
+        2
+    }
+
+    fn energy_forces(&mut self, x: &[f64], f: &mut [f64]) -> f64 {
+        self.calls += 1;
+        let g = Self::gradient([x[0], x[1]]);
+        f[0] = -g[0];
+        f[1] = -g[1];
+        Self::energy([x[0], x[1]])
+    }
+
+    fn force_calls(&self) -> u64 {
+        self.calls
+    }
+}
+
+/// Why a glass surface cannot be set up.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum SurfaceError {
+    #[error("species {0} is not in the potential (it has {1})")]
+    UnknownSpecies(String, String),
+    #[error("invalid configuration: {0}")]
+    InvalidSystem(String),
+    #[error("neighbour skin must be positive and finite, got {0} Å")]
+    Skin(f64),
+}
+
+/// The glass as an energy surface: coordinates are the 3N Cartesian positions (Å, unwrapped:
+/// an atom crossing the box edge keeps a continuous coordinate), energies in eV, forces in
+/// eV/Å. The cell is fixed. The neighbour list is rebuilt when the atoms have used up the skin.
+#[derive(Debug)]
+pub struct GlassSurface {
+    system: System,
+    potential: Arc<dyn Potential>,
+    element_of_atom: Vec<usize>,
+    neighbors: NeighborList,
+    scratch: Scratch,
+    result: ForceResult,
+    /// Per atom, the box vector added to its coordinate at the last list build to bring it
+    /// into the box; the same shift is used until the next build, so the list stays valid.
+    shifts: Vec<Vec3>,
+    positions: Vec<Vec3>,
+    calls: u64,
+}
+
+impl GlassSurface {
+    /// The surface of `system`'s atoms (its positions are the reference configuration
+    /// returned by [`Self::coordinates`]).
+    pub fn new(
+        system: &System,
+        potential: Arc<dyn Potential>,
+        skin_angstrom: f64,
+    ) -> Result<Self, SurfaceError> {
+        system.validate().map_err(SurfaceError::InvalidSystem)?;
+        if !(skin_angstrom > 0.0 && skin_angstrom.is_finite()) {
+            return Err(SurfaceError::Skin(skin_angstrom));
+        }
+        let map = system
+            .species_map(potential.elements())
+            .map_err(|missing| {
+                SurfaceError::UnknownSpecies(missing, potential.elements().join(", "))
+            })?;
+        let element_of_atom = system.types.iter().map(|&t| map[t]).collect();
+        let n = system.n_atoms();
+        Ok(Self {
+            system: system.clone(),
+            neighbors: NeighborList::new(potential.cutoff_angstrom(), skin_angstrom),
+            potential,
+            element_of_atom,
+            scratch: Scratch::default(),
+            result: ForceResult::default(),
+            shifts: vec![[0.0; 3]; n],
+            positions: vec![[0.0; 3]; n],
+            calls: 0,
+        })
+    }
+
+    /// The reference configuration's positions as a flat vector.
+    pub fn coordinates(&self) -> Vec<f64> {
+        self.system
+            .positions_angstrom
+            .iter()
+            .flatten()
+            .copied()
+            .collect()
+    }
+
+    /// The reference system (ids, species, cell, reference positions).
+    pub fn system(&self) -> &System {
+        &self.system
+    }
+
+    /// A copy of the system with positions `x`, wrapped into the box, velocities zero.
+    pub fn system_at(&self, x: &[f64]) -> System {
+        let mut s = self.system.clone();
+        for (p, c) in s.positions_angstrom.iter_mut().zip(x.chunks(3)) {
+            *p = self.system.cell.wrap([c[0], c[1], c[2]]);
+        }
+        s.velocities_angstrom_per_ps
+            .iter_mut()
+            .for_each(|v| *v = [0.0; 3]);
+        s
+    }
+
+    /// Mass of every atom (amu), in atom order.
+    pub fn masses_amu(&self) -> Vec<f64> {
+        self.system.masses_amu()
+    }
+
+    pub fn potential(&self) -> &Arc<dyn Potential> {
+        &self.potential
+    }
+}
+
+impl EnergySurface for GlassSurface {
+    fn dim(&self) -> usize {
+        3 * self.system.n_atoms()
+    }
+
+    fn components_per_particle(&self) -> usize {
+        3
+    }
+
+    fn energy_forces(&mut self, x: &[f64], f: &mut [f64]) -> f64 {
+        self.calls += 1;
+        let cell = self.system.cell;
+        for ((p, c), s) in self.positions.iter_mut().zip(x.chunks(3)).zip(&self.shifts) {
+            *p = [c[0] + s[0], c[1] + s[1], c[2] + s[2]];
+        }
+        if self.neighbors.check(&self.positions, &cell) {
+            for ((p, c), s) in self
+                .positions
+                .iter_mut()
+                .zip(x.chunks(3))
+                .zip(&mut self.shifts)
+            {
+                let raw = [c[0], c[1], c[2]];
+                *p = cell.wrap(raw);
+                *s = [p[0] - raw[0], p[1] - raw[1], p[2] - raw[2]];
+            }
+            self.neighbors.build(&self.positions, &cell);
+        }
+        let input = ForceInput {
+            positions_angstrom: &self.positions,
+            element_of_atom: &self.element_of_atom,
+            cell: &cell,
+            neighbors: &self.neighbors,
+            per_atom_energy: false,
+        };
+        self.potential
+            .compute(&input, &mut self.scratch, &mut self.result);
+        for (out, g) in f.chunks_mut(3).zip(&self.result.forces_ev_per_angstrom) {
+            out.copy_from_slice(g);
+        }
+        self.result.energy_ev
+    }
+
+    fn force_calls(&self) -> u64 {
+        self.calls
+    }
+
+    /// The three uniform translations (the box is periodic and fixed).
+    fn null_modes(&self) -> Vec<Vec<f64>> {
+        let n = self.system.n_atoms();
+        let w = 1.0 / (n as f64).sqrt();
+        (0..3)
+            .map(|k| {
+                let mut v = vec![0.0; 3 * n];
+                for i in 0..n {
+                    v[3 * i + k] = w;
+                }
+                v
+            })
+            .collect()
+    }
+}
