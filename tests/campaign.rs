@@ -134,10 +134,10 @@ fn plan_is_stable_and_complete() {
 fn every_shipped_campaign_parses() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("campaigns");
     let mini = CampaignSpec::load(&dir.join("mini.toml")).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(mini.job_count(), 6);
+    assert_eq!(mini.job_count(), 12);
     assert_eq!(mini.temperatures_k, vec![500.0, 550.0, 600.0]);
     assert_eq!(mini.template.hills.stride_steps, 100);
-    assert_eq!(mini.stop.max_steps, 20_000);
+    assert_eq!(mini.stop.max_steps, 30_000);
     let paper = CampaignSpec::load(&dir.join("paper.toml")).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         paper.temperatures_k,

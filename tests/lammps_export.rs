@@ -131,7 +131,7 @@ fn mini_campaign_exports_decks_that_say_what_the_campaign_says() {
     let spec = CampaignSpec::load(&campaign).unwrap();
     let summary = export_lammps(&spec, &dir, None).unwrap();
     assert_eq!(summary.manifest.samplings.len(), spec.job_count());
-    assert_eq!(spec.job_count(), 6);
+    assert_eq!(spec.job_count(), 12);
     for f in [
         POTENTIAL_FILE,
         "run_local.sh",
@@ -141,7 +141,7 @@ fn mini_campaign_exports_decks_that_say_what_the_campaign_says() {
     ] {
         assert!(dir.join(f).is_file(), "{f}");
     }
-    assert!(read(&dir.join("submit.slurm")).contains("#SBATCH --array=0-5"));
+    assert!(read(&dir.join("submit.slurm")).contains("#SBATCH --array=0-11"));
     let manifest: Manifest = serde_json::from_str(&read(&dir.join(MANIFEST))).unwrap();
     assert_eq!(manifest, summary.manifest);
     let glass = betaglass::assets::default_glass();

@@ -51,6 +51,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::run::empty_record;
 use super::spec::{CampaignSpec, CampaignSpecError, SamplingJob, StopRule, centre_label};
 use super::store::{
     CAMPAIGN_TOML, SAMPLINGS_CSV, SAMPLINGS_DIR, SamplingRecord, SamplingStatus, SamplingsCsv,
@@ -518,24 +519,6 @@ pub fn import_lammps(dir: &Path) -> Result<ImportSummary, LammpsError> {
     })
 }
 
-fn blank_record(job: &SamplingJob) -> SamplingRecord {
-    SamplingRecord {
-        sampling: job.index,
-        centre: job.centre,
-        cutoff_angstrom: job.cutoff_angstrom,
-        temperature_k: job.temperature_k,
-        seed: job.seed,
-        delta_f_ev: None,
-        delta_f_crossing_ev: None,
-        event_md_ps: None,
-        event_boosted_ps: None,
-        event_class: None,
-        steps: 0,
-        status: SamplingStatus::Failed,
-        reason: String::new(),
-    }
-}
-
 /// One row from one sampling folder. Errors in its files are the row's reason (with
 /// file:line and the value), not a failure of the import.
 pub fn import_sampling(
@@ -544,7 +527,7 @@ pub fn import_sampling(
     folder: &Path,
     entry: Option<&DeckEntry>,
 ) -> Result<SamplingRecord, LammpsError> {
-    let mut record = blank_record(job);
+    let mut record = empty_record(job);
     if let Some(e) = entry.and_then(|e| e.error.as_ref()) {
         record.reason = format!("no deck was exported: {e}");
         return Ok(record);

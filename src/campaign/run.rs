@@ -525,7 +525,7 @@ pub fn run_sampling(
 }
 
 /// A `failed` record with nothing measured yet.
-fn empty_record(job: &SamplingJob) -> SamplingRecord {
+pub(crate) fn empty_record(job: &SamplingJob) -> SamplingRecord {
     SamplingRecord {
         sampling: job.index,
         centre: job.centre,
