@@ -157,19 +157,24 @@ fn parse<T: std::str::FromStr>(
     })
 }
 
+/// A file's text, `None` when it does not exist (a run that has not written it yet).
+fn read_optional(path: &Path, file: &str) -> Result<Option<String>, StoreError> {
+    match std::fs::read_to_string(path) {
+        Ok(c) => Ok(Some(c)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(StoreError {
+            file: file.to_string(),
+            line: 0,
+            message: e.to_string(),
+        }),
+    }
+}
+
 /// Reads `events.csv` (an absent file is an empty list).
 pub fn read_events(path: &Path) -> Result<Vec<EventRow>, StoreError> {
     let file = path.display().to_string();
-    let content = match std::fs::read_to_string(path) {
-        Ok(c) => c,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => {
-            return Err(StoreError {
-                file,
-                line: 0,
-                message: e.to_string(),
-            });
-        }
+    let Some(content) = read_optional(path, &file)? else {
+        return Ok(Vec::new());
     };
     let columns: Vec<&str> = EVENTS_HEADER.split(',').collect();
     rows(&content, &file, EVENTS_HEADER)?
@@ -202,16 +207,8 @@ pub fn read_events(path: &Path) -> Result<Vec<EventRow>, StoreError> {
 /// Reads `explorations.csv` (an absent file is an empty list).
 pub fn read_explorations(path: &Path) -> Result<Vec<ExplorationRow>, StoreError> {
     let file = path.display().to_string();
-    let content = match std::fs::read_to_string(path) {
-        Ok(c) => c,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => {
-            return Err(StoreError {
-                file,
-                line: 0,
-                message: e.to_string(),
-            });
-        }
+    let Some(content) = read_optional(path, &file)? else {
+        return Ok(Vec::new());
     };
     let columns: Vec<&str> = EXPLORATIONS_HEADER.split(',').collect();
     rows(&content, &file, EXPLORATIONS_HEADER)?
