@@ -10,12 +10,19 @@
 //!    has left the basin's harmonic well: go to 2. After `max_activation_steps`: failure
 //!    [`FailureKind::NoNegativeMode`].
 //! 2. **Climbing.** With v the lowest eigenvector (signed away from the minimum), step along v
-//!    by the Newton step F·v/λ (at most `climbing_step`), which goes up the negative mode, then
-//!    relax perpendicular to v with up to `perpendicular_steps_climbing` FIRE steps (stopping
-//!    once the perpendicular force is below half the threshold or below the parallel force). Repeat, updating v by
-//!    Lanczos from the previous v, until the largest particle force is below `force_threshold`.
-//!    If λ turns positive for more than `max_lost_mode_steps` consecutive steps: failure
+//!    by the Newton step F·v/λ (at most `climbing_step`), which goes up the negative mode (the
+//!    first `smoothing_steps` steps go along a mix of v and the push), then relax perpendicular
+//!    to the step with FIRE: `perpendicular_steps_activation` steps while the Newton step is
+//!    clipped (far from the ridge) or the largest force is above `near_ridge_force_factor` ×
+//!    `force_threshold`, up to `perpendicular_steps_climbing` otherwise (stopping once the perpendicular force is below half the threshold or below the parallel
+//!    force). Repeat, updating v by Lanczos from the previous v (at most
+//!    `climbing_lanczos_iterations`), until the largest particle force is below
+//!    `force_threshold`. While λ ≥ 0, push uphill along the last v with the activation's
+//!    relaxation; after more than `max_lost_mode_steps` such steps in a row: failure
 //!    [`FailureKind::LostMode`]; after `max_climbing_steps`: [`FailureKind::NotConverged`].
+//!    A converged point with a second negative eigenvalue (a higher-order saddle, where the
+//!    perpendicular relaxation stalls) is left along that mode by `second_mode_nudge`, and the
+//!    climb goes on (at most `max_second_mode_nudges` times).
 //! 3. **Push over and relax.** Step from the saddle along v, away from the minimum, by
 //!    `push_over_fraction` of the saddle's distance from the minimum, and FIRE-minimise. If
 //!    that minimum is the starting one (no particle farther than `same_minimum_distance`):
@@ -40,22 +47,43 @@ pub struct ArtSettings {
     pub initial_push: f64,
     /// Increment along the push direction per activation step (Å). Default 0.1 Å.
     pub push_step: f64,
-    /// Activation ends when the lowest eigenvalue falls below this (eV/Å²). Default −0.01:
-    /// clearly negative against Lanczos's ~1 % error on curvatures of ~1 eV/Å².
+    /// Activation ends when the lowest eigenvalue falls below this (eV/Å²). Default −0.05:
+    /// clearly negative against Lanczos's ~1 % error on curvatures of ~1 eV/Å², and reached
+    /// soon after the basin's inflection (the embedded glass's softest mode at the minimum is
+    /// ~0.08 eV/Å²).
     pub eigenvalue_threshold: f64,
     /// Activation steps before the first Lanczos (each costs ~5–30 force calls). Default 2.
     pub min_activation_steps: usize,
     /// Default 50 (5 Å of push in all).
     pub max_activation_steps: usize,
-    /// FIRE steps perpendicular to the push per activation step. Default 8.
+    /// FIRE steps perpendicular to the push per activation step, and per climbing step while
+    /// the Newton step is clipped or the mode is lost. Default 3: stronger relaxation slides
+    /// the configuration back into the basin.
     pub perpendicular_steps_activation: usize,
     /// Largest step along the eigenvector per climbing step (Å). Default 0.1 Å.
     pub climbing_step: f64,
-    /// Most FIRE steps perpendicular to the eigenvector per climbing step. Default 12.
+    /// Most FIRE steps perpendicular to the eigenvector per climbing step once the Newton step
+    /// is below `climbing_step` (near the ridge). Default 12.
     pub perpendicular_steps_climbing: usize,
     /// Default 500.
     pub max_climbing_steps: usize,
-    /// Consecutive climbing steps with λ ≥ 0 tolerated (then the mode is lost). Default 3.
+    /// The first climbing steps mix the push into the step direction: step k of n goes along
+    /// (k+1)/(n+1)·v + (n−k)/(n+1)·push (ARTn's `nsmooth`). Default 3; 0: along v at once.
+    pub smoothing_steps: usize,
+    /// The climb relaxes with `perpendicular_steps_climbing` steps only once the largest force
+    /// is below this multiple of `force_threshold`; above, with
+    /// `perpendicular_steps_activation`. Default 10.
+    pub near_ridge_force_factor: f64,
+    /// At a converged point whose second-lowest eigenvalue (Lanczos, the lowest mode and the
+    /// translations deflated) is negative too, step this far along that mode (Å) and go on
+    /// climbing, at most `max_second_mode_nudges` times. Defaults 0.3 Å and 3.
+    pub second_mode_nudge: f64,
+    pub max_second_mode_nudges: usize,
+    /// Largest Krylov basis of the climb's Lanczos, started from the previous eigenvector
+    /// (at most `lanczos.max_iterations`). Default 20.
+    pub climbing_lanczos_iterations: usize,
+    /// Consecutive climbing steps with λ ≥ 0 tolerated, pushing up along the last mode (then the
+    /// mode is lost): ARTn goes back to activation. Default 20.
     pub max_lost_mode_steps: usize,
     /// The saddle is converged when the largest force on any particle is below this (eV/Å).
     /// Default 0.01 eV/Å.
@@ -82,14 +110,19 @@ impl Default for ArtSettings {
             push_radius: 4.0,
             initial_push: 0.1,
             push_step: 0.1,
-            eigenvalue_threshold: -0.3,
+            eigenvalue_threshold: -0.05,
             min_activation_steps: 2,
             max_activation_steps: 50,
-            perpendicular_steps_activation: 8,
+            perpendicular_steps_activation: 3,
             climbing_step: 0.1,
             perpendicular_steps_climbing: 12,
             max_climbing_steps: 500,
-            max_lost_mode_steps: 3,
+            smoothing_steps: 3,
+            second_mode_nudge: 0.3,
+            max_second_mode_nudges: 3,
+            near_ridge_force_factor: 10.0,
+            climbing_lanczos_iterations: 20,
+            max_lost_mode_steps: 20,
             force_threshold: 0.01,
             push_over_fraction: 0.2,
             minimum_force_threshold: 2e-4,
@@ -109,6 +142,8 @@ impl ArtSettings {
             ("initial_push", self.initial_push),
             ("push_step", self.push_step),
             ("climbing_step", self.climbing_step),
+            ("second_mode_nudge", self.second_mode_nudge),
+            ("near_ridge_force_factor", self.near_ridge_force_factor),
             ("force_threshold", self.force_threshold),
             ("push_over_fraction", self.push_over_fraction),
             ("minimum_force_threshold", self.minimum_force_threshold),
@@ -401,48 +436,118 @@ pub fn find_saddle(
     };
     let away: Vec<f64> = x.iter().zip(x_min).map(|(a, b)| a - b).collect();
     orient(&mut v, &away);
+    // The push, signed like the mode: the first `smoothing_steps` steps mix it into the step
+    // direction, so the climb turns from the push onto the mode gradually.
+    let mut push = d.clone();
+    orient(&mut push, &v);
+    let climbing_lanczos = LanczosSettings {
+        max_iterations: settings
+            .lanczos
+            .max_iterations
+            .min(settings.climbing_lanczos_iterations.max(1)),
+        ..settings.lanczos
+    };
+    // The second mode of a glass sits among many soft ones: a longer Krylov basis than the
+    // climb's finds it.
+    let second_lanczos = LanczosSettings {
+        max_iterations: settings.lanczos.max_iterations.max(200),
+        min_iterations: settings.lanczos.min_iterations.max(10),
+        relative_tolerance: settings.lanczos.relative_tolerance.min(1e-3),
+        ..settings.lanczos
+    };
+    let threshold = settings.force_threshold;
     let mut lost = 0;
+    let mut nudges = 0;
     for step in 0..settings.max_climbing_steps {
         if step > 0 {
-            let pair = lowest_eigenpair(surface, &x, &f, &v, &null, &settings.lanczos)
+            let pair = lowest_eigenpair(surface, &x, &f, &v, &null, &climbing_lanczos)
                 .ok_or(FailureKind::LostMode)?;
             let mut w = pair.eigenvector;
             orient(&mut w, &v);
             lambda = pair.eigenvalue;
-            v = w;
+            if lambda < 0.0 {
+                v = w;
+            }
+            // λ ≥ 0: keep the last negative mode (the lowest positive one is some soft mode of
+            // the glass, not the way out); the next Lanczos starts from it again.
         }
         let f_par = dot(&f, &v);
-        if lambda < 0.0 {
+        // The step direction u (unit), its length s, and how much to relax perpendicular to u.
+        let (u, s, perpendicular_steps) = if lambda < 0.0 {
             lost = 0;
-            let s = (f_par / lambda).clamp(-settings.climbing_step, settings.climbing_step);
-            axpy(&mut x, s, &v);
+            // Newton's step to the maximum along v: −(F·v)/|λ| is uphill whatever the sign
+            // of F·v (F = −∇E).
+            let newton = f_par / lambda;
+            let s = newton.clamp(-settings.climbing_step, settings.climbing_step);
+            // Far from the ridge along v, or while the force is still large, climb with little
+            // perpendicular relaxation between eigenvector updates (more would slide the
+            // configuration back down into the basin); near the saddle, relax fully.
+            let far = max_particle_force(&f, block) > settings.near_ridge_force_factor * threshold;
+            let perpendicular_steps = if newton.abs() >= settings.climbing_step || far {
+                settings.perpendicular_steps_activation
+            } else {
+                settings.perpendicular_steps_climbing
+            };
+            if step < settings.smoothing_steps {
+                let a = (step + 1) as f64 / (settings.smoothing_steps + 1) as f64;
+                let mut u: Vec<f64> = v
+                    .iter()
+                    .zip(&push)
+                    .map(|(vi, pi)| a * vi + (1.0 - a) * pi)
+                    .collect();
+                let n = norm(&u);
+                u.iter_mut().for_each(|c| *c /= n);
+                (u, s, perpendicular_steps)
+            } else {
+                (v.clone(), s, perpendicular_steps)
+            }
         } else {
             lost += 1;
             if lost > settings.max_lost_mode_steps {
                 return Err(FailureKind::LostMode);
             }
-            // Still in a region of positive curvature: keep pushing up along the mode.
+            // Positive curvature again: back to activation, pushing uphill along the last
+            // negative mode with the activation's light perpendicular relaxation.
             let s = if f_par > 0.0 { -1.0 } else { 1.0 } * settings.climbing_step;
-            axpy(&mut x, s, &v);
-        }
+            (v.clone(), s, settings.perpendicular_steps_activation)
+        };
+        axpy(&mut x, s, &u);
         let energy = surface.energy_forces(&x, &mut f);
-        let threshold = settings.force_threshold;
         let energy = relax_perpendicular(
             surface,
             &mut x,
             &mut f,
             energy,
-            &v,
+            &u,
             &null,
-            settings.perpendicular_steps_climbing,
+            perpendicular_steps,
             &mut FireRelax::new(dim, settings.fire),
             |f, fp| {
-                let f_par = dot(f, &v).abs();
+                let f_par = dot(f, &u).abs();
                 let perp = max_particle_force(fp, block);
                 perp < 0.5 * threshold || norm(fp) < 0.5 * f_par
             },
         );
         let max_force = max_particle_force(&f, block);
+        if max_force < threshold && lambda < 0.0 && nudges < settings.max_second_mode_nudges {
+            // A second negative mode makes this a higher-order saddle, where the perpendicular
+            // relaxation stalls (its force vanishes there too): roll off along that mode, away
+            // from the minimum, and go on climbing.
+            let mut deflate = null.clone();
+            deflate.push(v.clone());
+            let start: Vec<f64> = x.iter().zip(x_min).map(|(a, b)| a - b).collect();
+            if let Some(second) =
+                lowest_eigenpair(surface, &x, &f, &start, &deflate, &second_lanczos)
+                && second.eigenvalue < 0.0
+            {
+                nudges += 1;
+                let mut w = second.eigenvector;
+                orient(&mut w, &start);
+                axpy(&mut x, settings.second_mode_nudge, &w);
+                surface.energy_forces(&x, &mut f);
+                continue;
+            }
+        }
         if max_force < threshold && lambda < 0.0 {
             return Ok(SaddleSearch {
                 x,
