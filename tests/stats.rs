@@ -751,3 +751,177 @@ fn stats_binary_json_and_figures() {
         assert!(table.contains(part), "{part} missing from\n{table}");
     }
 }
+
+/// An ART run's folder as `betaglass art` writes it (the two CSVs `stats` reads), with ΔQ
+/// drawn from a known log-normal.
+fn write_art_run(dir: &Path, dq: &[f64]) {
+    use betaglass::landscape::store::{
+        EVENTS_HEADER, EXPLORATIONS_HEADER, EventRow, ExplorationRow,
+    };
+    std::fs::create_dir_all(dir).unwrap();
+    let mut events = format!("{EVENTS_HEADER}\n");
+    let mut explorations = format!("{EXPLORATIONS_HEADER}\n");
+    for (k, &q) in dq.iter().enumerate() {
+        let n = k + 1;
+        events += &EventRow {
+            event: n,
+            exploration: 2 * k as u64,
+            delta_q_ev: q,
+            delta_e_ev: 0.5 * q - 0.2,
+            force_calls: 1000 + k as u64,
+            class: if k % 3 == 0 { "string" } else { "other" }.into(),
+            saddle_file: format!("saddles/{n:04}.data"),
+            final_file: format!("minima/{n:04}.data"),
+            prefactor_hz: (k % 2 == 0).then_some(1e13 * (1.0 + k as f64)),
+            saddle_energy_ev: -100.0 + q,
+            final_energy_ev: -100.2 + 0.5 * q,
+            saddle_max_force_ev_per_angstrom: 0.005,
+            lowest_eigenvalue_ev_per_angstrom2: -0.4,
+            second_eigenvalue_ev_per_angstrom2: 0.02,
+            force_calls_total: 2000,
+            arrows: 4,
+        }
+        .to_csv();
+        events.push('\n');
+        for (index, outcome, event) in [
+            (2 * k as u64, "saddle", Some(n)),
+            (2 * k as u64 + 1, "lost_mode", None),
+        ] {
+            explorations += &ExplorationRow {
+                exploration: index,
+                seed: 1,
+                outcome: outcome.into(),
+                event,
+                force_calls: 1500,
+                search_wall_s: 10.0,
+                wall_s: 11.0,
+            }
+            .to_csv();
+            explorations.push('\n');
+        }
+    }
+    std::fs::write(dir.join("events.csv"), events).unwrap();
+    std::fs::write(dir.join("explorations.csv"), explorations).unwrap();
+}
+
+#[test]
+fn stats_of_an_art_run_and_its_zero_kelvin_reference() {
+    let dir = scratch_dir("art");
+    let mut rng = ChaCha8Rng::seed_from_u64(77);
+    let dq = draws(1.2f64.ln(), 0.3, 40, &mut rng);
+    let art = dir.join("art");
+    write_art_run(&art, &dq);
+    let plots = dir.join("plots");
+    let out = Command::new(env!("CARGO_BIN_EXE_betaglass"))
+        .args(["stats", art.to_str().unwrap(), "--json", "--plots"])
+        .arg(&plots)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    let n = dq.len() as f64;
+    let mean = dq.iter().sum::<f64>() / n;
+    let std = (dq.iter().map(|q| (q - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    assert_eq!(json["summary"]["explorations"], 80);
+    assert_eq!(json["summary"]["saddles_kept"], 40);
+    assert_eq!(json["summary"]["failures"]["lost_mode"], 40);
+    assert!((json["summary"]["success_rate"].as_f64().unwrap() - 0.5).abs() < 1e-15);
+    assert!((json["delta_q_ev"]["mean"].as_f64().unwrap() - mean).abs() < 1e-12);
+    assert!((json["delta_q_ev"]["std"].as_f64().unwrap() - std).abs() < 1e-12);
+    // Prefactors on every other event: 10^13 · (1 + k) for even k.
+    let logs: Vec<f64> = (0..40)
+        .step_by(2)
+        .map(|k| (1e13 * (1.0 + k as f64)).log10())
+        .collect();
+    let log_mean = logs.iter().sum::<f64>() / logs.len() as f64;
+    assert_eq!(json["log10_prefactor_hz"]["count"], 20);
+    assert!((json["log10_prefactor_hz"]["mean"].as_f64().unwrap() - log_mean).abs() < 1e-12);
+    let hist: u64 = json["summary"]["spectrum"]["bins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b[2].as_u64().unwrap())
+        .sum();
+    assert_eq!(hist, 40);
+    let png = std::fs::read(plots.join("art_spectrum.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let svg = std::fs::read_to_string(plots.join("art_spectrum.svg")).unwrap();
+    let text = parse_svg(&svg).unwrap();
+    for label in [
+        "ΔQ (eV)",
+        "ΔE (eV)",
+        "log₁₀(ν* / Hz)",
+        &format!("mean {mean:.3} eV"),
+    ] {
+        assert!(text.contains(label), "art_spectrum.svg lacks {label:?}");
+    }
+
+    // Beside a campaign: the ART mean at T = 0 in the table, the JSON and Fig. 4(c–e).
+    let mut rng = ChaCha8Rng::seed_from_u64(78);
+    let (rows, _) = synthetic_rows(&mut rng);
+    let csv = dir.join("samples.csv");
+    write_csv(&csv, &rows);
+    let out = Command::new(env!("CARGO_BIN_EXE_betaglass"))
+        .args([
+            "stats",
+            csv.to_str().unwrap(),
+            "--bootstrap",
+            "0",
+            "--json",
+            "--art",
+        ])
+        .arg(&art)
+        .arg("--plots")
+        .arg(&plots)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["zero_k"]["count"], 40);
+    assert!((json["zero_k"]["mean_delta_q_ev"].as_f64().unwrap() - mean).abs() < 1e-12);
+    let svg = std::fs::read_to_string(plots.join("fig4_barriers_vs_t.svg")).unwrap();
+    assert!(
+        parse_svg(&svg)
+            .unwrap()
+            .contains(&format!("ART at 0 K: mean ΔQ {mean:.3} eV"))
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_betaglass"))
+        .args(["stats", csv.to_str().unwrap(), "--bootstrap", "0", "--art"])
+        .arg(&art)
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains(&format!("mean ΔQ = {mean:.3}")), "{table}");
+
+    // --art with an ART folder as the input, and a folder that is no ART run: clear errors.
+    let out = Command::new(env!("CARGO_BIN_EXE_betaglass"))
+        .args([
+            "stats",
+            art.to_str().unwrap(),
+            "--art",
+            art.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is an ART run's folder"));
+    let out = Command::new(env!("CARGO_BIN_EXE_betaglass"))
+        .args([
+            "stats",
+            csv.to_str().unwrap(),
+            "--art",
+            dir.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("explorations.csv"));
+}

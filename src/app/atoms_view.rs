@@ -80,6 +80,8 @@ pub struct ViewSettings {
     pub replay: Option<usize>,
     /// The cluster the panel would start (preview while a cutoff or centre is edited).
     pub preview_ids: Vec<u64>,
+    /// An ART event is on show (the ART window draws it): the live glass is hidden.
+    pub show_art_event: bool,
 }
 
 impl ViewSettings {
@@ -94,7 +96,7 @@ impl ViewSettings {
         self.displacement_threshold_angstrom.to_bits().hash(&mut h);
         self.event_threshold_angstrom.to_bits().hash(&mut h);
         self.event_arrow_scale.to_bits().hash(&mut h);
-        (self.event_arrows, self.replay).hash(&mut h);
+        (self.event_arrows, self.replay, self.show_art_event).hash(&mut h);
         self.preview_ids.hash(&mut h);
         h.finish()
     }
@@ -115,6 +117,7 @@ impl Default for ViewSettings {
             event_arrows: None,
             replay: None,
             preview_ids: Vec::new(),
+            show_art_event: false,
         }
     }
 }
@@ -187,7 +190,7 @@ pub struct OrbitCamera {
 }
 
 impl OrbitCamera {
-    fn transform(&self) -> Transform {
+    pub fn transform(&self) -> Transform {
         let rotation = Quat::from_euler(EulerRot::YXZ, self.yaw, self.pitch, 0.0);
         let position = self.focus + rotation * Vec3::new(0.0, 0.0, self.radius);
         Transform::from_translation(position).looking_at(self.focus, Vec3::Y)
@@ -362,7 +365,8 @@ fn sync_atoms(
     }
     let centre = cluster_centre_world(&latest).unwrap_or(Vec3::ZERO);
     let half = 0.5 * settings.clip_width_angstrom;
-    let replaying = settings.replay.is_some();
+    // A replay or an ART event shows its own atoms only.
+    let replaying = settings.replay.is_some() || settings.show_art_event;
     for k in 0..frame.len() {
         let Ok((mut transform, mut mat, mut vis)) = spheres.get_mut(atoms.entities[k]) else {
             continue;

@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use bevy::prelude::*;
 
+use super::art::ArtView;
 use super::bridge::Latest;
 use super::files::save_screenshot;
 use super::panels::{FrameStats, PanelRects};
@@ -74,6 +75,7 @@ fn capture(
     rects: Res<PanelRects>,
     plots: Res<PlotState>,
     results: Res<ResultsView>,
+    art: Res<ArtView>,
     window: Single<&Window>,
     mut exit: MessageWriter<AppExit>,
 ) {
@@ -92,7 +94,7 @@ fn capture(
             return;
         }
         // `--results`: the campaign's figures in the window, not its spinner.
-        if results.is_loading() && waited < MAX_EXTRA_WAIT_S {
+        if (results.is_loading() || art.is_loading()) && waited < MAX_EXTRA_WAIT_S {
             return;
         }
         // A few frames more, so what the last snapshot changed (arrows, new glyphs in egui's
@@ -145,6 +147,7 @@ fn capture(
         "hills": s.hills.len(),
         "status": s.status.label(),
         "results": results.summary(),
+        "art": art.summary(),
         "window_px": [window.physical_width(), window.physical_height()],
         "layout": {
             "view": rect(rects.view),

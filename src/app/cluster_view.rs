@@ -93,6 +93,10 @@ fn draw_arrows(
     asset.clear();
     let origin = box_centre(&latest);
     let frame = &latest.snapshot.atoms;
+    // An ART event on show draws its own arrows (the ART window's), not the live glass's.
+    if settings.show_art_event {
+        return;
+    }
     if settings.show_displacements && settings.replay.is_none() {
         let threshold2 = settings.displacement_threshold_angstrom.powi(2);
         let color = style::color(style::DISPLACEMENT_RGB);

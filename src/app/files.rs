@@ -11,6 +11,7 @@ use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
 use betaglass::io::scene::Scene;
 use betaglass::live::{Command, Snapshot};
 
+use super::art::ArtView;
 use super::bridge::{EngineBridge, Latest};
 use super::panels::{Controls, PanelRects};
 use super::results::ResultsView;
@@ -45,6 +46,7 @@ pub enum FileAction {
     LoadScene(PathBuf),
     OpenCampaignFolder,
     OpenSamplingsCsv,
+    OpenArtRun,
     Quit,
 }
 
@@ -175,6 +177,9 @@ fn ask(action: &FileAction) -> Option<PathBuf> {
             .set_title("Open a samplings CSV (temperature_k, delta_f_ev, …)")
             .add_filter("CSV", &["csv"])
             .pick_file(),
+        FileAction::OpenArtRun => d
+            .set_title("Open an ART run's folder (betaglass art --output DIR)")
+            .pick_folder(),
         FileAction::LoadScene(_) | FileAction::Quit => None,
     }
 }
@@ -189,6 +194,7 @@ fn act_on_paths(
     window: Single<&Window>,
     mut controls: ResMut<Controls>,
     mut results_view: ResMut<ResultsView>,
+    mut art_view: ResMut<ArtView>,
     mut exit: MessageWriter<AppExit>,
 ) {
     let Ok(results) = dialogs.results.try_lock() else {
@@ -252,6 +258,10 @@ fn act_on_paths(
             FileAction::OpenCampaignFolder | FileAction::OpenSamplingsCsv => {
                 controls.set_notice(format!("reading campaign results from {}", path.display()));
                 results_view.load(path);
+            }
+            FileAction::OpenArtRun => {
+                controls.set_notice(format!("reading the ART run in {}", path.display()));
+                art_view.load(path);
             }
             FileAction::Quit => {}
         }

@@ -11,8 +11,10 @@
 //!   egui_plot plots;
 //! - [`files`]: file dialogs (rfd, on their own threads), exports and scenes;
 //! - [`results`]: a campaign's figures (Figs. 2–5) and table, as `betaglass stats` makes them;
+//! - [`art`]: an ART nouveau run's 0 K spectrum and its events, shown moving over their saddles;
 //! - [`capture`]: `--frames N --screenshot PNG --report JSON` for headless checks.
 
+mod art;
 mod atoms_view;
 mod bridge;
 mod capture;
@@ -45,6 +47,8 @@ pub struct AppOptions {
     pub until_event: bool,
     /// A campaign folder or samplings CSV to show in the results window at start.
     pub results: Option<PathBuf>,
+    /// An ART run's folder to show in the ART window (and its first event in the view).
+    pub art: Option<PathBuf>,
 }
 
 /// Opens the betaglass window and blocks until it is closed.
@@ -81,6 +85,9 @@ pub fn run_app(options: AppOptions) -> anyhow::Result<()> {
             files::FilesPlugin,
             results::ResultsPlugin {
                 open: options.results.clone(),
+            },
+            art::ArtPlugin {
+                open: options.art.clone(),
             },
             capture::CapturePlugin {
                 frames: options.frames,

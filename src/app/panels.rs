@@ -8,6 +8,7 @@ use betaglass::io::scene::Scene;
 use betaglass::live::{Command, EngineStatus, Snapshot, default_threads};
 use betaglass::sampling::{Barrier, CentreChoice, SamplingSetup};
 
+use super::art::ArtView;
 use super::atoms_view::{ClipMode, OthersMode, Selection, ViewLayout, ViewSettings};
 use super::bridge::{EngineBridge, Latest};
 use super::files::{FileAction, FileDialogs};
@@ -179,7 +180,8 @@ fn cluster_preview(s: &Snapshot, centre: u64, cutoff_angstrom: f64) -> Vec<u64> 
 }
 
 /// Space pause/resume, N one step, F focus, R reset, Enter sample the picked atom, C clip,
-/// A arrows, E replay the latest event, H / F1 help, Esc stop replay and close help, Ctrl+S screenshot.
+/// A arrows, E replay the latest event, H / F1 help, Esc stop a replay or an ART event and close
+/// help, Ctrl+S screenshot.
 #[allow(clippy::too_many_arguments)]
 fn keyboard(
     keys: Res<ButtonInput<KeyCode>>,
@@ -190,6 +192,7 @@ fn keyboard(
     mut selection: ResMut<Selection>,
     mut settings: ResMut<ViewSettings>,
     mut dialogs: ResMut<FileDialogs>,
+    mut art_view: ResMut<ArtView>,
 ) {
     if egui_input.wants_any_keyboard_input() {
         return;
@@ -227,12 +230,16 @@ fn keyboard(
         } else {
             last
         };
+        if settings.replay.is_some() {
+            art_view.shown = None;
+        }
     }
     if keys.just_pressed(KeyCode::KeyH) || keys.just_pressed(KeyCode::F1) {
         controls.show_help = !controls.show_help;
     }
     if keys.just_pressed(KeyCode::Escape) {
         settings.replay = None;
+        art_view.shown = None;
         controls.show_help = false;
     }
     if ctrl && keys.just_pressed(KeyCode::KeyS) {
@@ -271,7 +278,10 @@ const KEYS: &[(&str, &str)] = &[
     ("E", "replay the latest event / stop"),
     ("Ctrl+S", "save a screenshot"),
     ("H or F1", "this help"),
-    ("Esc", "stop an event replay, close this help"),
+    (
+        "Esc",
+        "stop an event replay, leave an ART event, close this help",
+    ),
 ];
 
 #[allow(clippy::too_many_arguments)]
@@ -288,6 +298,7 @@ fn ui_system(
     mut plot_state: ResMut<PlotState>,
     mut dialogs: ResMut<FileDialogs>,
     mut results_view: ResMut<ResultsView>,
+    mut art_view: ResMut<ArtView>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
     let mut root = egui::Ui::new(
@@ -308,6 +319,7 @@ fn ui_system(
                 &mut selection,
                 &bridge,
                 &mut results_view.open,
+                &mut art_view.open,
             )
         })
         .response
@@ -371,6 +383,7 @@ fn menu_bar(
     selection: &mut Selection,
     bridge: &EngineBridge,
     results_open: &mut bool,
+    art_open: &mut bool,
 ) {
     egui::MenuBar::new().ui(ui, |ui| {
         ui.menu_button("File", |ui| {
@@ -391,6 +404,7 @@ fn menu_bar(
                     FileAction::OpenCampaignFolder,
                 ),
                 ("Open samplings CSV…", FileAction::OpenSamplingsCsv),
+                ("Open ART run (folder)…", FileAction::OpenArtRun),
             ];
             for (label, action) in items {
                 if ui.button(label).clicked() {
@@ -435,6 +449,7 @@ fn menu_bar(
                 ui.close();
             }
             ui.checkbox(results_open, "Campaign results window");
+            ui.checkbox(art_open, "ART events window");
         });
         ui.menu_button("Help", |ui| {
             if ui.button("Keys and what you are seeing (H)").clicked() {

@@ -245,7 +245,7 @@ fn tab_label(name: &str) -> String {
 }
 
 /// A figure's panels in its grid, each an egui_plot plot, then its notes.
-fn draw_figure(ui: &mut egui::Ui, figure: &Figure) {
+pub(super) fn draw_figure(ui: &mut egui::Ui, figure: &Figure) {
     let columns = figure.columns.clamp(1, figure.panels.len().max(1));
     let rows = figure.panels.len().div_ceil(columns).max(1);
     let notes_height = 18.0 * figure.notes.len() as f32;

@@ -492,6 +492,33 @@ pub struct CampaignReport {
     pub counts: Counts,
     pub excluded: Vec<Excluded>,
     pub notes: Vec<String>,
+    /// ART's mean ΔQ at 0 K, which ΔF(T) = ΔQ − TΔS must meet at T = 0 (the paper's Fig. 4b),
+    /// when given (`betaglass stats --art`).
+    pub zero_k: Option<ZeroKReference>,
+}
+
+/// The 0 K barrier spectrum's mean, from an ART run of the same cluster.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ZeroKReference {
+    pub source: String,
+    /// Kept saddles.
+    pub count: usize,
+    pub mean_delta_q_ev: f64,
+    /// Sample standard deviation of ΔQ (eV); `None` for one saddle.
+    pub std_delta_q_ev: Option<f64>,
+}
+
+impl ZeroKReference {
+    /// The mean ΔQ of an ART run's kept saddles; `None` when it kept none.
+    pub fn from_art(report: &crate::landscape::report::ArtReport) -> Option<Self> {
+        let m = report.delta_q_ev?;
+        Some(Self {
+            source: report.source.clone().unwrap_or_else(|| "ART run".into()),
+            count: m.count,
+            mean_delta_q_ev: m.mean,
+            std_delta_q_ev: m.std,
+        })
+    }
 }
 
 const GROUP_RULE: &str = "the (centre, cutoff) group with the most usable barriers (with none \
@@ -948,6 +975,7 @@ impl CampaignReport {
             counts,
             excluded,
             notes,
+            zero_k: None,
         }
     }
 
@@ -1058,6 +1086,18 @@ impl CampaignReport {
                     );
                 }
             }
+        }
+        if let Some(z) = &self.zero_k {
+            let _ = writeln!(
+                s,
+                "  0 K (ART, {} saddles of {}): mean ΔQ = {:.3}{} eV, which ΔF(T → 0) should meet",
+                z.count,
+                z.source,
+                z.mean_delta_q_ev,
+                z.std_delta_q_ev
+                    .map(|e| format!(" (std {e:.3})"))
+                    .unwrap_or_default()
+            );
         }
         let _ = writeln!(
             s,
@@ -1471,6 +1511,21 @@ impl CampaignReport {
                 p.series.push(s);
             }
             p.series.extend(line(fit, "Eq. 7 fit", colour));
+            if let Some(z) = &self.zero_k {
+                let mut art = Series::new(
+                    format!(
+                        "ART at 0 K: mean ΔQ {:.3} eV (n = {}, ± std)",
+                        z.mean_delta_q_ev, z.count
+                    ),
+                    vec![[0.0, z.mean_delta_q_ev]],
+                    SeriesStyle::Markers,
+                )
+                .colour(6);
+                if let Some(sd) = z.std_delta_q_ev {
+                    art = art.y_error(vec![[z.mean_delta_q_ev - sd, z.mean_delta_q_ev + sd]]);
+                }
+                p.series.push(art);
+            }
             if p.series.is_empty() {
                 p.empty = Some("no temperature with at least 2 usable barriers".into());
             }

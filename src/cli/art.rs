@@ -9,13 +9,15 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use rayon::prelude::*;
 
+use betaglass::io::figures::write_figure;
 use betaglass::landscape::explore::{
     ArtSetup, ExplorationRecord, GlassArtSettings, SaddleCatalogue, copper_nearest_centre,
 };
 use betaglass::landscape::store::{
-    EVENTS_HEADER, EXPLORATIONS_HEADER, EventRow, ExplorationRow, RunSummary, read_events,
-    read_explorations,
+    EVENTS_HEADER, EXPLORATIONS_HEADER, EventRow, ExplorationRow, read_events, read_explorations,
 };
+
+use betaglass::landscape::report::{ArtReport, DEFAULT_BIN_WIDTH_EV};
 
 use super::PotentialArgs;
 
@@ -56,8 +58,8 @@ pub struct ArtArgs {
     /// Skip the Vineyard prefactor (saves ~6 force calls per region atom per event).
     #[arg(long)]
     pub no_prefactor: bool,
-    /// Width of the ΔQ histogram's bins in spectrum.csv (eV).
-    #[arg(long, value_name = "EV", default_value_t = 0.1)]
+    /// Width of the ΔQ histogram's bins in spectrum.csv and art_spectrum.png/svg (eV).
+    #[arg(long, value_name = "EV", default_value_t = DEFAULT_BIN_WIDTH_EV)]
     pub bin_width: f64,
     #[command(flatten)]
     pub potential: PotentialArgs,
@@ -258,39 +260,24 @@ pub fn run(args: ArtArgs) -> anyhow::Result<()> {
     });
     outcome?;
     bar.finish();
-    let summary = RunSummary::new(&events, &explorations, args.bin_width);
+    let mut report = ArtReport::new(&events, &explorations, args.bin_width);
+    report.source = Some(dir.display().to_string());
+    let summary = &report.summary;
     std::fs::write(dir.join("spectrum.csv"), summary.spectrum.to_csv())?;
     std::fs::write(
         dir.join("summary.json"),
-        serde_json::to_string_pretty(&summary)?,
+        serde_json::to_string_pretty(summary)?,
     )?;
+    let [png, svg] = write_figure(&report.figure(), dir)
+        .with_context(|| format!("writing the spectrum figure into {}", dir.display()))?;
+    out!("{}", report.to_table().trim_end());
     out!(
-        "{} explorations: {} saddle(s) kept, {} duplicate(s), failures {:?}; success rate {:.1} %",
-        summary.explorations,
-        summary.saddles_kept,
-        summary.duplicates,
-        summary.failures,
-        100.0 * summary.success_rate
-    );
-    if let (Some(q), Some(e)) = (summary.mean_delta_q_ev, summary.mean_delta_e_ev) {
-        out!(
-            "mean ΔQ = {q:.4} eV, mean ΔE = {e:.4} eV over {} kept saddle(s)",
-            events.len()
-        );
-    }
-    if let (Some(c), Some(s)) = (
-        summary.mean_force_calls_per_saddle,
-        summary.search_wall_s_per_saddle,
-    ) {
-        out!(
-            "cost: {c:.0} force calls from push to saddle (mean), {s:.2} s of search wall time per verified saddle ({threads} thread(s))"
-        );
-    }
-    out!(
-        "wrote {}, {}, {}, summary.json, saddles/ and minima/",
+        "wrote {}, {}, {}, summary.json, {}, {}, saddles/ and minima/",
         events_path.display(),
         explorations_path.display(),
-        dir.join("spectrum.csv").display()
+        dir.join("spectrum.csv").display(),
+        png.display(),
+        svg.display()
     );
     Ok(())
 }

@@ -70,6 +70,10 @@ pub struct AppArgs {
     /// figures of `betaglass stats --plots`).
     #[arg(long, value_name = "DIR|CSV")]
     pub results: Option<PathBuf>,
+    /// Open the ART window on this folder of `betaglass art --output`: the 0 K spectrum, the
+    /// kept saddles, and the first event moving over its saddle in the view.
+    #[arg(long, value_name = "ART_DIR")]
+    pub art: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -183,6 +187,7 @@ fn open_app(file: Option<PathBuf>, app: AppArgs) -> anyhow::Result<()> {
         report: app.report,
         until_event: app.until_event,
         results: app.results,
+        art: app.art,
     })
 }
 

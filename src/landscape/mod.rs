@@ -10,6 +10,7 @@ pub mod artn;
 pub mod explore;
 pub mod lanczos;
 pub mod relax;
+pub mod report;
 pub mod saddle_check;
 pub mod store;
 pub mod surface;

@@ -1,0 +1,577 @@
+//! An ART nouveau run in the app: the 0 K barrier spectrum (the figure `betaglass stats
+//! ART_DIR --plots` writes), the table of kept saddles, and any event shown in the 3D view —
+//! its moved atoms gliding from the initial minimum over the saddle to the new minimum and
+//! back, with arrows from initial to final positions coloured by the motion's class.
+//!
+//! The run is read on its own thread (a saddle and a minimum file per event): a frame never
+//! waits for it. While an event is on show the live glass is hidden (as in an event replay),
+//! and the event's atoms are drawn at the ART run's own coordinates.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, channel};
+
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+
+use betaglass::landscape::explore::event_arrows;
+use betaglass::landscape::report::{ArtReport, DEFAULT_BIN_WIDTH_EV};
+use betaglass::landscape::store::{EventRow, read_events};
+
+use super::atoms_view::{OrbitCamera, ViewSettings};
+use super::results::draw_figure;
+use super::style;
+
+/// Atoms farther than this from their initial position, at the saddle or in the new minimum,
+/// are drawn with an event (Å): the movers and the shell that gives way to them.
+const REGION_THRESHOLD_ANGSTROM: f64 = 0.15;
+/// At most this many of them (the largest displacements first).
+const MAX_REGION_ATOMS: usize = 400;
+/// Seconds of one pass initial → saddle → final.
+const PASS_S: f32 = 3.0;
+
+pub struct ArtPlugin {
+    /// An ART run's folder to open at start (`--art`).
+    pub open: Option<PathBuf>,
+}
+
+impl Plugin for ArtPlugin {
+    fn build(&self, app: &mut App) {
+        let mut view = ArtView::default();
+        if let Some(path) = &self.open {
+            view.load(path.clone());
+        }
+        app.insert_resource(view)
+            .add_systems(Startup, setup)
+            .add_systems(
+                Update,
+                (receive_run, show_event, animate_event, draw_event_arrows).chain(),
+            )
+            .add_systems(EguiPrimaryContextPass, art_window);
+    }
+}
+
+/// One atom of an event: id, species, and its initial, saddle and final positions (Å, the
+/// ART run's frame, unwrapped around the initial position).
+struct EventAtom {
+    species: String,
+    initial: Vec3,
+    saddle: Vec3,
+    last: Vec3,
+}
+
+/// A kept saddle as the app shows it.
+pub struct EventView {
+    pub row: EventRow,
+    atoms: Vec<EventAtom>,
+    /// Largest |final − initial| (Å).
+    max_displacement_angstrom: f32,
+}
+
+/// An ART run, read.
+pub struct LoadedRun {
+    pub source: PathBuf,
+    pub report: ArtReport,
+    pub table: String,
+    pub events: Vec<EventView>,
+    /// The centre of the run's cell (Å): subtracted like the live box's centre, so an event
+    /// sits where it is in the box.
+    cell_centre: Vec3,
+}
+
+type Loading = Receiver<Result<LoadedRun, String>>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tab {
+    Spectrum,
+    Events,
+    Table,
+}
+
+/// The ART window: what is loaded, which event is shown.
+#[derive(Resource)]
+pub struct ArtView {
+    pub open: bool,
+    loading: Option<(PathBuf, Mutex<Loading>)>,
+    pub loaded: Option<LoadedRun>,
+    pub error: Option<String>,
+    /// Index into `loaded.events` of the event in the 3D view.
+    pub shown: Option<usize>,
+    tab: Tab,
+    /// Bumped by each run read, so a new run's event 0 replaces the old run's.
+    generation: u64,
+    /// The (generation, event) whose spheres exist, and when its animation started.
+    spawned: Option<(u64, Option<usize>)>,
+    started_s: f32,
+}
+
+impl Default for ArtView {
+    fn default() -> Self {
+        Self {
+            open: false,
+            loading: None,
+            loaded: None,
+            error: None,
+            shown: None,
+            tab: Tab::Spectrum,
+            generation: 0,
+            spawned: None,
+            started_s: 0.0,
+        }
+    }
+}
+
+impl ArtView {
+    /// Reads the ART run in `dir` on a worker thread.
+    pub fn load(&mut self, dir: PathBuf) {
+        let (tx, rx) = channel();
+        let source = dir.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(read_run(&source));
+        });
+        self.loading = Some((dir, Mutex::new(rx)));
+        self.error = None;
+        self.open = true;
+    }
+
+    pub fn is_loading(&self) -> bool {
+        self.loading.is_some()
+    }
+
+    /// For the capture report (null when the window was never opened).
+    pub fn summary(&self) -> serde_json::Value {
+        if !self.open && self.loaded.is_none() {
+            return serde_json::Value::Null;
+        }
+        let loaded = self.loaded.as_ref();
+        serde_json::json!({
+            "source": loaded.map(|l| l.source.display().to_string()),
+            "events": loaded.map(|l| l.events.len()),
+            "explorations": loaded.map(|l| l.report.summary.explorations),
+            "mean_delta_q_ev": loaded.and_then(|l| l.report.delta_q_ev.map(|m| m.mean)),
+            "shown_event": self.shown_row().map(|r| r.event),
+            "shown_atoms": self.shown_event().map(|e| e.atoms.len()),
+            "error": self.error,
+        })
+    }
+
+    fn shown_event(&self) -> Option<&EventView> {
+        self.loaded.as_ref()?.events.get(self.shown?)
+    }
+
+    fn shown_row(&self) -> Option<&EventRow> {
+        self.shown_event().map(|e| &e.row)
+    }
+}
+
+fn v3(x: [f64; 3]) -> Vec3 {
+    Vec3::new(x[0] as f32, x[1] as f32, x[2] as f32)
+}
+
+/// The report, and each kept saddle's moved atoms from its LAMMPS data files.
+fn read_run(dir: &Path) -> Result<LoadedRun, String> {
+    let report = ArtReport::read(dir, DEFAULT_BIN_WIDTH_EV).map_err(|e| e.to_string())?;
+    let rows = read_events(&dir.join("events.csv")).map_err(|e| e.to_string())?;
+    let initial =
+        betaglass::io::read_configuration(&dir.join("initial.data")).map_err(|e| e.to_string())?;
+    let mut events = Vec::with_capacity(rows.len());
+    for row in rows {
+        let read =
+            |f: &str| betaglass::io::read_configuration(&dir.join(f)).map_err(|e| e.to_string());
+        let (saddle, last) = (read(&row.saddle_file)?, read(&row.final_file)?);
+        let mut arrows = event_arrows(&initial, &saddle, &last, REGION_THRESHOLD_ANGSTROM);
+        arrows.truncate(MAX_REGION_ATOMS);
+        let max_displacement_angstrom = arrows
+            .first()
+            .map_or(0.0, |a| a.displacement_angstrom() as f32);
+        events.push(EventView {
+            atoms: arrows
+                .into_iter()
+                .map(|a| EventAtom {
+                    species: a.species,
+                    initial: v3(a.initial_angstrom),
+                    saddle: v3(a.saddle_angstrom),
+                    last: v3(a.final_angstrom),
+                })
+                .collect(),
+            max_displacement_angstrom,
+            row,
+        });
+    }
+    let cell = &initial.cell;
+    let cell_centre = v3(cell.lo_angstrom()) + 0.5 * v3(cell.lengths_angstrom());
+    Ok(LoadedRun {
+        source: dir.to_path_buf(),
+        table: report.to_table(),
+        report,
+        events,
+        cell_centre,
+    })
+}
+
+fn receive_run(mut view: ResMut<ArtView>) {
+    let Some((_, rx)) = &view.loading else {
+        return;
+    };
+    let received = match rx.lock() {
+        Ok(rx) => rx.try_recv(),
+        Err(_) => return,
+    };
+    match received {
+        Ok(Ok(run)) => {
+            // An opened run shows its first event at once: what ART found, in the glass.
+            view.shown = (!run.events.is_empty()).then_some(0);
+            view.loaded = Some(run);
+            view.loading = None;
+            view.generation += 1;
+        }
+        Ok(Err(message)) => {
+            view.error = Some(message);
+            view.loading = None;
+        }
+        Err(std::sync::mpsc::TryRecvError::Empty) => {}
+        Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+            view.error = Some("the ART reader thread stopped without an answer".into());
+            view.loading = None;
+        }
+    }
+}
+
+#[derive(Resource)]
+struct ArtAssets {
+    cu_mesh: Handle<Mesh>,
+    zr_mesh: Handle<Mesh>,
+    /// The movers (an arrow each), bright as the live cluster.
+    cu: Handle<StandardMaterial>,
+    zr: Handle<StandardMaterial>,
+    /// The shell that gives way to them, in the species' plain colours.
+    cu_shell: Handle<StandardMaterial>,
+    zr_shell: Handle<StandardMaterial>,
+}
+
+/// One sphere of the shown event: index into its atoms.
+#[derive(Component)]
+struct ArtAtom(usize);
+
+#[derive(Component)]
+struct ArtArrows;
+
+fn setup(
+    mut commands: Commands,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut gizmos: ResMut<Assets<GizmoAsset>>,
+) {
+    let sphere = |r: f32| Sphere::new(r).mesh().ico(2).expect("a valid ico sphere");
+    let material = |rgb: [u8; 3]| StandardMaterial {
+        base_color: style::color(rgb),
+        emissive: LinearRgba::from(style::color(rgb)) * 0.3,
+        perceptual_roughness: 0.6,
+        ..default()
+    };
+    commands.insert_resource(ArtAssets {
+        cu_mesh: meshes.add(sphere(style::CU_RADIUS_ANGSTROM)),
+        zr_mesh: meshes.add(sphere(style::ZR_RADIUS_ANGSTROM)),
+        cu: materials.add(material(style::CLUSTER_CU_RGB)),
+        zr: materials.add(material(style::CLUSTER_ZR_RGB)),
+        cu_shell: materials.add(material(style::CU_RGB)),
+        zr_shell: materials.add(material(style::ZR_RGB)),
+    });
+    commands.spawn((
+        Gizmo {
+            handle: gizmos.add(GizmoAsset::default()),
+            line_config: GizmoLineConfig {
+                width: 3.0,
+                ..default()
+            },
+            depth_bias: -0.2,
+        },
+        ArtArrows,
+    ));
+}
+
+/// (Re)spawns the spheres of the shown event, hides the live glass while one is shown, and
+/// turns the camera to it.
+#[allow(clippy::too_many_arguments)]
+fn show_event(
+    mut commands: Commands,
+    time: Res<Time>,
+    assets: Res<ArtAssets>,
+    mut view: ResMut<ArtView>,
+    mut settings: ResMut<ViewSettings>,
+    spheres: Query<Entity, With<ArtAtom>>,
+    mut cameras: Query<(&mut OrbitCamera, &mut Transform), Without<ArtAtom>>,
+) {
+    let key = (view.generation, view.shown);
+    if view.spawned == Some(key) {
+        return;
+    }
+    for e in &spheres {
+        commands.entity(e).despawn();
+    }
+    view.spawned = Some(key);
+    view.started_s = time.elapsed_secs();
+    let shown = view.shown_event().is_some();
+    if settings.show_art_event != shown {
+        settings.show_art_event = shown;
+    }
+    let (Some(event), Some(run)) = (view.shown_event(), view.loaded.as_ref()) else {
+        return;
+    };
+    // An event replay of the live sampling and an ART event do not share the view.
+    settings.replay = None;
+    let threshold = arrow_threshold(event, &settings);
+    let (mut centroid, mut movers) = (Vec3::ZERO, 0.0);
+    for (k, atom) in event.atoms.iter().enumerate() {
+        let mover = (atom.last - atom.initial).length() >= threshold;
+        let zr = atom.species == "Zr";
+        let (mesh, material) = match (zr, mover) {
+            (true, true) => (&assets.zr_mesh, &assets.zr),
+            (true, false) => (&assets.zr_mesh, &assets.zr_shell),
+            (false, true) => (&assets.cu_mesh, &assets.cu),
+            (false, false) => (&assets.cu_mesh, &assets.cu_shell),
+        };
+        commands.spawn((
+            Mesh3d(mesh.clone()),
+            MeshMaterial3d(material.clone()),
+            Transform::from_translation(atom.initial - run.cell_centre)
+                .with_scale(Vec3::splat(if mover { 1.15 } else { 0.7 })),
+            ArtAtom(k),
+        ));
+        if mover {
+            centroid += atom.initial - run.cell_centre;
+            movers += 1.0;
+        }
+    }
+    if movers > 0.0 {
+        centroid /= movers;
+        for (mut orbit, mut transform) in &mut cameras {
+            orbit.focus = centroid;
+            orbit.radius = 32.0;
+            *transform = orbit.transform();
+        }
+    }
+}
+
+/// Where the event's atoms are `t` seconds into its loop: initial → saddle → final in one
+/// pass, then back (smoothstep within each leg, so the saddle is a visible pause).
+fn event_phase(t: f32) -> (f32, bool) {
+    let x = (t / PASS_S).rem_euclid(2.0);
+    let x = if x < 1.0 { x } else { 2.0 - x };
+    // Legs: [0, ½] initial → saddle, [½, 1] saddle → final.
+    let (leg, second) = if x < 0.5 {
+        (2.0 * x, false)
+    } else {
+        (2.0 * x - 1.0, true)
+    };
+    (leg * leg * (3.0 - 2.0 * leg), second)
+}
+
+fn animate_event(
+    time: Res<Time>,
+    view: Res<ArtView>,
+    mut spheres: Query<(&ArtAtom, &mut Transform)>,
+) {
+    let (Some(event), Some(run)) = (view.shown_event(), view.loaded.as_ref()) else {
+        return;
+    };
+    let (w, second) = event_phase(time.elapsed_secs() - view.started_s);
+    for (ArtAtom(k), mut t) in &mut spheres {
+        let Some(a) = event.atoms.get(*k) else {
+            continue;
+        };
+        let p = if second {
+            a.saddle.lerp(a.last, w)
+        } else {
+            a.initial.lerp(a.saddle, w)
+        };
+        t.translation = p - run.cell_centre;
+    }
+}
+
+/// Arrows from each mover's initial to its final position (scaled like the live events'
+/// arrows), in the colour of the event's class; every atom that moves at least half as far
+/// as the largest mover gets one, so a small event still shows its arrows.
+fn draw_event_arrows(
+    view: Res<ArtView>,
+    settings: Res<ViewSettings>,
+    mut drawn: Local<Option<(u64, Option<usize>, u64)>>,
+    arrows: Single<&Gizmo, With<ArtArrows>>,
+    mut assets: ResMut<Assets<GizmoAsset>>,
+) {
+    let key = (view.generation, view.shown, settings.fingerprint());
+    if *drawn == Some(key) {
+        return;
+    }
+    *drawn = Some(key);
+    let Some(mut asset) = assets.get_mut(&arrows.handle) else {
+        return;
+    };
+    asset.clear();
+    let (Some(event), Some(run)) = (view.shown_event(), view.loaded.as_ref()) else {
+        return;
+    };
+    let color = style::color(style::motion_rgb(&event.row.class));
+    let threshold = arrow_threshold(event, &settings);
+    for a in &event.atoms {
+        let d = a.last - a.initial;
+        if d.length() >= threshold && d.length() > 0.0 {
+            let start = a.initial - run.cell_centre;
+            asset
+                .arrow(start, start + d * settings.event_arrow_scale, color)
+                .with_tip_length(0.5);
+        }
+    }
+}
+
+/// Atoms that move at least this far (Å) get an arrow: the live events' threshold, or half the
+/// largest move when that is smaller, so a small event still shows its movers.
+fn arrow_threshold(event: &EventView, settings: &ViewSettings) -> f32 {
+    settings
+        .event_threshold_angstrom
+        .min(0.5 * event.max_displacement_angstrom)
+}
+
+fn art_window(mut contexts: EguiContexts, mut view: ResMut<ArtView>) -> Result {
+    if !view.open {
+        return Ok(());
+    }
+    let ctx = contexts.ctx_mut()?.clone();
+    let mut open = true;
+    egui::Window::new("ART events (0 K)")
+        .open(&mut open)
+        // Over the live plots, leaving the 3D view (where the event moves) clear.
+        .default_size([430.0, 560.0])
+        .default_pos([842.0, 40.0])
+        .show(&ctx, |ui| art_contents(ui, &mut view));
+    view.open = open;
+    Ok(())
+}
+
+fn art_contents(ui: &mut egui::Ui, view: &mut ArtView) {
+    if let Some((path, _)) = &view.loading {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(format!("reading {} …", path.display()));
+        });
+    }
+    if let Some(e) = &view.error {
+        ui.colored_label(
+            egui::Color32::from_rgb(255, 120, 100),
+            format!("error: {e}"),
+        );
+    }
+    let Some(run) = &view.loaded else {
+        if view.loading.is_none() && view.error.is_none() {
+            ui.label(
+                "File → Open ART run (folder)… picks a folder written by betaglass art --output.",
+            );
+        }
+        return;
+    };
+    let s = &run.report.summary;
+    ui.label(format!(
+        "{}: {} explorations, {} kept saddles, success rate {:.0} %{}",
+        run.source.display(),
+        s.explorations,
+        s.saddles_kept,
+        100.0 * s.success_rate,
+        run.report
+            .delta_q_ev
+            .map(|m| format!(", mean ΔQ {:.3} eV", m.mean))
+            .unwrap_or_default()
+    ));
+    let mut shown = view.shown;
+    if let Some(event) = shown.and_then(|i| run.events.get(i)) {
+        ui.label(
+            egui::RichText::new(format!(
+                "In the view: event {} (ΔQ {:.3} eV, ΔE {:.3} eV, {}), {} atoms going initial - saddle - final and back",
+                event.row.event,
+                event.row.delta_q_ev,
+                event.row.delta_e_ev,
+                event.row.class,
+                event.atoms.len()
+            ))
+            .color(style::color32(style::motion_rgb(&event.row.class))),
+        );
+        if ui.button("Back to the glass (Esc)").clicked() {
+            shown = None;
+        }
+    }
+    let mut tab = view.tab;
+    ui.horizontal(|ui| {
+        ui.selectable_value(&mut tab, Tab::Spectrum, "Spectrum");
+        ui.selectable_value(
+            &mut tab,
+            Tab::Events,
+            format!("Events ({})", run.events.len()),
+        );
+        ui.selectable_value(&mut tab, Tab::Table, "Table");
+    });
+    ui.separator();
+    match tab {
+        Tab::Spectrum => {
+            // The file's three columns are too narrow in a side window: stack them there.
+            let mut figure = run.report.figure();
+            if ui.available_width() < 700.0 {
+                figure.columns = 1;
+            }
+            draw_figure(ui, &figure);
+        }
+        Tab::Events => events_table(ui, run, &mut shown),
+        Tab::Table => {
+            egui::ScrollArea::both().show(ui, |ui| {
+                ui.add(egui::Label::new(egui::RichText::new(&run.table).monospace()).extend());
+            });
+        }
+    }
+    view.tab = tab;
+    view.shown = shown;
+}
+
+fn events_table(ui: &mut egui::Ui, run: &LoadedRun, shown: &mut Option<usize>) {
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        egui::Grid::new("art_events")
+            .striped(true)
+            .num_columns(7)
+            .show(ui, |ui| {
+                for h in [
+                    "event", "ΔQ (eV)", "ΔE (eV)", "class", "ν* (Hz)", "moved", "",
+                ] {
+                    ui.strong(h);
+                }
+                ui.end_row();
+                for (i, e) in run.events.iter().enumerate() {
+                    let r = &e.row;
+                    ui.label(r.event.to_string());
+                    ui.label(format!("{:.3}", r.delta_q_ev));
+                    ui.label(format!("{:.3}", r.delta_e_ev));
+                    ui.colored_label(style::color32(style::motion_rgb(&r.class)), &r.class);
+                    ui.label(r.prefactor_hz.map_or("-".into(), |nu| format!("{nu:.2e}")));
+                    ui.label(format!("{:.2} Å", e.max_displacement_angstrom));
+                    let mut on = *shown == Some(i);
+                    if ui.checkbox(&mut on, "show").changed() {
+                        *shown = on.then_some(i);
+                    }
+                    ui.end_row();
+                }
+            });
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_passes_the_saddle_at_half_a_pass_and_returns() {
+        assert_eq!(event_phase(0.0), (0.0, false));
+        let (w, second) = event_phase(0.5 * PASS_S - 1e-4);
+        assert!(w > 0.999 && !second);
+        assert!(event_phase(PASS_S - 1e-6).1);
+        assert!(event_phase(PASS_S - 1e-6).0 > 0.999);
+        // Back from the final minimum: at 1.5 passes it is at the saddle again.
+        let (w, second) = event_phase(1.5 * PASS_S + 1e-4);
+        assert!(!second && w > 0.999);
+    }
+}
