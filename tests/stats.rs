@@ -902,26 +902,19 @@ fn stats_of_an_art_run_and_its_zero_kelvin_reference() {
     assert!(table.contains(&format!("mean ΔQ = {mean:.3}")), "{table}");
 
     // --art with an ART folder as the input, and a folder that is no ART run: clear errors.
-    let out = Command::new(env!("CARGO_BIN_EXE_betaglass"))
-        .args([
-            "stats",
-            art.to_str().unwrap(),
-            "--art",
-            art.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("is an ART run's folder"));
-    let out = Command::new(env!("CARGO_BIN_EXE_betaglass"))
-        .args([
-            "stats",
-            csv.to_str().unwrap(),
-            "--art",
-            dir.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("explorations.csv"));
+    for (input, art_arg, message) in [
+        (&art, &art, "is an ART run's folder"),
+        (&csv, &dir, "explorations.csv"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_betaglass"))
+            .arg("stats")
+            .arg(input)
+            .arg("--art")
+            .arg(art_arg)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(message), "{stderr}");
+    }
 }

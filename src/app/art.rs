@@ -8,8 +8,6 @@
 //! and the event's atoms are drawn at the ART run's own coordinates.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::mpsc::{Receiver, channel};
 
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
@@ -19,6 +17,8 @@ use betaglass::landscape::report::{ArtReport, DEFAULT_BIN_WIDTH_EV};
 use betaglass::landscape::store::{EventRow, read_events};
 
 use super::atoms_view::{OrbitCamera, ViewSettings};
+use super::cluster_view::arrow_gizmo;
+use super::reader::BackgroundRead;
 use super::results::draw_figure;
 use super::style;
 
@@ -79,8 +79,6 @@ pub struct LoadedRun {
     cell_centre: Vec3,
 }
 
-type Loading = Receiver<Result<LoadedRun, String>>;
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Tab {
     Spectrum,
@@ -92,7 +90,7 @@ enum Tab {
 #[derive(Resource)]
 pub struct ArtView {
     pub open: bool,
-    loading: Option<(PathBuf, Mutex<Loading>)>,
+    reading: BackgroundRead<LoadedRun>,
     pub loaded: Option<LoadedRun>,
     pub error: Option<String>,
     /// Index into `loaded.events` of the event in the 3D view.
@@ -109,7 +107,7 @@ impl Default for ArtView {
     fn default() -> Self {
         Self {
             open: false,
-            loading: None,
+            reading: BackgroundRead::default(),
             loaded: None,
             error: None,
             shown: None,
@@ -124,18 +122,13 @@ impl Default for ArtView {
 impl ArtView {
     /// Reads the ART run in `dir` on a worker thread.
     pub fn load(&mut self, dir: PathBuf) {
-        let (tx, rx) = channel();
-        let source = dir.clone();
-        std::thread::spawn(move || {
-            let _ = tx.send(read_run(&source));
-        });
-        self.loading = Some((dir, Mutex::new(rx)));
+        self.reading.start(dir, read_run);
         self.error = None;
         self.open = true;
     }
 
     pub fn is_loading(&self) -> bool {
-        self.loading.is_some()
+        self.reading.is_running()
     }
 
     /// For the capture report (null when the window was never opened).
@@ -210,30 +203,15 @@ fn read_run(dir: &Path) -> Result<LoadedRun, String> {
 }
 
 fn receive_run(mut view: ResMut<ArtView>) {
-    let Some((_, rx)) = &view.loading else {
-        return;
-    };
-    let received = match rx.lock() {
-        Ok(rx) => rx.try_recv(),
-        Err(_) => return,
-    };
-    match received {
-        Ok(Ok(run)) => {
+    match view.reading.poll() {
+        Some(Ok(run)) => {
             // An opened run shows its first event at once: what ART found, in the glass.
             view.shown = (!run.events.is_empty()).then_some(0);
             view.loaded = Some(run);
-            view.loading = None;
             view.generation += 1;
         }
-        Ok(Err(message)) => {
-            view.error = Some(message);
-            view.loading = None;
-        }
-        Err(std::sync::mpsc::TryRecvError::Empty) => {}
-        Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-            view.error = Some("the ART reader thread stopped without an answer".into());
-            view.loading = None;
-        }
+        Some(Err(message)) => view.error = Some(message),
+        None => {}
     }
 }
 
@@ -277,17 +255,7 @@ fn setup(
         cu_shell: materials.add(material(style::CU_RGB)),
         zr_shell: materials.add(material(style::ZR_RGB)),
     });
-    commands.spawn((
-        Gizmo {
-            handle: gizmos.add(GizmoAsset::default()),
-            line_config: GizmoLineConfig {
-                width: 3.0,
-                ..default()
-            },
-            depth_bias: -0.2,
-        },
-        ArtArrows,
-    ));
+    commands.spawn((arrow_gizmo(gizmos.add(GizmoAsset::default())), ArtArrows));
 }
 
 /// (Re)spawns the spheres of the shown event, hides the live glass while one is shown, and
@@ -449,20 +417,9 @@ fn art_window(mut contexts: EguiContexts, mut view: ResMut<ArtView>) -> Result {
 }
 
 fn art_contents(ui: &mut egui::Ui, view: &mut ArtView) {
-    if let Some((path, _)) = &view.loading {
-        ui.horizontal(|ui| {
-            ui.spinner();
-            ui.label(format!("reading {} …", path.display()));
-        });
-    }
-    if let Some(e) = &view.error {
-        ui.colored_label(
-            egui::Color32::from_rgb(255, 120, 100),
-            format!("error: {e}"),
-        );
-    }
+    view.reading.status_ui(ui, view.error.as_deref());
     let Some(run) = &view.loaded else {
-        if view.loading.is_none() && view.error.is_none() {
+        if !view.reading.is_running() && view.error.is_none() {
             ui.label(
                 "File → Open ART run (folder)… picks a folder written by betaglass art --output.",
             );

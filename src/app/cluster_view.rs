@@ -35,17 +35,19 @@ fn setup(mut commands: Commands, mut gizmos: ResMut<Assets<GizmoAsset>>) {
         },
         BoxEdges,
     ));
-    commands.spawn((
-        Gizmo {
-            handle: gizmos.add(GizmoAsset::default()),
-            line_config: GizmoLineConfig {
-                width: 3.0,
-                ..default()
-            },
-            depth_bias: -0.2,
+    commands.spawn((arrow_gizmo(gizmos.add(GizmoAsset::default())), Arrows));
+}
+
+/// A retained gizmo for arrows: thick, and drawn slightly in front of the spheres they leave.
+pub fn arrow_gizmo(handle: Handle<GizmoAsset>) -> Gizmo {
+    Gizmo {
+        handle,
+        line_config: GizmoLineConfig {
+            width: 3.0,
+            ..default()
         },
-        Arrows,
-    ));
+        depth_bias: -0.2,
+    }
 }
 
 fn draw_box(

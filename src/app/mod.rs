@@ -22,6 +22,7 @@ mod cluster_view;
 mod files;
 mod panels;
 mod plots;
+mod reader;
 mod results;
 mod style;
 

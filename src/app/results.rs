@@ -6,13 +6,12 @@
 //! a moment): a frame never waits for it.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::mpsc::{Receiver, channel};
 
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use egui_plot::{Bar, BarChart, Legend, Line, LineStyle, Plot, PlotPoints, Points};
 
+use super::reader::BackgroundRead;
 use betaglass::analysis::figure::{Figure, Panel, Series, SeriesStyle, palette};
 use betaglass::campaign::report::{
     BarrierChoice, CampaignReport, ReportOptions, read_barrier_samples,
@@ -44,8 +43,6 @@ pub struct LoadedResults {
     pub warnings: Vec<String>,
 }
 
-type Loading = Receiver<Result<LoadedResults, String>>;
-
 /// The results window: what is loaded, what is loading, which figure is shown.
 #[derive(Resource)]
 pub struct ResultsView {
@@ -55,7 +52,7 @@ pub struct ResultsView {
     /// barriers (every fallback is counted in the table); `betaglass stats` defaults to
     /// `final`.
     barrier: BarrierChoice,
-    loading: Option<(PathBuf, Mutex<Loading>)>,
+    reading: BackgroundRead<LoadedResults>,
     pub loaded: Option<LoadedResults>,
     pub error: Option<String>,
     /// Index of the figure shown; `figures.len()` shows the table.
@@ -67,7 +64,7 @@ impl Default for ResultsView {
         Self {
             open: false,
             barrier: BarrierChoice::FinalElseCrossing,
-            loading: None,
+            reading: BackgroundRead::default(),
             loaded: None,
             error: None,
             selected: 0,
@@ -78,23 +75,19 @@ impl Default for ResultsView {
 impl ResultsView {
     /// Reads and reduces `path` (a campaign folder or a CSV) on a worker thread.
     pub fn load(&mut self, path: PathBuf) {
-        let (tx, rx) = channel();
-        let source = path.clone();
         let options = ReportOptions {
             barrier: self.barrier,
             ..ReportOptions::default()
         };
-        std::thread::spawn(move || {
-            let _ = tx.send(compute(&source, &options));
-        });
-        self.loading = Some((path, Mutex::new(rx)));
+        self.reading
+            .start(path, move |source| compute(source, &options));
         self.error = None;
         self.open = true;
     }
 
     /// Whether a report is being computed.
     pub fn is_loading(&self) -> bool {
-        self.loading.is_some()
+        self.reading.is_running()
     }
 
     /// For the capture report: what the window holds (null when closed).
@@ -124,31 +117,16 @@ fn compute(path: &Path, options: &ReportOptions) -> Result<LoadedResults, String
 }
 
 fn receive_report(mut view: ResMut<ResultsView>) {
-    let Some((_, rx)) = &view.loading else {
-        return;
-    };
-    let received = match rx.lock() {
-        Ok(rx) => rx.try_recv(),
-        Err(_) => return,
-    };
-    match received {
-        Ok(Ok(loaded)) => {
+    match view.reading.poll() {
+        Some(Ok(loaded)) => {
             // A reload (another ΔF column) keeps the figure on show.
             if view.loaded.as_ref().map(|l| &l.source) != Some(&loaded.source) {
                 view.selected = 0;
             }
             view.loaded = Some(loaded);
-            view.loading = None;
         }
-        Ok(Err(message)) => {
-            view.error = Some(message);
-            view.loading = None;
-        }
-        Err(std::sync::mpsc::TryRecvError::Empty) => {}
-        Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-            view.error = Some("the report thread stopped without an answer".into());
-            view.loading = None;
-        }
+        Some(Err(message)) => view.error = Some(message),
+        None => {}
     }
 }
 
@@ -168,21 +146,10 @@ fn results_window(mut contexts: EguiContexts, mut view: ResMut<ResultsView>) -> 
 }
 
 fn results_contents(ui: &mut egui::Ui, view: &mut ResultsView) {
-    if let Some((path, _)) = &view.loading {
-        ui.horizontal(|ui| {
-            ui.spinner();
-            ui.label(format!("reducing {} …", path.display()));
-        });
-    }
-    if let Some(e) = &view.error {
-        ui.colored_label(
-            egui::Color32::from_rgb(255, 120, 100),
-            format!("error: {e}"),
-        );
-    }
+    view.reading.status_ui(ui, view.error.as_deref());
     let selected = view.selected;
     let Some(loaded) = &view.loaded else {
-        if view.loading.is_none() && view.error.is_none() {
+        if !view.reading.is_running() && view.error.is_none() {
             ui.label("File → Open campaign results… picks a campaign folder or a samplings CSV.");
         }
         return;
