@@ -51,7 +51,7 @@ impl Plugin for ArtPlugin {
     }
 }
 
-/// One atom of an event: id, species, and its initial, saddle and final positions (Å, the
+/// One atom of an event: its species, and its initial, saddle and final positions (Å, the
 /// ART run's frame, unwrapped around the initial position).
 struct EventAtom {
     species: String,

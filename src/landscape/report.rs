@@ -145,7 +145,7 @@ impl ArtReport {
         }
         let line = |name: &str, m: &Option<Moments>, unit: &str| match m {
             Some(m) => format!(
-                "{name:<18} n {:>4}  mean {:>8.4}{}  std {:>7}  median {:>8.4}  range [{:.4}, {:.4}] {unit}\n",
+                "{name:<18} n {:>4}  mean {:>8.4}{}  std {:>7}  median {:>8.4}  range [{:.4}, {:.4}]{unit}\n",
                 m.count,
                 m.mean,
                 m.standard_error()
@@ -158,8 +158,8 @@ impl ArtReport {
             ),
             None => format!("{name:<18} none\n"),
         };
-        t.push_str(&line("ΔQ (eV)", &self.delta_q_ev, "eV"));
-        t.push_str(&line("ΔE (eV)", &self.delta_e_ev, "eV"));
+        t.push_str(&line("ΔQ (eV)", &self.delta_q_ev, " eV"));
+        t.push_str(&line("ΔE (eV)", &self.delta_e_ev, " eV"));
         t.push_str(&line("log10(ν*/Hz)", &self.log10_prefactor_hz, ""));
         if !self.classes.is_empty() {
             let c: Vec<String> = self
@@ -176,10 +176,9 @@ impl ArtReport {
         }
         t.push_str("\nΔQ spectrum\n  bin (eV)        count\n");
         for (lo, hi, n) in &s.spectrum.bins {
-            t.push_str(&format!(
-                "  {lo:>5.2}–{hi:<5.2}  {n:>6}  {}\n",
-                "#".repeat(*n)
-            ));
+            let row = format!("  {lo:>5.2}–{hi:<5.2}  {n:>6}  {}", "#".repeat(*n));
+            t.push_str(row.trim_end());
+            t.push('\n');
         }
         t
     }
