@@ -378,4 +378,67 @@ fn art_refuses_bad_requests_clearly() {
         "{}",
         text(&out.stderr)
     );
+
+    // --settings: a file that is not JSON, or not ART settings, names itself; it replaces the
+    // single-setting flags.
+    std::fs::write(dir.join("bad.json"), "{ not json").unwrap();
+    std::fs::write(dir.join("wrong.json"), r#"{"settings": {"art": 3}}"#).unwrap();
+    for (file, message) in [
+        ("bad.json", "bad.json: not JSON"),
+        ("wrong.json", "not ART settings"),
+    ] {
+        let out = betaglass(&["art", "--settings", file, "--output", "s"], &dir);
+        assert!(!out.status.success());
+        assert!(text(&out.stderr).contains(message), "{}", text(&out.stderr));
+    }
+    let out = betaglass(
+        &[
+            "art",
+            "--settings",
+            "wrong.json",
+            "--push-radius",
+            "3",
+            "--output",
+            "s",
+        ],
+        &dir,
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("cannot be used with"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// `betaglass art --settings` takes a run's art.json, edited: the run uses (and records) it.
+#[test]
+fn art_settings_file_is_used_and_recorded() {
+    let dir = scratch_dir("art-settings");
+    let out = betaglass(&["art", "--events", "0", "--output", "first"], &dir);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut spec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("first/art.json")).unwrap())
+            .unwrap();
+    assert_eq!(spec["settings"]["art"]["eigenvalue_threshold"], -0.05);
+    spec["settings"]["art"]["eigenvalue_threshold"] = serde_json::json!(-0.5);
+    std::fs::write(dir.join("edited.json"), spec.to_string()).unwrap();
+    let out = betaglass(
+        &[
+            "art",
+            "--events",
+            "0",
+            "--settings",
+            "edited.json",
+            "--output",
+            "second",
+        ],
+        &dir,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let used: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("second/art.json")).unwrap())
+            .unwrap();
+    assert_eq!(used["settings"]["art"]["eigenvalue_threshold"], -0.5);
+    assert_eq!(used["settings"]["art"]["force_threshold"], 0.01);
 }

@@ -1090,12 +1090,12 @@ impl CampaignReport {
         if let Some(z) = &self.zero_k {
             let _ = writeln!(
                 s,
-                "  0 K (ART, {} saddles of {}): mean ΔQ = {:.3}{} eV, which ΔF(T → 0) should meet",
+                "  0 K (ART, {} saddles of {}): mean ΔQ = {:.3} eV{}, which ΔF(T → 0) should meet",
                 z.count,
                 z.source,
                 z.mean_delta_q_ev,
                 z.std_delta_q_ev
-                    .map(|e| format!(" (std {e:.3})"))
+                    .map(|e| format!(" (std {e:.3} eV)"))
                     .unwrap_or_default()
             );
         }

@@ -13,11 +13,10 @@ use betaglass::io::figures::write_figure;
 use betaglass::landscape::explore::{
     ArtSetup, ExplorationRecord, GlassArtSettings, SaddleCatalogue, copper_nearest_centre,
 };
+use betaglass::landscape::report::{ArtReport, DEFAULT_BIN_WIDTH_EV};
 use betaglass::landscape::store::{
     EVENTS_HEADER, EXPLORATIONS_HEADER, EventRow, ExplorationRow, read_events, read_explorations,
 };
-
-use betaglass::landscape::report::{ArtReport, DEFAULT_BIN_WIDTH_EV};
 
 use super::PotentialArgs;
 
@@ -58,6 +57,15 @@ pub struct ArtArgs {
     /// Skip the Vineyard prefactor (saves ~6 force calls per region atom per event).
     #[arg(long)]
     pub no_prefactor: bool,
+    /// Every ART setting from a JSON file: a run's art.json (its `settings` are used) or such a
+    /// `settings` object alone, edited (eigenvalue threshold, step sizes, Lanczos, FIRE, …).
+    /// Replaces --force-threshold, --push-radius and --no-prefactor.
+    #[arg(
+        long,
+        value_name = "JSON",
+        conflicts_with_all = ["force_threshold", "push_radius", "no_prefactor"]
+    )]
+    pub settings: Option<PathBuf>,
     /// Width of the ΔQ histogram's bins in spectrum.csv and art_spectrum.png/svg (eV).
     #[arg(long, value_name = "EV", default_value_t = DEFAULT_BIN_WIDTH_EV)]
     pub bin_width: f64,
@@ -74,6 +82,21 @@ struct RunSpec {
     cutoff_angstrom: f64,
     seed: u64,
     settings: GlassArtSettings,
+}
+
+/// ART settings from `path`: a run's art.json (its `settings`) or a settings object alone.
+fn read_settings(path: &Path) -> anyhow::Result<GlassArtSettings> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{}: not JSON", path.display()))?;
+    let settings = value.get("settings").cloned().unwrap_or(value);
+    serde_json::from_value(settings).with_context(|| {
+        format!(
+            "{}: not ART settings (write out a run's art.json and edit its \"settings\")",
+            path.display()
+        )
+    })
 }
 
 fn append_line(path: &Path, header: &str, line: &str) -> anyhow::Result<()> {
@@ -125,10 +148,16 @@ pub fn run(args: ArtArgs) -> anyhow::Result<()> {
         None => copper_nearest_centre(&system)
             .context("the configuration has no Cu atom; give --centre")?,
     };
-    let mut settings = GlassArtSettings::default();
-    settings.art.force_threshold = args.force_threshold;
-    settings.art.push_radius = args.push_radius;
-    settings.prefactor = !args.no_prefactor;
+    let settings = match &args.settings {
+        Some(path) => read_settings(path)?,
+        None => {
+            let mut settings = GlassArtSettings::default();
+            settings.art.force_threshold = args.force_threshold;
+            settings.art.push_radius = args.push_radius;
+            settings.prefactor = !args.no_prefactor;
+            settings
+        }
+    };
     let spec = RunSpec {
         input: args
             .file
