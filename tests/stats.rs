@@ -637,6 +637,15 @@ fn parse_svg(svg: &str) -> Result<String, String> {
     Ok(text)
 }
 
+/// `plots/NAME.png` is a PNG of some size, and the text of `plots/NAME.svg`, a well-formed SVG.
+fn figure_text(plots: &Path, name: &str) -> String {
+    let png = std::fs::read(plots.join(format!("{name}.png"))).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{name}");
+    assert!(png.len() > 10_000, "{name}: {} bytes", png.len());
+    let svg = std::fs::read_to_string(plots.join(format!("{name}.svg"))).unwrap();
+    parse_svg(&svg).unwrap_or_else(|e| panic!("{name}.svg: {e}"))
+}
+
 #[test]
 fn stats_binary_json_and_figures() {
     let dir = scratch_dir("binary");
@@ -716,11 +725,7 @@ fn stats_binary_json_and_figures() {
         ),
         ("fig5_arrhenius", &["1000 / T (1/K)", "log₁₀(ν / Hz)"]),
     ] {
-        let png = std::fs::read(plots.join(format!("{name}.png"))).unwrap();
-        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{name}");
-        assert!(png.len() > 10_000, "{name}: {} bytes", png.len());
-        let svg = std::fs::read_to_string(plots.join(format!("{name}.svg"))).unwrap();
-        let text = parse_svg(&svg).unwrap_or_else(|e| panic!("{name}.svg: {e}"));
+        let text = figure_text(&plots, name);
         for label in labels {
             assert!(text.contains(label), "{name}.svg lacks {label:?}");
         }
@@ -847,10 +852,7 @@ fn stats_of_an_art_run_and_its_zero_kelvin_reference() {
         .map(|b| b[2].as_u64().unwrap())
         .sum();
     assert_eq!(hist, 40);
-    let png = std::fs::read(plots.join("art_spectrum.png")).unwrap();
-    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
-    let svg = std::fs::read_to_string(plots.join("art_spectrum.svg")).unwrap();
-    let text = parse_svg(&svg).unwrap();
+    let text = figure_text(&plots, "art_spectrum");
     for label in [
         "ΔQ (eV)",
         "ΔE (eV)",
@@ -887,10 +889,8 @@ fn stats_of_an_art_run_and_its_zero_kelvin_reference() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["zero_k"]["count"], 40);
     assert!((json["zero_k"]["mean_delta_q_ev"].as_f64().unwrap() - mean).abs() < 1e-12);
-    let svg = std::fs::read_to_string(plots.join("fig4_barriers_vs_t.svg")).unwrap();
     assert!(
-        parse_svg(&svg)
-            .unwrap()
+        figure_text(&plots, "fig4_barriers_vs_t")
             .contains(&format!("ART at 0 K: mean ΔQ {mean:.3} eV"))
     );
     let out = Command::new(env!("CARGO_BIN_EXE_betaglass"))

@@ -13,8 +13,8 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 use betaglass::landscape::explore::event_arrows;
-use betaglass::landscape::report::{ArtReport, DEFAULT_BIN_WIDTH_EV};
-use betaglass::landscape::store::{EventRow, read_events};
+use betaglass::landscape::report::{ArtReport, DEFAULT_BIN_WIDTH_EV, read_run_rows};
+use betaglass::landscape::store::EventRow;
 
 use super::atoms_view::{OrbitCamera, ViewSettings};
 use super::cluster_view::arrow_gizmo;
@@ -163,8 +163,8 @@ fn v3(x: [f64; 3]) -> Vec3 {
 
 /// The report, and each kept saddle's moved atoms from its LAMMPS data files.
 fn read_run(dir: &Path) -> Result<LoadedRun, String> {
-    let report = ArtReport::read(dir, DEFAULT_BIN_WIDTH_EV).map_err(|e| e.to_string())?;
-    let rows = read_events(&dir.join("events.csv")).map_err(|e| e.to_string())?;
+    let (rows, explorations) = read_run_rows(dir).map_err(|e| e.to_string())?;
+    let report = ArtReport::of_run(dir, &rows, &explorations, DEFAULT_BIN_WIDTH_EV);
     let initial =
         betaglass::io::read_configuration(&dir.join("initial.data")).map_err(|e| e.to_string())?;
     let mut events = Vec::with_capacity(rows.len());

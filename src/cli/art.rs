@@ -289,8 +289,7 @@ pub fn run(args: ArtArgs) -> anyhow::Result<()> {
     });
     outcome?;
     bar.finish();
-    let mut report = ArtReport::new(&events, &explorations, args.bin_width);
-    report.source = Some(dir.display().to_string());
+    let report = ArtReport::of_run(dir, &events, &explorations, args.bin_width);
     let summary = &report.summary;
     std::fs::write(dir.join("spectrum.csv"), summary.spectrum.to_csv())?;
     std::fs::write(

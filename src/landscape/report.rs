@@ -111,18 +111,20 @@ impl ArtReport {
 
     /// Reads `dir/events.csv` and `dir/explorations.csv`.
     pub fn read(dir: &Path, bin_width_ev: f64) -> Result<Self, StoreError> {
-        let explorations = read_explorations(&dir.join("explorations.csv"))?;
-        if explorations.is_empty() {
-            return Err(StoreError {
-                file: dir.join("explorations.csv").display().to_string(),
-                line: 0,
-                message: "no exploration recorded: not an ART run's folder (betaglass art --output), or one that has not finished an exploration yet".into(),
-            });
-        }
-        let events = read_events(&dir.join("events.csv"))?;
-        let mut report = Self::new(&events, &explorations, bin_width_ev);
+        let (events, explorations) = read_run_rows(dir)?;
+        Ok(Self::of_run(dir, &events, &explorations, bin_width_ev))
+    }
+
+    /// The report of the rows [`read_run_rows`] read from `dir`.
+    pub fn of_run(
+        dir: &Path,
+        events: &[EventRow],
+        explorations: &[ExplorationRow],
+        bin_width_ev: f64,
+    ) -> Self {
+        let mut report = Self::new(events, explorations, bin_width_ev);
         report.source = Some(dir.display().to_string());
-        Ok(report)
+        report
     }
 
     /// The report as plain text (what `betaglass stats ART_DIR` prints).
@@ -195,10 +197,14 @@ impl ArtReport {
             0,
         );
         if let Some(m) = &self.delta_q_ev {
-            let top = bin_counts(&self.delta_q_values_ev, width)
+            let top = self
+                .summary
+                .spectrum
+                .bins
                 .iter()
-                .map(|p| p[1])
-                .fold(1.0, f64::max);
+                .map(|b| b.2)
+                .max()
+                .unwrap_or(1) as f64;
             dq.series.push(
                 Series::new(
                     format!("mean {:.3} eV (n = {})", m.mean, m.count),
@@ -247,6 +253,20 @@ impl ArtReport {
             notes,
         }
     }
+}
+
+/// `dir/events.csv` and `dir/explorations.csv`; an error when no exploration is recorded (not
+/// an ART run's folder, or one that has not finished an exploration yet).
+pub fn read_run_rows(dir: &Path) -> Result<(Vec<EventRow>, Vec<ExplorationRow>), StoreError> {
+    let explorations = read_explorations(&dir.join("explorations.csv"))?;
+    if explorations.is_empty() {
+        return Err(StoreError {
+            file: dir.join("explorations.csv").display().to_string(),
+            line: 0,
+            message: "no exploration recorded: not an ART run's folder (betaglass art --output), or one that has not finished an exploration yet".into(),
+        });
+    }
+    Ok((read_events(&dir.join("events.csv"))?, explorations))
 }
 
 /// Histogram bars (centre, count) of `values` in bins of `width` from 0 (or below, for
