@@ -608,31 +608,19 @@ fn stats_malformed_csv_names_file_line_and_value() {
     );
 }
 
-/// Every XML event of an SVG, or the parser's complaint; and its text content.
+/// The text content of a well-formed SVG (one line per text node), or the parser's complaint.
 fn parse_svg(svg: &str) -> Result<String, String> {
-    use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_str(svg);
-    let mut text = String::new();
-    let mut depth = 0i64;
-    let mut saw_svg = false;
-    loop {
-        match reader.read_event() {
-            Ok(Event::Start(e)) => {
-                saw_svg |= e.name().as_ref() == b"svg";
-                depth += 1;
-            }
-            Ok(Event::End(_)) => depth -= 1,
-            Ok(Event::Text(t)) => {
-                text += &t.decode().map_err(|e| e.to_string())?;
-                text.push('\n');
-            }
-            Ok(Event::Eof) => break,
-            Ok(_) => {}
-            Err(e) => return Err(e.to_string()),
-        }
+    let doc = roxmltree::Document::parse(svg).map_err(|e| e.to_string())?;
+    if doc.root_element().tag_name().name() != "svg" {
+        return Err(format!(
+            "the root element is <{}>, not <svg>",
+            doc.root_element().tag_name().name()
+        ));
     }
-    if depth != 0 || !saw_svg {
-        return Err(format!("unbalanced ({depth}) or no <svg> element"));
+    let mut text = String::new();
+    for node in doc.descendants().filter(|n| n.is_text()) {
+        text += node.text().unwrap_or_default();
+        text.push('\n');
     }
     Ok(text)
 }
