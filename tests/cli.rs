@@ -240,7 +240,7 @@ fn metad_rejects_bad_input_naming_the_value() {
     let base = [
         "metad",
         "--steps",
-        "10",
+        "100",
         "--equilibrate-ps",
         "0",
         "--threads",

@@ -53,7 +53,24 @@ pub struct AppOptions {
 }
 
 /// Opens the betaglass window and blocks until it is closed.
+/// The display the window would open on, or why there is none: winit panics without one
+/// (exit 101 and a backtrace), so the app checks first and says what to do instead.
+fn require_display() -> anyhow::Result<()> {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    if cfg!(target_os = "linux") && !set("DISPLAY") && !set("WAYLAND_DISPLAY") {
+        anyhow::bail!(
+            "no display found (neither DISPLAY nor WAYLAND_DISPLAY is set): run the app on a \
+             desktop, or headless under a virtual screen with `xvfb-run -a betaglass …` (needs \
+             the xvfb and mesa-vulkan-drivers packages); the subcommands (`betaglass md`, \
+             `metad`, `campaign`, `art`, …) need no display, and `cargo install --path . \
+             --no-default-features` builds them without the app"
+        );
+    }
+    Ok(())
+}
+
 pub fn run_app(options: AppOptions) -> anyhow::Result<()> {
+    require_display()?;
     let scene = match &options.scene {
         Some(path) => Scene::load(path)?,
         None => Scene::teaching(),

@@ -18,8 +18,8 @@ pub use report::{
     read_barrier_samples,
 };
 pub use run::{
-    CampaignError, CampaignOptions, CampaignProgress, CampaignSummary, run_campaign,
-    run_campaign_with, run_sampling,
+    CampaignError, CampaignOptions, CampaignProgress, CampaignSummary, FolderLock, LOCK_FILE,
+    run_campaign, run_campaign_with, run_sampling,
 };
 pub use spec::{CampaignSpec, CampaignSpecError, SamplingJob, StopRule};
 pub use store::{

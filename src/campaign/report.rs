@@ -20,6 +20,7 @@
 //! into plain [`Figure`]s (Figs. 2–5) for [`crate::io::figures`] or the app.
 
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -194,6 +195,9 @@ pub fn parse_barrier_samples(text: &str, origin: &str) -> Result<BarrierTable, S
 
     let mut table = BarrierTable::default();
     let mut rank = 0usize;
+    // Sampling id → (line, text) of its first row: a repeated id would count one sampling
+    // twice in every mean and fit.
+    let mut first_row: HashMap<usize, (usize, String)> = HashMap::new();
     for (i, raw) in lines {
         let line_no = i + 1;
         let line = raw.trim_end_matches(['\n', '\r']);
@@ -257,6 +261,31 @@ pub fn parse_barrier_samples(text: &str, origin: &str) -> Result<BarrierTable, S
             })
         });
         match parsed {
+            Ok(sample) if col_sampling.is_some() => {
+                match first_row.get(&sample.sampling) {
+                    None => {
+                        first_row.insert(sample.sampling, (line_no, line.to_string()));
+                        table.samples.push(sample);
+                    }
+                    // Two runs of one campaign on one folder write the same row twice.
+                    Some((first, text)) if text == line => table.warnings.push(format!(
+                        "{origin}:{line_no}: sampling {} repeats line {first} exactly; \
+                         counted once",
+                        sample.sampling
+                    )),
+                    Some((first, _)) => {
+                        return Err(error(
+                            line_no,
+                            format!(
+                                "sampling {} already has a different row at line {first}: \
+                                 which one to count is not clear, so none is (remove one)",
+                                sample.sampling
+                            ),
+                        ));
+                    }
+                }
+                rank += 1;
+            }
             Ok(sample) => {
                 table.samples.push(sample);
                 rank += 1;

@@ -158,8 +158,60 @@ pub enum CampaignError {
     System(#[from] ReadError),
     #[error("the folder's copy of the campaign: {0}")]
     StoredSpec(#[from] CampaignSpecError),
+    #[error(
+        "{} is in use by another campaign (pid {holder}, which holds {}/{LOCK_FILE}): \
+         wait for it to end, or choose another output folder",
+        folder.display(), folder.display()
+    )]
+    Locked { folder: PathBuf, holder: String },
     #[error("cannot start the campaign's threads: {0}")]
     Threads(String),
+}
+
+/// The file in a campaign folder whose advisory lock the running campaign holds.
+pub const LOCK_FILE: &str = ".betaglass.lock";
+
+/// An exclusive advisory lock on a campaign folder (`DIR/.betaglass.lock`, holding the
+/// holder's pid), released when dropped or when the process dies, even by SIGKILL: the
+/// operating system drops a dead process's locks, so a stale file never blocks a resume.
+#[derive(Debug)]
+pub struct FolderLock {
+    _file: std::fs::File,
+}
+
+impl FolderLock {
+    /// Creates `dir` if needed and takes its lock, or says which process holds it.
+    pub fn acquire(dir: &Path) -> Result<Self, CampaignError> {
+        use std::io::{Seek, Write};
+        let path = dir.join(LOCK_FILE);
+        let io = |source| CampaignError::Io {
+            file: path.display().to_string(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                return Err(CampaignError::Locked {
+                    folder: dir.to_path_buf(),
+                    holder: holder.trim().to_string(),
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+        }
+        file.set_len(0).map_err(io)?;
+        file.rewind().map_err(io)?;
+        writeln!(file, "{}", std::process::id()).map_err(io)?;
+        Ok(Self { _file: file })
+    }
 }
 
 /// Runs the campaign into `dir` (created if needed) with the embedded Cu–Zr potential:
@@ -199,6 +251,9 @@ pub fn run_campaign_with(
     };
     let csv_path = dir.join(SAMPLINGS_CSV);
     let toml_path = dir.join(CAMPAIGN_TOML);
+    // Held until this function returns: a second campaign on the folder stops here, before
+    // it reads or appends a row (two runs would both run every sampling and repeat rows).
+    let _lock = FolderLock::acquire(dir)?;
 
     if !options.resume && holds_results(&csv_path).map_err(io_err(&csv_path))? {
         let recorded = super::store::read_samplings_with_warnings(&csv_path)

@@ -43,7 +43,7 @@ pub struct ArtArgs {
     #[arg(long, short, value_name = "DIR")]
     pub output: PathBuf,
     /// Explorations at once (default: every core).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = crate::cli::threads_arg)]
     pub threads: Option<usize>,
     /// Continue the run in DIR: run only the explorations explorations.csv does not hold.
     #[arg(long)]
@@ -115,17 +115,10 @@ fn append_line(path: &Path, header: &str, line: &str) -> anyhow::Result<()> {
 }
 
 pub fn run(args: ArtArgs) -> anyhow::Result<()> {
-    if args.threads == Some(0) {
-        bail!("--threads must be at least 1");
-    }
     if !(args.bin_width > 0.0 && args.bin_width.is_finite()) {
         bail!("--bin-width must be positive, got {}", args.bin_width);
     }
-    let threads = args.threads.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
+    let threads = args.threads.unwrap_or_else(crate::cli::available_cores);
     let dir = &args.output;
     let events_path = dir.join("events.csv");
     let explorations_path = dir.join("explorations.csv");
@@ -299,14 +292,22 @@ pub fn run(args: ArtArgs) -> anyhow::Result<()> {
     let [png, svg] = write_figure(&report.figure(), dir)
         .with_context(|| format!("writing the spectrum figure into {}", dir.display()))?;
     out!("{}", report.to_table().trim_end());
-    out!(
-        "wrote {}, {}, {}, summary.json, {}, {}, saddles/ and minima/",
-        events_path.display(),
-        explorations_path.display(),
-        dir.join("spectrum.csv").display(),
-        png.display(),
-        svg.display()
-    );
+    // Only what is there: a run without a kept saddle has no events.csv (and empty folders).
+    let mut wrote: Vec<String> = Vec::new();
+    if events_path.exists() {
+        wrote.push(events_path.display().to_string());
+    }
+    wrote.push(explorations_path.display().to_string());
+    wrote.push(dir.join("spectrum.csv").display().to_string());
+    wrote.push("summary.json".into());
+    wrote.push(png.display().to_string());
+    wrote.push(svg.display().to_string());
+    if events_path.exists() {
+        wrote.push("saddles/ and minima/".into());
+    } else {
+        wrote.push("no events.csv: no saddle was kept".into());
+    }
+    out!("wrote {}", wrote.join(", "));
     Ok(())
 }
 

@@ -19,7 +19,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 2000)]
     pub steps: u64,
     /// Thread counts to measure, comma-separated (default: 1 and all cores).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = crate::cli::threads_arg)]
     pub threads: Vec<usize>,
     #[arg(long, default_value_t = 1.0)]
     pub skin: f64,

@@ -27,12 +27,12 @@ pub struct CampaignArgs {
     #[arg(long)]
     pub resume: bool,
     /// Threads in all (default: every core).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = crate::cli::threads_arg)]
     pub threads: Option<usize>,
     /// Samplings at once (default: one per thread); each gets threads / K threads. Several
     /// samplings with few threads each finish more samplings per hour than one with many
     /// (16 cores: 16 × 1 thread ran 2.0× the steps/s of 1 × 16).
-    #[arg(long, value_name = "K")]
+    #[arg(long, value_name = "K", value_parser = crate::cli::threads_arg)]
     pub parallel_samplings: Option<usize>,
     /// Overrides the campaign's stop.max_steps (biased steps at most per sampling), e.g. for
     /// a timing.
@@ -41,9 +41,6 @@ pub struct CampaignArgs {
 }
 
 pub fn run(args: CampaignArgs) -> anyhow::Result<()> {
-    if args.threads == Some(0) || args.parallel_samplings == Some(0) {
-        bail!("--threads and --parallel-samplings must be at least 1");
-    }
     let mut spec = CampaignSpec::load(&args.campaign)?;
     if let Some(n) = args.max_steps {
         if n == 0 {
@@ -51,11 +48,7 @@ pub fn run(args: CampaignArgs) -> anyhow::Result<()> {
         }
         spec.stop.max_steps = n;
     }
-    let threads = args.threads.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
+    let threads = args.threads.unwrap_or_else(crate::cli::available_cores);
     let options = CampaignOptions::with_threads(args.resume, threads, args.parallel_samplings);
     out!(
         "campaign \"{}\": {} samplings ({} temperature(s) × {} seed(s) × {} centre(s) × {} cutoff(s)) → {}",

@@ -42,7 +42,7 @@ pub struct MdArgs {
     #[arg(long, value_enum, default_value = "nvt")]
     pub ensemble: EnsembleKind,
     /// Thermostat target (K).
-    #[arg(long, default_value_t = 300.0)]
+    #[arg(long, default_value_t = 300.0, value_parser = crate::cli::temperature_arg)]
     pub temperature: f64,
     /// Thermostat damping time (ps).
     #[arg(long, default_value_t = 0.2)]
@@ -65,7 +65,7 @@ pub struct MdArgs {
     /// Draw new Maxwell–Boltzmann velocities at this temperature (K). Without it the file's
     /// velocities are kept, or drawn at --temperature if the file has none. Ignored with
     /// --resume.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::cli::temperature_arg)]
     pub velocities: Option<f64>,
     /// Print thermodynamics, and write --output and its checkpoint, every this many steps
     /// (0: one thermo line at the start; --output and the checkpoint at the start and the end).
@@ -86,7 +86,7 @@ pub struct MdArgs {
     #[arg(long, requires = "output")]
     pub resume: bool,
     /// Worker threads (default: all cores).
-    #[arg(long)]
+    #[arg(long, value_name = "N", value_parser = crate::cli::threads_arg)]
     pub threads: Option<usize>,
 }
 

@@ -34,7 +34,7 @@ pub struct MetadArgs {
     /// the hill and cluster options.
     #[arg(long)]
     pub colvars: Option<PathBuf>,
-    #[arg(long, default_value_t = 300.0)]
+    #[arg(long, default_value_t = 300.0, value_parser = crate::cli::temperature_arg)]
     pub temperature: f64,
     /// Biased MD steps in total (a resumed run stops at the same total).
     #[arg(long, default_value_t = 100_000)]
@@ -50,13 +50,13 @@ pub struct MetadArgs {
     #[arg(long, default_value_t = 0.175)]
     pub sigma: f64,
     /// Bias temperature ΔT (K); "inf" for plain metadynamics.
-    #[arg(long, default_value_t = 2700.0)]
+    #[arg(long, default_value_t = 2700.0, value_parser = crate::cli::bias_temperature_arg)]
     pub bias_temperature: f64,
     /// Seed of the starting velocities (and of the Langevin noise).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Unbiased NVT before the biased run (ps).
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = 10.0, value_parser = crate::cli::duration_ps_arg)]
     pub equilibrate_ps: f64,
     /// Output prefix: PREFIX.colvars.traj, PREFIX.colvars.meta.hills.traj, PREFIX.pmf,
     /// PREFIX.events.json, PREFIX.eventN.{before,after}.extxyz, PREFIX.restart.json.
@@ -65,7 +65,7 @@ pub struct MetadArgs {
     /// Stop at the first confirmed event.
     #[arg(long)]
     pub until_event: bool,
-    #[arg(long)]
+    #[arg(long, value_name = "N", value_parser = crate::cli::threads_arg)]
     pub threads: Option<usize>,
     /// Langevin thermostat instead of Nosé–Hoover.
     #[arg(long)]
@@ -109,11 +109,17 @@ fn run_in_pool(args: &MetadArgs) -> anyhow::Result<()> {
     if args.restart_every == 0 || args.sample_every == 0 {
         bail!("--restart-every and --sample-every must be at least 1 step");
     }
+    // Checked before the equilibration when the flags decide the interval, and again on the
+    // run's settings (a --colvars file or a resumed run may set it).
+    if args.colvars.is_none() && !args.resume {
+        whole_samples(args, args.sample_every)?;
+    }
     let mut run = if args.resume {
         resume(args)?
     } else {
         start(args)?
     };
+    whole_samples(args, run.settings().sample_every_steps)?;
     // Given on the command line, these override the defaults or a resumed run's settings.
     let mut events = run.settings().events;
     if let Some(j) = args.event_jump {
@@ -174,6 +180,30 @@ fn run_in_pool(args: &MetadArgs) -> anyhow::Result<()> {
     out.flush(&run)?;
     save_restart(&args.output, &mut run)?;
     summarise(&run);
+    Ok(())
+}
+
+/// The run advances in whole CV samples, so `--steps` and `--restart-every` must be multiples
+/// of the sample interval: `--steps 60` with samples every 100 steps used to run 100.
+fn whole_samples(args: &MetadArgs, every: u64) -> anyhow::Result<()> {
+    for (flag, n) in [
+        ("--steps", args.steps),
+        ("--restart-every", args.restart_every),
+    ] {
+        if !n.is_multiple_of(every) {
+            let (below, above) = ((n / every) * every, n.div_ceil(every) * every);
+            let choices = if below == 0 {
+                format!("{above}")
+            } else {
+                format!("{below} or {above}")
+            };
+            bail!(
+                "{flag} {n} is not a multiple of the CV sample interval ({every} steps, \
+                 --sample-every): the run advances in whole samples, so it would run {above} \
+                 steps; give {flag} {choices}"
+            );
+        }
+    }
     Ok(())
 }
 

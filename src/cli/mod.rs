@@ -30,6 +30,83 @@ use clap::{Parser, Subcommand};
 use betaglass::potential::{Eam, Potential, SetflFlavor, SetflTables, mendelev};
 use betaglass::system::System;
 
+/// The cores this machine offers (1 when it cannot tell).
+pub fn available_cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+/// The most worker threads any command takes: 8 per core. More only time-slices the same
+/// cores, and a typo (`--threads 100000`) would otherwise spawn threads until the machine hangs.
+pub fn max_threads() -> usize {
+    8 * available_cores()
+}
+
+/// The one rule for `--threads` of every command: a whole number from 1 to [`max_threads`];
+/// leaving the flag out means all cores. 0 is refused everywhere (it used to mean "all" for
+/// `md`/`metad` and an error for `art`/`campaign`).
+pub fn threads_arg(value: &str) -> Result<usize, String> {
+    let n: usize = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("{value:?} is not a whole number of threads"))?;
+    let max = max_threads();
+    if n == 0 {
+        return Err("0 threads: give at least 1, or leave --threads out for all cores".into());
+    }
+    if n > max {
+        return Err(format!(
+            "{n} threads is more than {max} (8 per core on this machine's {} cores)",
+            available_cores()
+        ));
+    }
+    Ok(n)
+}
+
+/// The hottest temperature a flag takes (K): far above any melt (Cu–Zr melts near 1200 K),
+/// so only a typo is refused, before it runs (1e9 K would blow the first step up).
+pub const MAX_TEMPERATURE_K: f64 = 1e5;
+
+fn parse_f64(value: &str) -> Result<f64, String> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| format!("{value:?} is not a number"))
+}
+
+/// A thermostat or velocity temperature (K): finite, > 0 and at most [`MAX_TEMPERATURE_K`].
+pub fn temperature_arg(value: &str) -> Result<f64, String> {
+    let t = parse_f64(value)?;
+    if !(t.is_finite() && t > 0.0 && t <= MAX_TEMPERATURE_K) {
+        return Err(format!(
+            "{t} K: a temperature must be above 0 K and at most {MAX_TEMPERATURE_K:e} K"
+        ));
+    }
+    Ok(t)
+}
+
+/// A well-tempered bias temperature ΔT (K): > 0 and at most 1e7 K (a huge ΔT is plain
+/// metadynamics in disguise, with round-off in (T+ΔT)/ΔT), or `inf` for plain metadynamics.
+pub fn bias_temperature_arg(value: &str) -> Result<f64, String> {
+    let t = parse_f64(value)?;
+    if t == f64::INFINITY || (t.is_finite() && t > 0.0 && t <= 1e7) {
+        return Ok(t);
+    }
+    Err(format!(
+        "{t} K: a bias temperature must be above 0 K and at most 1e7 K, or inf for plain metadynamics"
+    ))
+}
+
+/// A duration that may be zero (ps): finite and ≥ 0.
+pub fn duration_ps_arg(value: &str) -> Result<f64, String> {
+    let t = parse_f64(value)?;
+    if !(t.is_finite() && t >= 0.0) {
+        return Err(format!("{t} ps: a duration must be finite and at least 0"));
+    }
+    Ok(t)
+}
+
 #[derive(Parser, Debug)]
 #[command(
     name = "betaglass",

@@ -52,7 +52,7 @@ pub struct PrepareArgs {
     #[arg(long)]
     pub resume: bool,
     /// Worker threads (default: all cores).
-    #[arg(long)]
+    #[arg(long, value_name = "N", value_parser = crate::cli::threads_arg)]
     pub threads: Option<usize>,
 }
 

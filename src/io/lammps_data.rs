@@ -349,6 +349,13 @@ fn parse(content: &str, file: &str, elements: Option<&[&str]>) -> Result<System,
             "missing header line \"atoms\" (e.g. \"4000 atoms\") before this line".into(),
         ));
     };
+    if n_atoms == 0 {
+        return Err(ctx.err(
+            n_atoms_line,
+            "0",
+            "the header gives \"0 atoms\": a configuration needs at least one atom".into(),
+        ));
+    }
     let (n_types, n_types_line) = match header.n_types {
         Some(t) => t,
         None if n_atoms == 0 => (0, header_end),

@@ -240,6 +240,13 @@ pub fn read_xyz(content: &str, file: &str) -> Result<System, ReadError> {
     let mut lines = content.lines();
     let first = lines.next().unwrap_or("");
     let n_atoms = ctx.usize(1, first.trim(), "the atom count on line 1")?;
+    if n_atoms == 0 {
+        return Err(ctx.err(
+            1,
+            first.trim(),
+            "the atom count on line 1 is \"0\": a configuration needs at least one atom".into(),
+        ));
+    }
     let Some(comment) = lines.next() else {
         return Err(ctx.err(
             2,
@@ -419,6 +426,24 @@ pub fn read_xyz(content: &str, file: &str) -> Result<System, ReadError> {
             velocity,
             momentum,
         });
+    }
+
+    // What follows the last atom is nothing, blank lines, or the next frame's atom count. An
+    // atom line there means line 1 undercounts the atoms, which must not drop them silently.
+    let after = n_atoms.saturating_add(3);
+    if let Some((k, line)) = lines.enumerate().find(|(_, l)| !l.trim().is_empty()) {
+        let line_no = after.saturating_add(k);
+        if line.trim().parse::<usize>().is_err() {
+            return Err(ctx.err(
+                line_no,
+                line,
+                format!(
+                    "line 1 gives {n_atoms} atoms, but line {line_no} after them is another atom \
+                     line, not the count of a next frame: {:?} (a wrong count on line 1?)",
+                    shorten(line)
+                ),
+            ));
+        }
     }
 
     // Species, with masses.
@@ -663,6 +688,26 @@ Cu 7.0 8.0 9.0 0 0 0 2
         expect_err("abc\n", 1, "\"abc\"");
         expect_err("", 1, "\"\"");
         expect_err("-3\nLattice=\"1 0 0 0 1 0 0 0 1\"\n", 1, "\"-3\"");
+        let zero = expect_err("0\nLattice=\"1 0 0 0 1 0 0 0 1\"\n", 1, "\"0\"");
+        assert!(zero.contains("at least one atom"), "{zero}");
+    }
+
+    #[test]
+    fn error_count_short_of_the_atom_lines() {
+        let head = "Lattice=\"9 0 0 0 9 0 0 0 9\" Properties=species:S:1:pos:R:3";
+        let atoms = "Cu 0 0 0\nZr 2 2 2\nCu 4 4 4\n";
+        // Line 1 says 2 of the 3 atoms: the third (line 5) is named, not dropped.
+        let message = expect_err(&format!("2\n{head}\n{atoms}"), 5, "Cu 4 4 4");
+        assert!(message.contains("line 1 gives 2 atoms"), "{message}");
+        // The right count, or a second frame after the first, still reads.
+        assert_eq!(
+            read_xyz(&format!("3\n{head}\n{atoms}\n\n"), "t")
+                .unwrap()
+                .n_atoms(),
+            3
+        );
+        let two_frames = format!("3\n{head}\n{atoms}3\n{head}\n{atoms}");
+        assert_eq!(read_xyz(&two_frames, "t").unwrap().n_atoms(), 3);
     }
 
     #[test]
