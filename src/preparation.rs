@@ -353,12 +353,28 @@ impl Preparation {
             integrator: Some(self.sim.integrator().clone()),
         };
         let xyz_tmp = dir.join("state.tmp.xyz");
-        crate::io::write_configuration(&xyz_tmp, self.sim.system()).map_err(|e| e.to_string())?;
         let json_tmp = dir.join("progress.json.tmp");
-        let json = serde_json::to_string_pretty(&progress).map_err(|e| e.to_string())?;
-        std::fs::write(&json_tmp, json).map_err(|e| format!("{}: {e}", json_tmp.display()))?;
+        let written = self.write_checkpoint_files(&progress, &xyz_tmp, &json_tmp, dir);
+        if written.is_err() {
+            // A full disk must not leave partial temporary files behind.
+            let _ = std::fs::remove_file(&xyz_tmp);
+            let _ = std::fs::remove_file(&json_tmp);
+        }
+        written
+    }
+
+    fn write_checkpoint_files(
+        &self,
+        progress: &PreparationProgress,
+        xyz_tmp: &Path,
+        json_tmp: &Path,
+        dir: &Path,
+    ) -> Result<(), String> {
+        crate::io::write_configuration(xyz_tmp, self.sim.system()).map_err(|e| e.to_string())?;
+        let json = serde_json::to_string_pretty(progress).map_err(|e| e.to_string())?;
+        std::fs::write(json_tmp, json).map_err(|e| format!("{}: {e}", json_tmp.display()))?;
         for (tmp, name) in [(xyz_tmp, "state.xyz"), (json_tmp, "progress.json")] {
-            std::fs::rename(&tmp, dir.join(name)).map_err(|e| format!("{}: {e}", tmp.display()))?;
+            std::fs::rename(tmp, dir.join(name)).map_err(|e| format!("{}: {e}", tmp.display()))?;
         }
         Ok(())
     }

@@ -12,7 +12,7 @@ use crate::dynamics::{
 };
 use crate::fix::{AtomMap, Fix, FixContext};
 use crate::neighbor::NeighborList;
-use crate::potential::{ForceInput, ForceResult, Potential, Scratch};
+use crate::potential::{ForceInput, ForceResult, Potential, Scratch, potential_label};
 use crate::system::units::{FTM2V, NKTV2P};
 use crate::system::{System, Vec3};
 
@@ -46,7 +46,7 @@ impl Default for MdSettings {
 /// Why a simulation cannot be set up or continued.
 #[derive(Debug, thiserror::Error)]
 pub enum SimulationError {
-    #[error("species {0} is not in the potential (it has {1})")]
+    #[error("species {0} is not in the potential {1}")]
     UnknownSpecies(String, String),
     #[error("invalid configuration: {0}")]
     InvalidSystem(String),
@@ -162,12 +162,19 @@ impl Simulation {
 
     /// A configuration with overlapping atoms can be evaluated but not integrated.
     fn refuse_unphysical_start(&mut self) -> Result<(), SimulationError> {
-        match self.instability() {
-            Some(reason) => Err(SimulationError::InvalidSystem(format!(
-                "the starting configuration is unphysical: {reason}"
-            ))),
-            None => Ok(()),
-        }
+        let Some(reason) = self.instability() else {
+            return Ok(());
+        };
+        // Overlapping atoms are the usual cause: name them, so the file can be mended.
+        let closest = self
+            .system
+            .closest_pair()
+            .map_or(String::new(), |(a, b, r)| {
+                format!("; the closest atoms are {a} and {b}, {r:.3} Å apart")
+            });
+        Err(SimulationError::InvalidSystem(format!(
+            "the starting configuration is unphysical: {reason}{closest}"
+        )))
     }
 
     /// Like [`Self::new`] but accepts any finite configuration, however large its forces.
@@ -196,7 +203,7 @@ impl Simulation {
         let map = system
             .species_map(potential.elements())
             .map_err(|missing| {
-                SimulationError::UnknownSpecies(missing, potential.elements().join(", "))
+                SimulationError::UnknownSpecies(missing, potential_label(potential.as_ref()))
             })?;
         system.wrap_positions();
         let neighbors = NeighborList::new(potential.cutoff_angstrom(), settings.skin_angstrom);

@@ -349,3 +349,630 @@ fn the_app_without_a_display_says_so_instead_of_panicking() {
     );
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// A campaign file in `dir` with the given `[system]`/`[cluster]`/temperature lines.
+fn campaign_file(
+    dir: &Path,
+    name: &str,
+    system: &str,
+    centre: &str,
+    cutoff: f64,
+    t: f64,
+) -> PathBuf {
+    let toml = dir.join(name);
+    std::fs::write(
+        &toml,
+        format!(
+            "name = \"{name}\"\n{system}[md]\nequilibrate_ps = 0.01\n\
+             [cluster]\ncentres = [{centre}]\ncutoffs_angstrom = [{cutoff}]\n\
+             [metadynamics]\nstride_steps = 10\nsample_every_steps = 10\n\
+             [campaign]\ntemperatures_k = [{t}]\nsamplings_per_temperature = 2\n\
+             seed = 11\n[stop]\nmax_steps = 100\nafter_event_ps = 0.1\n"
+        ),
+    )
+    .unwrap();
+    toml
+}
+
+#[test]
+fn a_campaign_every_sampling_would_fail_is_refused_up_front_and_leaves_no_folder() {
+    let dir = scratch_dir("up-front");
+    let missing = format!(
+        "[system]\nfile = \"{}\"\n",
+        dir.join("absent.extxyz").display()
+    );
+    let cases: [(&str, String, f64, f64, &str); 4] = [
+        (
+            "centre",
+            "99999".into(),
+            4.0,
+            500.0,
+            "sampling 0 (centre 99999",
+        ),
+        (
+            "cutoff",
+            "\"nearest-cu\"".into(),
+            50.0,
+            500.0,
+            "50 Å cutoff",
+        ),
+        (
+            "hot",
+            "\"nearest-cu\"".into(),
+            4.0,
+            1e9,
+            "1000000000 K is above 1e5 K",
+        ),
+        (
+            "system",
+            "\"nearest-cu\"".into(),
+            4.0,
+            500.0,
+            "absent.extxyz",
+        ),
+    ];
+    for (name, centre, cutoff, t, needle) in cases {
+        let system = if name == "system" {
+            missing.as_str()
+        } else {
+            ""
+        };
+        let toml = campaign_file(&dir, &format!("{name}.toml"), system, &centre, cutoff, t);
+        let out = dir.join(name);
+        let run = [
+            "campaign",
+            toml.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+            "--threads",
+            "1",
+        ];
+        let t0 = Instant::now();
+        refused(&run, &[needle]);
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "{name}: not up front"
+        );
+        assert!(
+            !out.exists(),
+            "{name}: the refused campaign left {}",
+            out.display()
+        );
+    }
+}
+
+/// The shipped glass with atom 2 moved 0.2 Å from atom 1: it reads, but no MD can start.
+fn overlapping_glass(dir: &Path) -> PathBuf {
+    let glass = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/glass_300K.extxyz"),
+    )
+    .unwrap();
+    let mut lines: Vec<String> = glass.lines().map(String::from).collect();
+    // Line 3 is atom 1; give atom 2 (line 4) the same position plus 0.2 Å in x.
+    let first: Vec<&str> = lines[2].split_whitespace().collect();
+    let x: f64 = first[1].parse().unwrap();
+    let mut second: Vec<String> = lines[3].split_whitespace().map(String::from).collect();
+    second[1] = format!("{}", x + 0.2);
+    second[2] = first[2].to_string();
+    second[3] = first[3].to_string();
+    lines[3] = second.join(" ");
+    let path = dir.join("overlap.extxyz");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path
+}
+
+#[test]
+fn a_campaign_whose_every_sampling_failed_exits_non_zero_naming_the_reason() {
+    let dir = scratch_dir("all-failed");
+    let glass = overlapping_glass(&dir);
+    let system = format!("[system]\nfile = \"{}\"\n", glass.display());
+    let toml = campaign_file(&dir, "overlap.toml", &system, "\"nearest-cu\"", 4.0, 500.0);
+    let out = dir.join("out");
+    refused(
+        &[
+            "campaign",
+            toml.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+            "--threads",
+            "1",
+        ],
+        &[
+            "every one of the 2 sampling(s) run failed",
+            "2 sampling(s), e.g. 0000: could not start",
+            "the closest atoms are 1 and 2, 0.200 Å apart",
+        ],
+    );
+    // The rows are kept: the failure is recorded, not lost.
+    let csv = std::fs::read_to_string(out.join("samplings.csv")).unwrap();
+    assert_eq!(
+        csv.lines().filter(|l| l.contains(",failed,")).count(),
+        2,
+        "{csv}"
+    );
+}
+
+#[test]
+fn inputs_that_once_gave_silent_or_vague_answers_are_named() {
+    let dir = scratch_dir("small-lies");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let glass = std::fs::read_to_string(data.join("glass_300K.extxyz")).unwrap();
+    let eval = |file: &Path, extra: &[&str], needles: &[&str]| {
+        let mut args = vec!["eval", file.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        refused(&args, needles);
+    };
+
+    // A truncated eam/fs file was taken for eam/alloy and failed on "hcp" at line 6007.
+    let setfl = std::fs::read_to_string(data.join("potentials/CuZr_mm.eam.fs")).unwrap();
+    let cut: Vec<&str> = setfl.lines().collect();
+    let truncated = dir.join("truncated.eam.fs");
+    std::fs::write(&truncated, cut[..cut.len() / 2].join("\n")).unwrap();
+    let potential = ["--potential", truncated.to_str().unwrap()];
+    eval(
+        &data.join("glass_300K.extxyz"),
+        &potential,
+        &["truncated.eam.fs:", "truncated?"],
+    );
+
+    // Invalid UTF-8 gave no position.
+    let latin1 = dir.join("latin1.extxyz");
+    let mut bytes = glass.clone().into_bytes();
+    let at = glass.match_indices('\n').nth(4).unwrap().0 + 1; // start of line 6
+    bytes.insert(at, 0xe9);
+    std::fs::write(&latin1, bytes).unwrap();
+    eval(
+        &latin1,
+        &[],
+        &["latin1.extxyz", "invalid byte 0xe9 at line 6, column 1"],
+    );
+
+    // `species Cu is not in the potential (it has Ni, Al)` did not name the potential.
+    let nickel = dir.join("nickel.extxyz");
+    std::fs::write(&nickel, glass.replacen("\nZr ", "\nNi ", 1)).unwrap();
+    refused(
+        &[
+            "md",
+            nickel.to_str().unwrap(),
+            "--steps",
+            "1",
+            "--potential",
+            data.join("potentials/CuZr_mm.eam.fs").to_str().unwrap(),
+        ],
+        &[
+            "species Ni is not in the potential",
+            "CuZr_mm.eam.fs (elements Cu, Zr)",
+        ],
+    );
+
+    // A coordinate of 1e308 was wrapped into rounding noise.
+    let far = dir.join("far.extxyz");
+    let mut lines: Vec<String> = glass.lines().map(String::from).collect();
+    let mut atom: Vec<String> = lines[4].split_whitespace().map(String::from).collect();
+    atom[1] = "1e308".into();
+    lines[4] = atom.join(" ");
+    std::fs::write(&far, lines.join("\n") + "\n").unwrap();
+    eval(
+        &far,
+        &[],
+        &[
+            &format!("{}:5:", far.display()),
+            "cell lengths outside the cell",
+        ],
+    );
+
+    // `md` refusing an overlapping start named no atom.
+    let overlap = overlapping_glass(&dir);
+    refused(
+        &["md", overlap.to_str().unwrap(), "--steps", "1"],
+        &["unphysical", "the closest atoms are 1 and 2, 0.200 Å apart"],
+    );
+}
+
+#[test]
+fn md_and_metad_refuse_to_overwrite_a_run_without_force() {
+    let dir = scratch_dir("overwrite");
+    let xyz = dir.join("o.xyz");
+    let md = |extra: &[&str]| {
+        let mut args = vec![
+            "md",
+            "--steps",
+            "2",
+            "--thermo-every",
+            "0",
+            "--threads",
+            "1",
+            "--output",
+            xyz.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        bin().args(&args).output().unwrap()
+    };
+    assert!(md(&[]).status.success());
+    let before = std::fs::read(&xyz).unwrap();
+    refused(
+        &["md", "--steps", "2", "--output", xyz.to_str().unwrap()],
+        &["o.xyz", "already exist", "--force"],
+    );
+    assert_eq!(
+        std::fs::read(&xyz).unwrap(),
+        before,
+        "the refused run touched o.xyz"
+    );
+    let forced = md(&["--force"]);
+    assert!(forced.status.success(), "{}", stderr(&forced));
+
+    let prefix = dir.join("m");
+    let metad = |extra: &[&str]| {
+        let mut args = vec![
+            "metad",
+            "--centre",
+            "348",
+            "--steps",
+            "100",
+            "--equilibrate-ps",
+            "0",
+            "--threads",
+            "1",
+            "--output",
+            prefix.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        bin().args(&args).output().unwrap()
+    };
+    assert!(metad(&[]).status.success());
+    let second = metad(&[]);
+    assert_eq!(second.status.code(), Some(1), "{}", stderr(&second));
+    assert!(
+        stderr(&second).contains("m.colvars.traj"),
+        "{}",
+        stderr(&second)
+    );
+    assert!(metad(&["--force"]).status.success());
+}
+
+/// A small tmpfs mounted at `path` for the test's lifetime (root only), unmounted on drop.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(path: &Path, size: &str) -> Option<Self> {
+        std::fs::create_dir_all(path).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(path)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Self(path.to_path_buf()))
+    }
+
+    fn resize(&self, size: &str) {
+        let status = Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(&self.0)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// Files under `dir` whose names end like a temporary of a failed write.
+fn leftover_temporaries(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = entry.path();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            if p.is_dir() {
+                stack.push(p);
+            } else if name.ends_with(".tmp") || name.contains(".partial") {
+                found.push(p);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn a_full_disk_stops_the_campaign_and_resume_finishes_it() {
+    let dir = scratch_dir("disk-full");
+    let Some(disk) = Tmpfs::mount(&dir.join("disk"), "96k") else {
+        eprintln!("skipped: mounting a tmpfs needs root (CI runs as root)");
+        return;
+    };
+    let toml = tiny_campaign(&dir, 6);
+    let out = disk.0.join("out");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "campaign".to_string(),
+            toml.display().to_string(),
+            "--output".into(),
+            out.display().to_string(),
+            "--threads".into(),
+            "1".into(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        bin().args(args).output().unwrap()
+    };
+    // 96 kB hold the campaign's own files and a few samplings' traj, hills and PMF, not six.
+    let full = run(&[]);
+    let err = stderr(&full);
+    assert_eq!(full.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("No space left on device") && err.contains("--resume"),
+        "{err}"
+    );
+    let csv = std::fs::read_to_string(out.join("samplings.csv")).unwrap();
+    let recorded = betaglass::campaign::store::parse_samplings(&csv, "samplings.csv")
+        .unwrap()
+        .records;
+    assert!((1..6).contains(&recorded.len()), "{csv}");
+    assert!(
+        !csv.contains(",failed,"),
+        "a full disk was blamed on a sampling: {csv}"
+    );
+    assert_eq!(leftover_temporaries(&out), Vec::<PathBuf>::new());
+
+    // Space freed: --resume runs exactly the samplings not yet recorded.
+    disk.resize("16m");
+    let resumed = run(&["--resume"]);
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    let records = betaglass::campaign::store::read_samplings(&out.join("samplings.csv")).unwrap();
+    let mut ids: Vec<usize> = records.iter().map(|r| r.sampling).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, (0..6).collect::<Vec<_>>());
+    assert!(
+        records
+            .iter()
+            .all(|r| r.status != betaglass::campaign::store::SamplingStatus::Failed),
+        "{records:?}"
+    );
+
+    // md's checkpoint on a full disk: an error, and no partial file left.
+    disk.resize("64k");
+    let md = bin()
+        .args(["md", "--steps", "1", "--threads", "1", "--output"])
+        .arg(disk.0.join("glass.xyz"))
+        .output()
+        .unwrap();
+    assert_eq!(md.status.code(), Some(1), "{}", stderr(&md));
+    assert!(
+        stderr(&md).contains("No space left on device"),
+        "{}",
+        stderr(&md)
+    );
+    assert_eq!(leftover_temporaries(&disk.0), Vec::<PathBuf>::new());
+}
+
+/// A fraction in [0.1, 0.7) drawn from `seed` (SplitMix64): where in a run to kill it. The
+/// seed is fixed so that a failure reproduces; `BETAGLASS_FAULT_SEED` draws other points.
+fn kill_fraction(seed: u64) -> f64 {
+    let extra: u64 = std::env::var("BETAGLASS_FAULT_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let mut z = seed.wrapping_add(extra).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    0.1 + 0.6 * (z >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Runs `args(folder)` to its end in `dir/straight`, then again in `dir/killed`, SIGKILLed
+/// at a random point of the first run's wall time, then `args(folder) + resume` until it
+/// ends. Returns both folders for the caller to compare.
+fn kill_at_a_random_point_and_resume(
+    dir: &Path,
+    seed: u64,
+    args: impl Fn(&Path) -> Vec<String>,
+    resume: &[&str],
+) -> (PathBuf, PathBuf) {
+    let (straight, killed) = (dir.join("straight"), dir.join("killed"));
+    for d in [&straight, &killed] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let t0 = Instant::now();
+    let out = bin()
+        .args(args(&straight))
+        .current_dir(&straight)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let wall = t0.elapsed();
+
+    let kill_after = wall.mul_f64(kill_fraction(seed));
+    let mut child = bin()
+        .args(args(&killed))
+        .current_dir(&killed)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(kill_after);
+    let ended_first = child.try_wait().unwrap().is_some();
+    let _ = child.kill();
+    child.wait().unwrap();
+    eprintln!(
+        "{}: killed after {:.2} s of a {:.2} s run{}",
+        dir.display(),
+        kill_after.as_secs_f64(),
+        wall.as_secs_f64(),
+        if ended_first {
+            " (it had ended already)"
+        } else {
+            ""
+        }
+    );
+    let mut again = args(&killed);
+    again.extend(resume.iter().map(|s| s.to_string()));
+    let out = bin().args(again).current_dir(&killed).output().unwrap();
+    assert!(out.status.success(), "resume: {}", stderr(&out));
+    (straight, killed)
+}
+
+/// `a` and `b` hold the same bytes (after `mend` on each, which may blank what may differ,
+/// such as wall times).
+fn same_file(a: &Path, b: &Path, mend: impl Fn(String) -> String) {
+    let read =
+        |p: &Path| std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    assert!(
+        mend(read(a)) == mend(read(b)),
+        "{} and {} differ after a kill and --resume",
+        a.display(),
+        b.display()
+    );
+}
+
+#[test]
+fn metad_killed_at_a_random_point_resumes_to_the_same_files() {
+    let dir = scratch_dir("kill-metad");
+    let (a, b) = kill_at_a_random_point_and_resume(
+        &dir,
+        1,
+        |d| {
+            [
+                "metad",
+                "--centre",
+                "348",
+                "--steps",
+                "600",
+                "--stride",
+                "50",
+                "--sample-every",
+                "50",
+                "--restart-every",
+                "100",
+                "--equilibrate-ps",
+                "0.1",
+                "--threads",
+                "1",
+                "--output",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .chain([d.join("run").display().to_string()])
+            .collect()
+        },
+        &["--resume"],
+    );
+    for suffix in [
+        ".colvars.traj",
+        ".colvars.meta.hills.traj",
+        ".pmf",
+        ".events.json",
+    ] {
+        same_file(
+            &a.join(format!("run{suffix}")),
+            &b.join(format!("run{suffix}")),
+            |s| s,
+        );
+    }
+}
+
+#[test]
+fn a_campaign_killed_at_a_random_point_resumes_to_the_same_files() {
+    let dir = scratch_dir("kill-campaign");
+    let toml = tiny_campaign(&dir, 3);
+    let (a, b) = kill_at_a_random_point_and_resume(
+        &dir,
+        2,
+        |d| {
+            let out = d.join("out").display().to_string();
+            let t = toml.display().to_string();
+            ["campaign", &t, "--output", &out, "--threads", "1"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        },
+        &["--resume"],
+    );
+    let (a, b) = (a.join("out"), b.join("out"));
+    same_file(&a.join("samplings.csv"), &b.join("samplings.csv"), |s| s);
+    for i in 0..3 {
+        for suffix in [".colvars.traj", ".colvars.meta.hills.traj", ".pmf"] {
+            let name = format!("samplings/{i:04}{suffix}");
+            same_file(&a.join(&name), &b.join(&name), |s| s);
+        }
+    }
+}
+
+#[test]
+fn prepare_killed_at_a_random_point_resumes_to_the_same_glass() {
+    let dir = scratch_dir("kill-prepare");
+    let (a, b) = kill_at_a_random_point_and_resume(
+        &dir,
+        3,
+        |d| {
+            [
+                "prepare",
+                "--atoms",
+                "256",
+                "--melt-ps",
+                "0.4",
+                "--quench-rate",
+                "1e16",
+                "--hold-ps",
+                "0.4",
+                "--checkpoint-every",
+                "50",
+                "--threads",
+                "1",
+                "-o",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .chain([d.join("glass.xyz").display().to_string()])
+            .collect()
+        },
+        &["--resume"],
+    );
+    same_file(&a.join("glass.xyz"), &b.join("glass.xyz"), |s| s);
+}
+
+#[test]
+fn art_killed_at_a_random_point_resumes_to_the_same_events() {
+    let dir = scratch_dir("kill-art");
+    let (a, b) = kill_at_a_random_point_and_resume(
+        &dir,
+        4,
+        |d| {
+            [
+                "art",
+                "--events",
+                "2",
+                "--seed",
+                "1",
+                "--threads",
+                "1",
+                "--output",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .chain([d.join("art").display().to_string()])
+            .collect()
+        },
+        &["--resume"],
+    );
+    // Wall times differ from run to run: every other column must not.
+    let without_wall_times = |text: String| {
+        text.lines()
+            .map(|l| l.rsplitn(3, ',').last().unwrap_or("").to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    same_file(
+        &a.join("art/explorations.csv"),
+        &b.join("art/explorations.csv"),
+        without_wall_times,
+    );
+    if a.join("art/events.csv").exists() {
+        same_file(&a.join("art/events.csv"), &b.join("art/events.csv"), |s| s);
+    }
+}

@@ -128,7 +128,7 @@ pub fn samples_path(path: &Path) -> PathBuf {
 /// Reads a barrier table: a campaign folder (its `samplings.csv`) or a CSV file.
 pub fn read_barrier_samples(path: &Path) -> Result<BarrierTable, StoreError> {
     let file = samples_path(path);
-    let text = std::fs::read_to_string(&file).map_err(|source| StoreError::Io {
+    let text = crate::io::read_text(&file).map_err(|source| StoreError::Io {
         file: file.display().to_string(),
         source,
     })?;

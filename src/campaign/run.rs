@@ -166,6 +166,13 @@ pub enum CampaignError {
     Locked { folder: PathBuf, holder: String },
     #[error("cannot start the campaign's threads: {0}")]
     Threads(String),
+    /// A sampling's files could not be written (a full disk, a lost mount): the campaign
+    /// stops, and the samplings not recorded stay for `--resume`.
+    #[error(
+        "{0}; the campaign stopped: free space or fix the folder, then run it again with \
+         --resume to run the samplings not yet recorded"
+    )]
+    Results(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// The file in a campaign folder whose advisory lock the running campaign holds.
@@ -251,6 +258,14 @@ pub fn run_campaign_with(
     };
     let csv_path = dir.join(SAMPLINGS_CSV);
     let toml_path = dir.join(CAMPAIGN_TOML);
+    // Read and checked before the folder is made or touched: a missing configuration or a
+    // cluster that cannot exist in it (an unknown centre, a cutoff beyond half the box) is
+    // refused here, instead of becoming a folder of `failed` rows.
+    let system = match &spec.system_file {
+        Some(p) => crate::io::read_configuration(p)?,
+        None => crate::assets::default_glass(),
+    };
+    check_clusters(spec, &system)?;
     // Held until this function returns: a second campaign on the folder stops here, before
     // it reads or appends a row (two runs would both run every sampling and repeat rows).
     let _lock = FolderLock::acquire(dir)?;
@@ -327,10 +342,6 @@ pub fn run_campaign_with(
 
     let mut ran = 0;
     if !pending.is_empty() {
-        let system = match &spec.system_file {
-            Some(p) => crate::io::read_configuration(p)?,
-            None => crate::assets::default_glass(),
-        };
         let shared = Shared {
             next: AtomicUsize::new(0),
             abort: AtomicBool::new(false),
@@ -384,6 +395,23 @@ fn campaign_file_text(spec: &CampaignSpec) -> String {
          # its plan: temperatures, then seeds, then centres, then cutoffs, in the order listed.\n\n{}",
         spec.to_toml()
     )
+}
+
+/// Every sampling of the campaign selects its cluster in `system` (an atom that exists, a
+/// cutoff below half the box, enough neighbours): else each would fail alike, one `failed`
+/// row after another. Cheap: one neighbour search of the configuration per sampling.
+fn check_clusters(spec: &CampaignSpec, system: &System) -> Result<(), CampaignError> {
+    for job in spec.plan() {
+        job.setup.cluster(system).map_err(|e| {
+            CampaignError::Invalid(format!(
+                "sampling {} (centre {}, {} Å cutoff): {e}",
+                job.index,
+                centre_label(&job.centre),
+                job.cutoff_angstrom
+            ))
+        })?;
+    }
+    Ok(())
 }
 
 /// Whether `samplings.csv` holds anything beyond its header (even an unfinished row).
@@ -521,13 +549,17 @@ impl Context<'_> {
                     &on_advance,
                 )
             });
-            let Some(record) = record else {
-                return; // abandoned: the campaign is stopping
+            let record = match record {
+                Ok(Some(record)) => record,
+                Ok(None) => return, // abandoned: the campaign is stopping
+                // Not the sampling's failure but the folder's (a full disk, a lost mount):
+                // the campaign stops, and this sampling stays unrecorded for --resume.
+                Err(e) => return self.fail(CampaignError::Results(e.into())),
             };
             let mut table = self.shared.table.lock().unwrap_or_else(|p| p.into_inner());
             if let Err(e) = table.csv.append(&record) {
                 drop(table);
-                return self.fail(e.into());
+                return self.fail(CampaignError::Results(e.into()));
             }
             table.ran += 1;
             table.recorded.insert(record.sampling, record.clone());
@@ -547,10 +579,11 @@ const CHUNK_SAMPLES: u64 = 10;
 
 /// Runs one sampling to its end under the stop rule, writing its files under `prefix`
 /// (`prefix.colvars.traj`, …; stale files of an earlier, killed attempt are removed first),
-/// on the current rayon pool. Never fails: an error, even a panic, is a `failed` record
-/// with the message as its reason. `None` only when `abort` was raised meanwhile (the
-/// sampling is abandoned, not recorded). `on_advance(biased_steps, events)` is called after
-/// every chunk.
+/// on the current rayon pool. The sampling's own failures, even a panic, are a `failed`
+/// record with the message as its reason. `Ok(None)` when `abort` was raised meanwhile (the
+/// sampling is abandoned, not recorded). `Err` when its files cannot be written: that is the
+/// folder's fault, not the sampling's, and no row may claim it was run.
+/// `on_advance(biased_steps, events)` is called after every chunk.
 pub fn run_sampling(
     job: &SamplingJob,
     system: &System,
@@ -559,7 +592,7 @@ pub fn run_sampling(
     prefix: &Path,
     abort: &AtomicBool,
     on_advance: &dyn Fn(u64, usize),
-) -> Option<SamplingRecord> {
+) -> Result<Option<SamplingRecord>, WriteError> {
     remove_stale_files(prefix);
     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
         sample(job, system, potential, stop, prefix, abort, on_advance)
@@ -574,7 +607,7 @@ pub fn run_sampling(
                 .unwrap_or_else(|| "unknown panic".into());
             let mut record = empty_record(job);
             record.reason = format!("internal error (panic): {message}");
-            Some(record)
+            Ok(Some(record))
         }
     }
 }
@@ -622,27 +655,21 @@ fn sample(
     prefix: &Path,
     abort: &AtomicBool,
     on_advance: &dyn Fn(u64, usize),
-) -> Option<SamplingRecord> {
+) -> Result<Option<SamplingRecord>, WriteError> {
     let mut record = empty_record(job);
     let aborted = || abort.load(Ordering::SeqCst);
     let mut run = match start_sampling(system.clone(), potential.clone(), &job.setup, |_, _| {
         !aborted()
     }) {
         Ok(Some(run)) => run,
-        Ok(None) => return None,
+        Ok(None) => return Ok(None),
         Err(e) => {
             record.reason = format!("could not start: {e}");
-            return Some(record);
+            return Ok(Some(record));
         }
     };
     let prefix = prefix.to_string_lossy();
-    let mut files = match SamplingFiles::open(&prefix, &run) {
-        Ok(files) => files,
-        Err(e) => {
-            record.reason = format!("cannot write its files: {e}");
-            return Some(record);
-        }
-    };
+    let mut files = SamplingFiles::open(&prefix, &run)?;
     let after_event_steps = (stop.after_event_ps / (job.setup.timestep_fs * 1e-3)).ceil() as u64;
     let chunk = job
         .setup
@@ -653,7 +680,7 @@ fn sample(
     let mut failure: Option<String> = None;
     while run.biased_steps() < stop_at && failure.is_none() {
         if aborted() {
-            return None;
+            return Ok(None);
         }
         let n = chunk.min(stop_at - run.biased_steps());
         let news = match run.advance(n) {
@@ -666,19 +693,13 @@ fn sample(
                 break;
             }
         };
-        if let Err(e) = files.append(&run) {
-            failure = Some(format!("cannot write its files: {e}"));
-        }
+        files.append(&run)?;
         for event in &news.new_events {
-            if let Err(e) = files.write_event(event) {
-                failure.get_or_insert(format!("cannot write its event files: {e}"));
-            }
+            files.write_event(event)?;
         }
         // The events file and F(s) as the event left them, for a look while the run goes on.
-        if !news.new_events.is_empty()
-            && let Err(e) = files.flush(&run)
-        {
-            failure.get_or_insert(format!("cannot write its files: {e}"));
+        if !news.new_events.is_empty() {
+            files.flush(&run)?;
         }
         if let Some(first) = run.events().first() {
             stop_at = stop_at.min(
@@ -690,9 +711,7 @@ fn sample(
         }
         on_advance(run.biased_steps(), run.events().len());
     }
-    if let Err(e) = files.flush(&run) {
-        failure.get_or_insert(format!("cannot write its files: {e}"));
-    }
+    files.flush(&run)?;
 
     record.steps = run.biased_steps();
     let barrier = run.barrier();
@@ -724,7 +743,7 @@ fn sample(
             (SamplingStatus::NoEvent, reason)
         }
     };
-    Some(record)
+    Ok(Some(record))
 }
 
 #[cfg(test)]

@@ -270,7 +270,7 @@ impl CampaignSpec {
     /// Reads and parses a campaign file; errors name `path`.
     pub fn load(path: &Path) -> Result<CampaignSpec, CampaignSpecError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| CampaignSpecError::Io {
+        let text = crate::io::read_text(path).map_err(|source| CampaignSpecError::Io {
             file: file.clone(),
             source,
         })?;
@@ -1073,5 +1073,34 @@ mod tests {
         }
         assert_eq!(parse_centre_label("0"), None);
         assert_eq!(parse_centre_label("x"), None);
+    }
+
+    mod garbled {
+        use super::*;
+        use crate::io::test_support::mutate;
+        use proptest::prelude::*;
+
+        proptest! {
+            // A hand-edited campaign file: an error naming the file, never a panic.
+            #[test]
+            fn garbled_campaigns_never_panic(
+                edits in prop::collection::vec(
+                    (any::<usize>(), any::<u8>(),
+                     prop::sample::select(vec![' ', '\n', '"', '=', '[', ']', '0', '5', '-',
+                         '.', 'x', ',', '#', '{', '}', '\\', 'é', '\t'])),
+                    0..12)
+            ) {
+                let text = mutate(include_str!("../../campaigns/mini.toml"), &edits);
+                if let Err(e) = parse(&text) {
+                    prop_assert!(e.to_string().contains("test.toml"), "{}", e);
+                }
+            }
+
+            #[test]
+            fn random_text_never_panics(text in "\\PC{0,300}") {
+                let _ = parse(&text);
+                let _ = parse(&format!("{MINIMAL}{text}"));
+            }
+        }
     }
 }

@@ -340,7 +340,7 @@ pub fn read_samplings(path: &Path) -> Result<Vec<SamplingRecord>, StoreError> {
 
 /// Reads a `samplings.csv`, returning its warnings instead of printing them.
 pub fn read_samplings_with_warnings(path: &Path) -> Result<Samplings, StoreError> {
-    let text = std::fs::read_to_string(path).map_err(io_error(path))?;
+    let text = crate::io::read_text(path).map_err(io_error(path))?;
     parse_samplings(&text, &path.display().to_string())
 }
 
@@ -483,5 +483,29 @@ mod tests {
         // Blank lines are skipped.
         let text = format!("{HEADER}\n\n{}\n", record(0).to_csv_line());
         assert_eq!(parse_samplings(&text, "t.csv").unwrap().records.len(), 1);
+    }
+
+    mod garbled {
+        use super::*;
+        use crate::io::test_support::mutate;
+        use proptest::prelude::*;
+
+        proptest! {
+            // samplings.csv cut by a kill or edited by hand: an error naming the file (or a
+            // warning for an unfinished last row), never a panic.
+            #[test]
+            fn garbled_tables_never_panic(
+                edits in prop::collection::vec(
+                    (any::<usize>(), any::<u8>(),
+                     prop::sample::select(vec![',', '\n', '"', '0', '7', '-', '.', 'e',
+                         'x', ' ', 'é'])),
+                    0..12)
+            ) {
+                let text = mutate(include_str!("../../docs/campaign/mini_samplings.csv"), &edits);
+                if let Err(e) = parse_samplings(&text, "s.csv") {
+                    prop_assert!(e.to_string().contains("s.csv"), "{}", e);
+                }
+            }
+        }
     }
 }

@@ -62,6 +62,8 @@ pub fn run(args: CampaignArgs) -> anyhow::Result<()> {
     );
 
     let bar = Mutex::new(None::<indicatif::ProgressBar>);
+    // The rows this call recorded (the summary holds the folder's, resumed ones too).
+    let finished = Mutex::new(Vec::<SamplingRecord>::new());
     let running = Mutex::new(BTreeMap::<usize, String>::new());
     let show_running = |bar: &indicatif::ProgressBar, running: &BTreeMap<usize, String>| {
         let list: Vec<&str> = running.values().map(String::as_str).collect();
@@ -117,6 +119,10 @@ pub fn run(args: CampaignArgs) -> anyhow::Result<()> {
             CampaignProgress::Finished {
                 record, recorded, ..
             } => {
+                finished
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(record.clone());
                 let mut running = running.lock().unwrap_or_else(|e| e.into_inner());
                 running.remove(&record.sampling);
                 match guard.as_ref() {
@@ -150,7 +156,31 @@ pub fn run(args: CampaignArgs) -> anyhow::Result<()> {
             .join(betaglass::campaign::store::SAMPLINGS_CSV)
             .display()
     );
-    Ok(())
+    all_failed(&finished.into_inner().unwrap_or_else(|e| e.into_inner()))
+}
+
+/// A campaign whose every sampling of this call failed measured nothing: that is an error
+/// (exit 1) naming the reasons, not a success with a table of `failed` rows.
+fn all_failed(ran: &[SamplingRecord]) -> anyhow::Result<()> {
+    if ran.is_empty() || ran.iter().any(|r| r.status != SamplingStatus::Failed) {
+        return Ok(());
+    }
+    let mut reasons: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for r in ran {
+        reasons
+            .entry(r.reason.as_str())
+            .or_default()
+            .push(r.sampling);
+    }
+    let lines: Vec<String> = reasons
+        .iter()
+        .map(|(reason, ids)| format!("  {} sampling(s), e.g. {:04}: {reason}", ids.len(), ids[0]))
+        .collect();
+    bail!(
+        "every one of the {} sampling(s) run failed:\n{}",
+        ran.len(),
+        lines.join("\n")
+    )
 }
 
 /// A bar of samplings done out of the plan, in the house style.

@@ -85,6 +85,9 @@ pub struct MdArgs {
     /// --steps in total.
     #[arg(long, requires = "output")]
     pub resume: bool,
+    /// Overwrite --output, its state file and --dump if they exist (else refused).
+    #[arg(long, conflicts_with = "resume")]
+    pub force: bool,
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "N", value_parser = crate::cli::threads_arg)]
     pub threads: Option<usize>,
@@ -175,6 +178,11 @@ fn run_in_pool(args: &MdArgs) -> anyhow::Result<()> {
         let output = args.output.as_deref().context("--resume needs --output")?;
         resume(args, output, potential, settings)?
     } else {
+        let mut written: Vec<PathBuf> = args.dump.iter().cloned().collect();
+        if let Some(output) = &args.output {
+            written.extend([output.clone(), state_path(output)]);
+        }
+        super::refuse_to_overwrite(&written, args.force)?;
         let sim = start(args, potential, settings)?;
         let dump = args.dump.as_deref().map(create_dump).transpose()?;
         (sim, dump)
@@ -419,22 +427,8 @@ fn write_configuration(args: &MdArgs, sim: &Simulation) -> anyhow::Result<()> {
     let Some(path) = &args.output else {
         return Ok(());
     };
-    // Same extension as the output, which selects the format.
-    let ext = path.extension().unwrap_or_default().to_os_string();
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".partial.");
-    tmp.push(&ext);
-    let tmp = PathBuf::from(tmp);
-    betaglass::io::write_configuration(&tmp, sim.system())
-        .and_then(|()| std::fs::rename(&tmp, path).map_err(|source| io_error(&tmp, source)))
+    betaglass::io::write_configuration_atomic(path, sim.system())
         .with_context(|| format!("writing {}", path.display()))
-}
-
-fn io_error(path: &Path, source: std::io::Error) -> betaglass::io::WriteError {
-    betaglass::io::WriteError::Io {
-        file: path.display().to_string(),
-        source,
-    }
 }
 
 /// Writes `path` through a temporary file in the same folder, synced and then renamed, so a
@@ -446,11 +440,16 @@ fn write_atomically(
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".partial");
     let tmp = PathBuf::from(tmp);
-    let mut file = File::create(&tmp)?;
-    write(&mut file)?;
-    file.sync_all()?;
-    drop(file);
-    std::fs::rename(&tmp, path)
+    let written = File::create(&tmp).and_then(|mut file| {
+        write(&mut file)?;
+        file.sync_all()
+    });
+    let renamed = written.and_then(|()| std::fs::rename(&tmp, path));
+    if renamed.is_err() {
+        // Never leave a partial file of a failed write (a full disk) behind.
+        let _ = std::fs::remove_file(&tmp);
+    }
+    renamed
 }
 
 fn gcd(a: u64, b: u64) -> u64 {

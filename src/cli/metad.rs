@@ -90,6 +90,9 @@ pub struct MetadArgs {
     /// Continue from PREFIX.restart.json.
     #[arg(long)]
     pub resume: bool,
+    /// Overwrite PREFIX's files of an earlier run (else refused).
+    #[arg(long, conflicts_with = "resume")]
+    pub force: bool,
     /// Event detection: change of the CV plateau that proposes an event (Å; default 0.4).
     #[arg(long)]
     pub event_jump: Option<f64>,
@@ -113,6 +116,17 @@ fn run_in_pool(args: &MetadArgs) -> anyhow::Result<()> {
     // run's settings (a --colvars file or a resumed run may set it).
     if args.colvars.is_none() && !args.resume {
         whole_samples(args, args.sample_every)?;
+    }
+    if !args.resume {
+        let written = [
+            ".colvars.traj",
+            ".colvars.meta.hills.traj",
+            ".pmf",
+            ".events.json",
+            ".restart.json",
+        ]
+        .map(|suffix| path(&args.output, suffix));
+        super::refuse_to_overwrite(&written, args.force)?;
     }
     let mut run = if args.resume {
         resume(args)?

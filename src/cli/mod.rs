@@ -29,6 +29,7 @@ use clap::{Parser, Subcommand};
 
 use betaglass::potential::{Eam, Potential, SetflFlavor, SetflTables, mendelev};
 use betaglass::system::System;
+use betaglass::system::units::MAX_TEMPERATURE_K;
 
 /// The cores this machine offers (1 when it cannot tell).
 pub fn available_cores() -> usize {
@@ -64,9 +65,26 @@ pub fn threads_arg(value: &str) -> Result<usize, String> {
     Ok(n)
 }
 
-/// The hottest temperature a flag takes (K): far above any melt (Cu–Zr melts near 1200 K),
-/// so only a typo is refused, before it runs (1e9 K would blow the first step up).
-pub const MAX_TEMPERATURE_K: f64 = 1e5;
+/// Refuses to start a run over files an earlier run wrote, unless `--force` says so: `md`
+/// and `metad` used to overwrite them without a word (`campaign` and `art` refuse too).
+pub fn refuse_to_overwrite(paths: &[PathBuf], force: bool) -> anyhow::Result<()> {
+    if force {
+        return Ok(());
+    }
+    let existing: Vec<String> = paths
+        .iter()
+        .filter(|p| p.exists())
+        .map(|p| p.display().to_string())
+        .collect();
+    if !existing.is_empty() {
+        anyhow::bail!(
+            "{} already exist(s): pass --force to overwrite, --resume to continue that run, or \
+             choose another output",
+            existing.join(", ")
+        );
+    }
+    Ok(())
+}
 
 fn parse_f64(value: &str) -> Result<f64, String> {
     value

@@ -109,6 +109,12 @@ fn run_in_pool(args: &PrepareArgs) -> anyhow::Result<()> {
         p.hold_ps,
         p.pressure_bar
     );
+    if !args.resume {
+        // A checkpoint from the start, so that a run killed before its first interval
+        // still resumes.
+        prep.save_checkpoint(&checkpoint)
+            .map_err(anyhow::Error::msg)?;
+    }
     let bar = super::progress_bar(prep.total_steps(), "prepare");
     bar.set_position(prep.steps_done());
     while !prep.is_finished() {
@@ -131,7 +137,7 @@ fn run_in_pool(args: &PrepareArgs) -> anyhow::Result<()> {
     }
     bar.finish();
     let system = prep.simulation().system();
-    betaglass::io::write_configuration(&args.output, system)
+    betaglass::io::write_configuration_atomic(&args.output, system)
         .with_context(|| format!("writing {}", args.output.display()))?;
     let t = prep.simulation().thermo();
     out!(

@@ -712,4 +712,56 @@ mod tests {
                 .contains("h:1")
         );
     }
+
+    mod garbled {
+        use super::*;
+        use crate::io::test_support::mutate;
+        use proptest::prelude::*;
+
+        const HILLS: &str =
+            include_str!("../../tests/data/colvars/runs_300K/seed1001.colvars.meta.hills.traj");
+        const TRAJ: &str = "#       step       rmsd\n           0    0.25\n         100    0.26\n";
+        const PMF: &str = "# 1\n# 0.0 0.035 150 0\n0.0175 0.0\n0.0525 -0.01\n";
+
+        fn edits() -> impl Strategy<Value = Vec<(usize, u8, char)>> {
+            prop::collection::vec(
+                (
+                    any::<usize>(),
+                    any::<u8>(),
+                    prop::sample::select(vec![
+                        ' ', '\n', '#', '0', '9', '-', '.', 'e', 'x', '{', '}', '"', 'é', '\t',
+                    ]),
+                ),
+                0..12,
+            )
+        }
+
+        proptest! {
+            // Colvars files from another program, edited by hand or cut by a kill: an error
+            // naming the file, never a panic.
+            #[test]
+            fn garbled_colvars_files_never_panic(e in edits()) {
+                if let Err(err) = read_hills(&mutate(HILLS, &e), "h.traj") {
+                    prop_assert!(err.to_string().contains("h.traj"), "{}", err);
+                }
+                if let Err(err) = read_traj(&mutate(TRAJ, &e), "t.traj", 0.002) {
+                    prop_assert!(err.to_string().contains("t.traj"), "{}", err);
+                }
+                if let Err(err) = read_pmf(&mutate(PMF, &e), "p.pmf") {
+                    prop_assert!(err.to_string().contains("p.pmf"), "{}", err);
+                }
+                if let Err(err) = read_colvars_config(&mutate(REFERENCE, &e), "m.colvars") {
+                    prop_assert!(err.to_string().contains("m.colvars"), "{}", err);
+                }
+            }
+
+            #[test]
+            fn random_text_never_panics(text in "\\PC{0,300}") {
+                let _ = read_hills(&text, "h");
+                let _ = read_traj(&text, "t", 0.002);
+                let _ = read_pmf(&text, "p");
+                let _ = read_colvars_config(&text, "c");
+            }
+        }
+    }
 }

@@ -646,6 +646,11 @@ fn parse(content: &str, file: &str, elements: Option<&[&str]>) -> Result<System,
         }
     }
 
+    for a in &atoms {
+        if let Some(problem) = cell.position_problem(a.position) {
+            return Err(ctx.err(a.line, &format!("{:?}", a.position), problem));
+        }
+    }
     let mut system = System::new(cell, species);
     system.ids.reserve(atoms.len());
     for (a, v) in atoms.iter().zip(&velocities) {

@@ -85,7 +85,7 @@ pub enum WriteError {
 /// an `N atoms` line, else as extended XYZ if its first line is an atom count.
 pub fn read_configuration(path: &Path) -> Result<System, ReadError> {
     let file = path.display().to_string();
-    let content = std::fs::read_to_string(path).map_err(|source| ReadError::Io {
+    let content = read_text(path).map_err(|source| ReadError::Io {
         file: file.clone(),
         source,
     })?;
@@ -290,6 +290,53 @@ pub(crate) const ELEMENT_SYMBOLS: [&str; 118] = [
     "Fl", "Mc", "Lv", "Ts", "Og",
 ];
 
+/// [`write_configuration`] through a temporary file beside `path` (same extension, so the
+/// same format) and a rename: a kill or a full disk leaves the old file or the new one,
+/// never half of one, and no temporary behind.
+pub fn write_configuration_atomic(path: &Path, system: &System) -> Result<(), WriteError> {
+    let ext = path.extension().unwrap_or_default().to_os_string();
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".partial.");
+    tmp.push(&ext);
+    let tmp = std::path::PathBuf::from(tmp);
+    let written = write_configuration(&tmp, system).and_then(|()| {
+        std::fs::rename(&tmp, path).map_err(|source| WriteError::Io {
+            file: path.display().to_string(),
+            source,
+        })
+    });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
+
+/// Reads a text file like [`std::fs::read_to_string`], but a file that is not UTF-8 is an
+/// `InvalidData` error saying where: line, column and byte offset of the first bad byte
+/// (std's own error says only "stream did not contain valid UTF-8").
+pub fn read_text(path: &Path) -> std::io::Result<String> {
+    let bytes = std::fs::read(path)?;
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let offset = e.utf8_error().valid_up_to();
+        let before = &bytes[..offset];
+        let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "not UTF-8 text: invalid byte 0x{:02x} at line {line}, column {}, byte offset \
+                 {offset}",
+                bytes[offset],
+                offset - line_start + 1
+            ),
+        )
+    })
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so a
 /// kill never leaves a half-written file (restart files, results).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
@@ -300,13 +347,40 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".tmp");
     let tmp = std::path::PathBuf::from(tmp);
-    std::fs::write(&tmp, bytes).map_err(io_err)?;
-    std::fs::rename(&tmp, path).map_err(io_err)
+    let written = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        // A full disk leaves a partial temporary file: it must not outlive the error.
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.map_err(io_err)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn read_text_names_the_first_byte_that_is_not_utf8() {
+        let dir = std::env::temp_dir().join(format!("betaglass-utf8-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("latin1.xyz");
+        std::fs::write(&path, b"2\nLattice=\"1 0 0\"\nCu 0 0 0 caf\xe9\n").unwrap();
+        let err = read_text(&path).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+        let message = err.to_string();
+        assert!(
+            message.contains("0xe9")
+                && message.contains("line 3, column 13")
+                && message.contains("byte offset 30"),
+            "{message}"
+        );
+        let err = read_configuration(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("latin1.xyz") && err.contains("line 3, column 13"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
     use crate::system::{Cell, Species};
 
     fn small_system() -> System {

@@ -117,7 +117,7 @@ impl Scene {
     /// Reads and parses a scene file; errors name `path`.
     pub fn load(path: &Path) -> Result<Scene, SceneError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| SceneError::Io {
+        let text = crate::io::read_text(path).map_err(|source| SceneError::Io {
             file: file.clone(),
             source,
         })?;

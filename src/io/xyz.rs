@@ -511,6 +511,11 @@ pub fn read_xyz(content: &str, file: &str) -> Result<System, ReadError> {
         }
     }
 
+    for a in &atoms {
+        if let Some(problem) = cell.position_problem(a.position) {
+            return Err(ctx.err(a.line, &format!("{:?}", a.position), problem));
+        }
+    }
     let mut system = System::new(cell, species);
     let unit = ase_velocity_unit_in_angstrom_per_ps();
     for (k, a) in atoms.iter().enumerate() {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::neighbor::NeighborList;
-use crate::potential::{ForceInput, ForceResult, Potential, Scratch};
+use crate::potential::{ForceInput, ForceResult, Potential, Scratch, potential_label};
 use crate::system::{System, Vec3};
 
 /// A potential-energy surface over `dim()` coordinates.
@@ -138,7 +138,7 @@ impl EnergySurface for MullerBrown {
 /// Why a glass surface cannot be set up.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum SurfaceError {
-    #[error("species {0} is not in the potential (it has {1})")]
+    #[error("species {0} is not in the potential {1}")]
     UnknownSpecies(String, String),
     #[error("invalid configuration: {0}")]
     InvalidSystem(String),
@@ -179,7 +179,7 @@ impl GlassSurface {
         let map = system
             .species_map(potential.elements())
             .map_err(|missing| {
-                SurfaceError::UnknownSpecies(missing, potential.elements().join(", "))
+                SurfaceError::UnknownSpecies(missing, potential_label(potential.as_ref()))
             })?;
         let element_of_atom = system.types.iter().map(|&t| map[t]).collect();
         let n = system.n_atoms();

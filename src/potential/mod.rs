@@ -69,6 +69,16 @@ pub trait Potential: Send + Sync + std::fmt::Debug {
     fn compute(&self, input: &ForceInput, scratch: &mut Scratch, out: &mut ForceResult);
 }
 
+/// The potential as an error message names it: its description (for a setfl file, its
+/// path) and its elements, e.g. `eam setfl pot/NiAl.eam.alloy (elements Ni, Al)`.
+pub fn potential_label(potential: &dyn Potential) -> String {
+    format!(
+        "{} (elements {})",
+        potential.description(),
+        potential.elements().join(", ")
+    )
+}
+
 /// Per-atom and per-thread working memory a potential keeps between calls, so that the
 /// step loop allocates nothing.
 #[derive(Debug, Default)]

@@ -127,7 +127,7 @@ fn parse_f64(word: &str) -> Option<f64> {
 impl SetflTables {
     /// Reads a setfl file. With `flavor` `None` the flavour is told from the number of values.
     pub fn read(path: &Path, flavor: Option<SetflFlavor>) -> Result<Self, SetflError> {
-        let text = std::fs::read_to_string(path).map_err(|source| SetflError::Io {
+        let text = crate::io::read_text(path).map_err(|source| SetflError::Io {
             file: path.display().to_string(),
             source,
         })?;
@@ -218,7 +218,7 @@ impl SetflTables {
 
         let flavor = match flavor {
             Some(f) => f,
-            None => detect_flavor(&t, n_elements, n_rho, n_r),
+            None => detect_flavor(&t, line5, n_elements, n_rho, n_r)?,
         };
         let n_density = match flavor {
             SetflFlavor::Alloy => 1,
@@ -298,16 +298,54 @@ impl SetflTables {
     }
 }
 
-/// Tells alloy from FS by how many numbers follow the grid line.
-fn detect_flavor(t: &Tokens, n_elements: usize, n_rho: usize, n_r: usize) -> SetflFlavor {
+/// Tells alloy from FS by how many values follow the grid line (`line5`). A count that
+/// matches neither is an error, checked before any table is read: a truncated eam/fs file
+/// used to be taken for eam/alloy and fail far away, on a word of an element line.
+fn detect_flavor(
+    t: &Tokens,
+    line5: usize,
+    n_elements: usize,
+    n_rho: usize,
+    n_r: usize,
+) -> Result<SetflFlavor, SetflError> {
     let remaining: usize = t.lines[t.line..].iter().map(|(_, w)| w.len()).sum();
     let pairs = n_elements * (n_elements + 1) / 2 * n_r;
-    let fs = n_elements * (4 + n_rho + n_elements * n_r) + pairs;
+    // Each element: its line (Z, mass, lattice constant, lattice), F(ρ), then its densities.
+    let per_element = |densities: usize| 4 + n_rho + densities * n_r;
+    let fs = n_elements * per_element(n_elements) + pairs;
+    let alloy = n_elements * per_element(1) + pairs;
     if remaining == fs {
-        SetflFlavor::FinnisSinclair
-    } else {
-        SetflFlavor::Alloy
+        return Ok(SetflFlavor::FinnisSinclair);
     }
+    if remaining == alloy {
+        return Ok(SetflFlavor::Alloy);
+    }
+    let last_line = t.lines.last().map_or(line5, |(n, _)| *n);
+    let (line, problem) = if remaining < alloy.min(fs) {
+        (
+            last_line,
+            format!("the file ends at line {last_line}, short of both flavours: truncated?"),
+        )
+    } else if remaining < fs.max(alloy) {
+        (
+            last_line,
+            "more than eam/alloy needs and fewer than eam/fs needs: an eam/fs file cut short?"
+                .to_string(),
+        )
+    } else {
+        (
+            line5,
+            "more than either flavour needs: extra values after the tables?".to_string(),
+        )
+    };
+    Err(t.error(
+        line,
+        format!(
+            "{remaining} values follow the grid line, but {n_elements} element(s) with Nrho \
+             {n_rho} and Nr {n_r} take {alloy} as eam/alloy and {fs} as eam/fs; {problem} \
+             (--flavor names the flavour and reads the tables it needs)"
+        ),
+    ))
 }
 
 #[cfg(test)]
@@ -356,5 +394,33 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("file ends"), "{err}");
+    }
+
+    #[test]
+    fn truncated_file_is_named_truncated_not_misread_as_alloy() {
+        let fs = tiny(SetflFlavor::FinnisSinclair);
+        // Cut after the second element's block: fewer values than either flavour needs.
+        let cut: String = fs.lines().take(12).collect::<Vec<_>>().join("\n");
+        let err = SetflTables::parse(&cut, "t.fs", None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("t.fs:12:") && err.contains("truncated") && err.contains("53 as eam/fs"),
+            "{err}"
+        );
+        // One pair table short: between the two flavours' counts.
+        let short: String = fs.lines().take(15).collect::<Vec<_>>().join("\n");
+        let err = SetflTables::parse(&short, "t.fs", None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("eam/fs file cut short"), "{err}");
+        // Extra values after the tables.
+        let err = SetflTables::parse(&format!("{fs}1 2 3\n"), "t.fs", None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("t.fs:5:") && err.contains("extra values"),
+            "{err}"
+        );
     }
 }

@@ -15,6 +15,7 @@ use crate::dynamics::Ensemble;
 use crate::potential::Potential;
 use crate::simulation::{MdSettings, Simulation};
 use crate::system::System;
+use crate::system::units::MAX_TEMPERATURE_K;
 
 /// Which atom the cluster is centred on.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -107,6 +108,12 @@ impl SamplingSetup {
             }
         };
         positive("temperature (K)", self.temperature_k)?;
+        if self.temperature_k > MAX_TEMPERATURE_K {
+            return Err(SamplingError::Settings(format!(
+                "temperature {} K is above {MAX_TEMPERATURE_K:e} K: a typo?",
+                self.temperature_k
+            )));
+        }
         positive("time step (fs)", self.timestep_fs)?;
         positive("thermostat damping (ps)", self.thermostat_damping_ps)?;
         positive("cluster cutoff (Å)", self.cutoff_angstrom)?;

@@ -20,6 +20,11 @@ pub struct Cell {
     lengths_angstrom: Vec3,
 }
 
+/// Positions further outside the cell than this many cell lengths are refused, not wrapped:
+/// no periodic image is that far, and wrapping would keep only rounding noise of them
+/// (at 1e3 lengths of 40 Å the wrapped coordinate keeps ~1e-11 Å).
+pub const MAX_LENGTHS_OUTSIDE: f64 = 1e3;
+
 impl Cell {
     /// A box with corner `lo` and edge lengths `lengths` (Å).
     pub fn new(lo_angstrom: Vec3, lengths_angstrom: Vec3) -> Result<Self, CellError> {
@@ -84,6 +89,32 @@ impl Cell {
             d[k] -= l * (d[k] / l).round();
         }
         d
+    }
+
+    /// How far `x` lies outside the cell, in cell lengths along its worst axis (0 inside).
+    pub fn lengths_outside(&self, x: Vec3) -> f64 {
+        (0..3)
+            .map(|k| {
+                let (lo, l) = (self.lo_angstrom[k], self.lengths_angstrom[k]);
+                ((lo - x[k]).max(x[k] - (lo + l)) / l).max(0.0)
+            })
+            .fold(0.0, f64::max)
+    }
+
+    /// Why `x` is no position of this periodic cell, if it is not: more than
+    /// [`MAX_LENGTHS_OUTSIDE`] cell lengths outside. Nearer positions are periodic images
+    /// (LAMMPS data files and unwrapped trajectories hold them) and are wrapped exactly;
+    /// a coordinate like 1e308 would wrap to rounding noise.
+    pub fn position_problem(&self, x: Vec3) -> Option<String> {
+        let outside = self.lengths_outside(x);
+        (outside > MAX_LENGTHS_OUTSIDE).then(|| {
+            format!(
+                "position ({}, {}, {}) Å lies {outside:.3e} cell lengths outside the cell \
+                 (at most {MAX_LENGTHS_OUTSIDE} are taken as a periodic image): a corrupt \
+                 coordinate?",
+                x[0], x[1], x[2]
+            )
+        })
     }
 
     /// The image of `x` inside `[lo, hi)`.

@@ -151,6 +151,28 @@ impl System {
             .collect()
     }
 
+    /// The two atoms nearest each other (minimum image), as `(id, id, distance in Å)`, or
+    /// `None` below two atoms. O(N²): for error messages about overlapping atoms, not for
+    /// the step loop.
+    pub fn closest_pair(&self) -> Option<(u64, u64, f64)> {
+        let x = &self.positions_angstrom;
+        let mut best: Option<(usize, usize, f64)> = None;
+        for i in 0..x.len() {
+            for j in i + 1..x.len() {
+                let d = self.cell.minimum_image([
+                    x[i][0] - x[j][0],
+                    x[i][1] - x[j][1],
+                    x[i][2] - x[j][2],
+                ]);
+                let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+                if best.is_none_or(|(_, _, b)| r2 < b) {
+                    best = Some((i, j, r2));
+                }
+            }
+        }
+        best.map(|(i, j, r2)| (self.ids[i], self.ids[j], r2.sqrt()))
+    }
+
     /// Checks that the arrays agree in length and every number is finite.
     pub fn validate(&self) -> Result<(), String> {
         let n = self.n_atoms();
@@ -179,6 +201,9 @@ impl System {
                     "atom {} has a non-finite position or velocity",
                     self.ids[i]
                 ));
+            }
+            if let Some(problem) = self.cell.position_problem(*x) {
+                return Err(format!("atom {}: {problem}", self.ids[i]));
             }
         }
         Ok(())
