@@ -18,7 +18,7 @@ use betaglass::io::colvars::{read_colvars_config, read_hills, read_traj};
 use betaglass::io::lammps_data::read_lammps_data;
 use betaglass::io::sampling_files::SamplingFiles;
 use betaglass::potential::{Potential, mendelev};
-use betaglass::sampling::{Barrier, CentreChoice, MetadynamicsRun};
+use betaglass::sampling::{Barrier, CentreChoice, Estimator, MetadynamicsRun};
 use betaglass::simulation::Simulation;
 use betaglass::system::{System, Vec3};
 
@@ -257,6 +257,7 @@ fn import_of_a_betaglass_run_gives_the_delta_f_the_run_computed() {
     let whole = StopRule {
         max_steps: run.biased_steps(),
         after_event_ps: 1e9,
+        ..spec.stop
     };
     let r = replay(&spec.plan()[0].setup, &whole, &trace, &hills).unwrap();
     assert_eq!(r.trace.len(), run.trace().len());
@@ -265,16 +266,11 @@ fn import_of_a_betaglass_run_gives_the_delta_f_the_run_computed() {
     assert_eq!(e.confirmed.biased_step, first.confirmed.biased_step);
     assert!((e.crossing.md_time_ps - first.crossing.md_time_ps).abs() < 1e-9);
     let (a, b) = (
-        e.barrier_at_crossing.expect("ΔF at the crossing"),
-        first
-            .barrier_at_crossing
-            .expect("the run's ΔF at the crossing"),
+        e.filled_depth.expect("ΔF at the crossing"),
+        first.filled_depth.expect("the run's ΔF at the crossing"),
     );
     assert_eq!(a.t_star_step, b.t_star_step);
-    assert!(
-        (a.barrier_ev - b.barrier_ev).abs() < 1e-9,
-        "{a:?}\nvs\n{b:?}"
-    );
+    assert!((a.depth_ev - b.depth_ev).abs() < 1e-9, "{a:?}\nvs\n{b:?}");
     match (&r.end_of_run, &run.barrier()) {
         (Barrier::Determined(x), Barrier::Determined(y)) => {
             assert!((x.barrier_ev - y.barrier_ev).abs() < 1e-9, "{x:?} vs {y:?}")
@@ -302,8 +298,10 @@ fn import_of_a_betaglass_run_gives_the_delta_f_the_run_computed() {
     assert_eq!(rows.len(), 2);
     let r0 = &rows[0];
     assert_eq!(r0.status, SamplingStatus::Ok, "{}", r0.reason);
-    assert_eq!(r0.delta_f_crossing_ev, Some(a.barrier_ev));
-    assert_eq!(r0.delta_f_ev, stopped.end_of_run.barrier_ev());
+    assert_eq!(r0.delta_f_filled_depth_ev, Some(a.depth_ev));
+    assert_eq!(r0.delta_f_ev, Some(a.depth_ev));
+    assert_eq!(r0.delta_f_estimator, Some(Estimator::FilledDepth));
+    assert_eq!(r0.delta_f_final_ev, stopped.end_of_run.barrier_ev());
     assert_eq!(r0.steps, stopped.trace.last().unwrap().biased_step);
     assert_eq!(r0.event_md_ps, Some(e.crossing.md_time_ps));
     assert_eq!(r0.event_class, None);

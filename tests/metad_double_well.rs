@@ -8,7 +8,7 @@
 use std::time::Instant;
 
 use betaglass::sampling::fes::{
-    Barrier, BarrierSettings, CrossingBarrier, FreeEnergyProfile, barrier_at_crossing, find_barrier,
+    Barrier, BarrierSettings, FilledDepth, FreeEnergyProfile, filled_depth, find_barrier,
 };
 use betaglass::sampling::{CvGrid, HillSettings, Metadynamics};
 use betaglass::system::units::{BOLTZMANN_EV_PER_K, FTM2V, MVV2E};
@@ -447,7 +447,7 @@ fn paper_like_settings(stride_steps: u64) -> HillSettings {
 struct Sampling {
     /// First step of the excursion that became the event.
     crossing_step: u64,
-    crossing: CrossingBarrier,
+    crossing: FilledDepth,
     /// Hills deposited up to the crossing.
     hills_at_crossing: usize,
     /// The biased barrier max(U + V_t*) − (U + V_t*)(s_min) left when the particle jumped.
@@ -501,7 +501,7 @@ fn sample_event(settings: HillSettings, seed: u64, follow_up: bool) -> Sampling 
         "level {level}, exit {s_exit}"
     );
     let bs = fine_barrier_settings();
-    let crossing = barrier_at_crossing(&meta, TEMPERATURE_K, crossing_step, level, s_exit, &bs)
+    let crossing = filled_depth(&meta, TEMPERATURE_K, crossing_step, level, s_exit, &bs)
         .unwrap_or_else(|| panic!("seed {seed}: no barrier at the crossing"));
     let hills_at_crossing = meta
         .hills()
@@ -564,7 +564,7 @@ fn sample_event(settings: HillSettings, seed: u64, follow_up: bool) -> Sampling 
     sampling
 }
 
-/// 3. An irreversible event: ΔF read at the first crossing (`barrier_at_crossing`) recovers
+/// 3. An irreversible event: ΔF read at the first crossing (`filled_depth`) recovers
 ///    the exact ΔU at the paper's deposition rate; the end-of-run profile taken while the
 ///    particle sits in the new basin understates it.
 #[test]
@@ -595,7 +595,7 @@ fn barrier_at_the_first_crossing_recovers_the_exact_barrier() {
             c.exit_angstrom,
             c.basin_minimum_angstrom,
             c.rim_angstrom,
-            c.barrier_ev / kt(),
+            c.depth_ev / kt(),
             x.remaining_biased_barrier_ev / kt(),
             x.return_step,
             x.saddle_bias_at_return_ev / kt(),
@@ -605,7 +605,7 @@ fn barrier_at_the_first_crossing_recovers_the_exact_barrier() {
     }
     let at_crossing: Vec<f64> = samplings
         .iter()
-        .map(|x| x.crossing.barrier_ev / kt())
+        .map(|x| x.crossing.depth_ev / kt())
         .collect();
     let (mean, sd, se) = mean_sd_se(&at_crossing);
     println!(
@@ -634,9 +634,9 @@ fn barrier_at_the_first_crossing_recovers_the_exact_barrier() {
         let end = x.end_of_run_at_return_ev.expect("an end-of-run barrier") / kt();
         assert!(x.return_step.is_some(), "seed {seed}: never came back");
         assert!(
-            end < x.crossing.barrier_ev / kt() + 0.05,
+            end < x.crossing.depth_ev / kt() + 0.05,
             "seed {seed}: end-of-run {end:.3} vs crossing {:.3}",
-            x.crossing.barrier_ev / kt()
+            x.crossing.depth_ev / kt()
         );
     }
     let at_return: Vec<f64> = samplings[..8]
@@ -669,7 +669,7 @@ fn barrier_at_the_first_crossing_recovers_the_exact_barrier() {
             .map(|seed| {
                 sample_event(paper_like_settings(stride), seed, false)
                     .crossing
-                    .barrier_ev
+                    .depth_ev
                     / kt()
             })
             .collect();

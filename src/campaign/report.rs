@@ -101,7 +101,7 @@ impl From<&SamplingRecord> for BarrierSample {
             cutoff_angstrom: Some(r.cutoff_angstrom),
             temperature_k: r.temperature_k,
             delta_f_ev: r.delta_f_ev,
-            delta_f_crossing_ev: r.delta_f_crossing_ev,
+            delta_f_crossing_ev: r.delta_f_filled_depth_ev,
             status: r.status,
             reason: r.reason.clone(),
             line: None,
@@ -176,8 +176,18 @@ pub fn parse_barrier_samples(text: &str, origin: &str) -> Result<BarrierTable, S
             ),
         ));
     };
-    let col_final = find("delta_f_ev")?;
-    let col_crossing = find("delta_f_crossing_ev")?;
+    // A samplings table from before the estimators were named: its `delta_f_ev` is the
+    // end-of-run diagnostic, and the ΔF its stop rule produced is the filled depth.
+    let before_estimators = header.join(",") == super::store::HEADER_BEFORE_ESTIMATORS;
+    let col_crossing = match find("delta_f_filled_depth_ev")? {
+        Some(c) => Some(c),
+        None => find("delta_f_crossing_ev")?,
+    };
+    let col_final = if before_estimators {
+        col_crossing
+    } else {
+        find("delta_f_ev")?
+    };
     if col_final.is_none() && col_crossing.is_none() {
         return Err(error(
             1,
@@ -1768,7 +1778,15 @@ mod tests {
             temperature_k: 300.0,
             seed: 9,
             delta_f_ev: Some(0.41),
-            delta_f_crossing_ev: Some(0.38),
+            delta_f_estimator: Some(crate::sampling::Estimator::Profile),
+            delta_f_profile_ev: Some(0.41),
+            delta_f_filled_depth_ev: Some(0.38),
+            delta_f_final_ev: Some(0.2),
+            s_min_angstrom: Some(0.25),
+            s_saddle_angstrom: Some(1.05),
+            s_new_angstrom: Some(1.46),
+            profile_stop: Some(super::super::store::ProfileStop::Stable),
+            precursors: 1,
             event_md_ps: Some(12.0),
             event_boosted_ps: Some(1e3),
             event_class: Some("pair exchange".into()),

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::WriteError;
 use super::colvars;
-use crate::sampling::{Barrier, Event, MetadynamicsRun};
+use crate::sampling::{Barrier, Event, MetadynamicsRun, Precursor};
 
 /// `PREFIX` + `suffix` as a path.
 pub fn prefixed(prefix: &str, suffix: &str) -> PathBuf {
@@ -97,6 +97,14 @@ impl SamplingFiles {
                 .map(|(step, b)| (step, b.barrier_ev()))
                 .collect(),
             events: run.events(),
+            precursors: run
+                .precursors()
+                .iter()
+                .map(|p| PrecursorEntry {
+                    label: p.label(),
+                    precursor: p,
+                })
+                .collect(),
         })
         .map_err(|e| io_error(&events_path)(e.into()))?;
         super::write_atomic(&events_path, &events)
@@ -135,4 +143,14 @@ struct EventsFile<'a> {
     /// (biased step, end-of-run ΔF in eV or null) after every 10th hill: its convergence.
     barrier_history: Vec<(u64, Option<f64>)>,
     events: &'a [Event],
+    /// Confirmed rearrangements with fewer than `min_movers` movers (not events).
+    precursors: Vec<PrecursorEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct PrecursorEntry<'a> {
+    #[serde(flatten)]
+    precursor: &'a Precursor,
+    /// "local rearrangement, largest displacement 0.9 Å".
+    label: String,
 }
