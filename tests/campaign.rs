@@ -481,3 +481,68 @@ fn the_reader_ignores_a_truncated_last_line_and_names_a_malformed_one() {
     assert_eq!(read.records.len(), 1);
     assert_eq!(read.records[0].status, SamplingStatus::Failed);
 }
+
+/// `stats` reads the ΔF the stop rule produced, as each row names it, and leaves out (never
+/// replaces) a sampling whose stop rule left it undetermined; every estimator stays readable
+/// by name. Old tables (before the estimators were named) default to their filled depth.
+#[test]
+fn stats_defaults_to_the_estimator_the_stop_rule_produced() {
+    use betaglass::campaign::report::{
+        BarrierChoice, CampaignReport, ReportOptions, parse_barrier_samples,
+    };
+    let row = |i: usize, t: f64, ev: &str, est: &str, profile: &str, filled: &str| {
+        format!(
+            "{i},nearest-cu,4,{t},{i},{ev},{est},{profile},{filled},0.1,0.25,1.05,1.46,stable,0,\
+             10,1e6,loop,9000,ok,\"\"\n"
+        )
+    };
+    let mut text = format!("{HEADER}\n");
+    text += &row(0, 300.0, "0.8", "profile", "0.8", "0.7");
+    text += &row(1, 300.0, "0.9", "profile", "0.9", "0.75");
+    // The profile never held: no ΔF from the stop rule, only a filled depth.
+    text += &row(2, 300.0, "", "", "", "0.6");
+    let samples = parse_barrier_samples(&text, "t.csv").unwrap().samples;
+    assert_eq!(
+        samples[0].delta_f_estimator,
+        Some(betaglass::sampling::Estimator::Profile)
+    );
+    let options = |barrier| ReportOptions {
+        bootstrap: 0,
+        barrier,
+        ..ReportOptions::default()
+    };
+    let default = CampaignReport::from_samples(&samples, &ReportOptions::default());
+    assert_eq!(default.barrier, BarrierChoice::StopRule);
+    let report = CampaignReport::from_samples(&samples, &options(BarrierChoice::StopRule));
+    let t = &report.temperatures[0];
+    assert_eq!((t.n, t.excluded), (2, 1));
+    assert!((t.mean_ev.unwrap() - 0.85).abs() < 1e-12);
+    assert!(report.notes.iter().any(|n| n.contains("produced: profile")));
+    let filled = CampaignReport::from_samples(&samples, &options(BarrierChoice::Crossing));
+    assert_eq!(filled.temperatures[0].n, 3);
+    assert!((filled.temperatures[0].mean_ev.unwrap() - (0.7 + 0.75 + 0.6) / 3.0).abs() < 1e-12);
+    let profile = CampaignReport::from_samples(&samples, &options(BarrierChoice::Profile));
+    assert_eq!(profile.temperatures[0].n, 2);
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["barrier"], "stop-rule");
+    assert_eq!(json["barrier_column"], "delta_f_ev");
+    assert!(
+        report
+            .figures()
+            .iter()
+            .all(|f| f.title.contains("ΔF: stop-rule"))
+    );
+
+    // An old table: its `delta_f_ev` was the end-of-run diagnostic, its filled depth what
+    // its stop rule produced.
+    let old = format!(
+        "{OLD_HEADER}\n0,nearest-cu,4,500,1,0.3,0.6,12,1e5,none,9000,ok,\"\"\n\
+         1,nearest-cu,4,500,2,,0.5,12,1e5,other,9000,ok,\"\"\n"
+    );
+    let samples = parse_barrier_samples(&old, "old.csv").unwrap().samples;
+    let report = CampaignReport::from_samples(&samples, &options(BarrierChoice::StopRule));
+    assert_eq!(report.temperatures[0].n, 2);
+    assert!((report.temperatures[0].mean_ev.unwrap() - 0.55).abs() < 1e-12);
+    let diagnostic = CampaignReport::from_samples(&samples, &options(BarrierChoice::Final));
+    assert_eq!(diagnostic.temperatures[0].n, 1);
+}
