@@ -290,14 +290,14 @@ fn print_text(r: &Report, grid: &CvGrid) {
     );
     match &r.end_of_run {
         Barrier::Determined(b) => out!(
-            "end-of-run ΔF = {:.3} eV (all hills; minimum at {:.2} Å, saddle at {:.2} Å, next minimum at {:.2} Å)",
+            "ΔF (final, a diagnostic) = {:.3} eV (all hills; minimum at {:.2} Å, saddle at {:.2} Å, next minimum at {:.2} Å)",
             b.barrier_ev,
             b.initial_minimum_angstrom,
             b.saddle_angstrom,
             b.next_minimum_angstrom
         ),
         Barrier::NotYetDetermined { reason } => {
-            out!("end-of-run ΔF not determined: {reason}")
+            out!("ΔF (final, a diagnostic) not determined: {reason}")
         }
     }
     match &r.first_crossing {
@@ -319,14 +319,16 @@ fn print_text(r: &Report, grid: &CvGrid) {
             );
             match &c.filled_depth {
                 Some(b) => out!(
-                    "ΔF at first crossing = {:.3} eV (hills up to step {}; basin minimum at {:.2} Å, rim at {:.2} Å, exit at {:.2} Å)",
+                    "ΔF (filled-depth) at the first crossing = {:.3} eV (hills up to step {}; basin minimum at {:.2} Å, rim at {:.2} Å, exit at {:.2} Å)",
                     b.depth_ev,
                     b.t_star_step,
                     b.basin_minimum_angstrom,
                     b.rim_angstrom,
                     b.exit_angstrom
                 ),
-                None => out!("ΔF at first crossing: n/a (no hill deposited before the crossing)"),
+                None => out!(
+                    "ΔF (filled-depth) at the first crossing: n/a (no hill deposited before the crossing)"
+                ),
             }
         }
     }

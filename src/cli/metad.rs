@@ -457,21 +457,35 @@ fn describe_event(e: &Event) -> String {
 fn summarise(run: &MetadynamicsRun) {
     let c = run.last_sample();
     out!(
-        "{} biased steps ({:.1} ps MD, {:.3e} ps boosted), {} hills, {} events",
+        "{} biased steps ({:.1} ps MD, {:.3e} ps boosted), {} hills, {} events, {} precursors",
         c.biased_step,
         c.md_time_ps,
         c.boosted_time_ps,
         run.hills().len(),
-        run.events().len()
+        run.events().len(),
+        run.precursors().len()
     );
-    match run.barrier() {
+    let reading = |name: &str, b: Barrier| match b {
         Barrier::Determined(b) => out!(
-            "end-of-run ΔF = {:.3} eV (minimum at {:.2} Å, saddle at {:.2} Å, next minimum at {:.2} Å)",
+            "ΔF ({name}) = {:.3} eV (s_min {:.2} Å, s‡ {:.2} Å, s_new {:.2} Å)",
             b.barrier_ev,
             b.initial_minimum_angstrom,
             b.saddle_angstrom,
             b.next_minimum_angstrom
         ),
-        Barrier::NotYetDetermined { reason } => out!("end-of-run ΔF not yet determined: {reason}"),
+        Barrier::NotYetDetermined { reason } => out!("ΔF ({name}) not determined: {reason}"),
+    };
+    if let Some(p) = run.profile_reading(None) {
+        reading("profile, from the first event's F(s) now", p);
     }
+    if let Some(d) = run.events().first().and_then(|e| e.filled_depth) {
+        out!(
+            "ΔF (filled-depth, at the last hill before the first event's jump) = {:.3} eV",
+            d.depth_ev
+        );
+    }
+    reading(
+        "final, a diagnostic: the first well beyond the start",
+        run.barrier(),
+    );
 }

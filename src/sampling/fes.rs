@@ -1,9 +1,15 @@
 //! The free-energy profile F(s) from a well-tempered bias, and the barrier ΔF read off it.
 //!
-//! Two estimators, both reported with what they used:
-//! - **End of run**: F = −((T+ΔT)/ΔT)·V on the grid; ΔF = F(saddle) − F(initial minimum), with
-//!   the initial minimum the basin the run started in and the saddle the highest F between it
-//!   and the next minimum. Valid once the bias has explored both sides (recrossing runs).
+//! F = −((T+ΔT)/ΔT)·V on the grid. Three estimators ([`Estimator`]), each reported with what
+//! it used:
+//! - **Profile** ([`read_profile`]): after the event the run goes on until F(s) shows the
+//!   initial minimum, the saddle and the new minimum, and its stop rule
+//!   ([`ProfileStopSettings`], [`ProfileWatch`]) holds; ΔF = F(s‡) − F(initial minimum), s‡
+//!   the highest F between the minimum downhill from the starting level and the one downhill
+//!   from the event's new level. The paper's reading of its Fig. 1 (0.25 → 1.05 → 1.46 Å).
+//! - **Final** ([`find_barrier`]), a diagnostic: the first well at least `min_well_depth_ev`
+//!   deep beyond the starting basin on the profile at the end of the run. A precursor's
+//!   shallow well can come first, and after an event the bias fills the new basin.
 //! - **Filled depth** ([`filled_depth`], once called "ΔF at crossing"): the depth
 //!   (T+ΔT)/ΔT·V(basin) the bias had filled at t*, the last hill before the jump,
 //!   F_t*(rim) − F_t*(s_min), with the rim the edge of the filled region the trajectory left
