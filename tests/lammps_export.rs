@@ -211,6 +211,11 @@ fn metad_run_with_an_event(spec: &CampaignSpec) -> MetadynamicsRun {
     let mut settings = setup.metadynamics_settings().unwrap();
     settings.events.min_inherent_rmsd_angstrom = 0.0;
     settings.events.quench.max_steps = 5;
+    // A LAMMPS trace has no inherent structures: its replay cannot tell an event from a
+    // precursor and takes the first plateau change. Here every plateau change is confirmed
+    // (RMSD threshold 0) and is an event (one atom moved at all), as the replay reads it.
+    settings.events.min_movers = 1;
+    settings.events.motion.moved_threshold_angstrom = 1e-9;
     let glass = betaglass::assets::default_glass();
     let ids = setup.cluster(&glass).unwrap().ids();
     let potential: Arc<dyn Potential> = Arc::new(mendelev::cu_zr_mendelev_2007());
@@ -234,6 +239,7 @@ fn import_of_a_betaglass_run_gives_the_delta_f_the_run_computed() {
                 [stop]\nmax_steps = 6500\nafter_event_ps = 0.1\n";
     let spec = CampaignSpec::from_toml_str(text, "same.toml", Path::new("")).unwrap();
     let run = metad_run_with_an_event(&spec);
+    assert!(run.precursors().is_empty());
     let first = run
         .events()
         .first()
