@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use betaglass::campaign::store::{HEADER, SAMPLINGS_CSV, parse_samplings, sampling_prefix};
+use betaglass::campaign::store::{
+    HEADER, HEADER_BEFORE_ESTIMATORS as OLD_HEADER, SAMPLINGS_CSV, parse_samplings, sampling_prefix,
+};
 use betaglass::campaign::{
     CampaignError, CampaignOptions, CampaignProgress, CampaignSpec, SamplingStatus, StoreError,
     read_samplings, read_samplings_with_warnings, run_campaign,
@@ -198,7 +200,10 @@ fn a_campaign_writes_one_row_and_the_colvars_files_per_sampling() {
         assert_eq!(record.steps, 200);
         assert!(record.reason.contains("no confirmed event"), "{record:?}");
         assert_eq!(record.event_md_ps, None);
-        assert_eq!(record.delta_f_crossing_ev, None);
+        assert_eq!(record.delta_f_filled_depth_ev, None);
+        // No event: the stop rule produced no ΔF, and names no estimator.
+        assert_eq!((record.delta_f_ev, record.delta_f_estimator), (None, None));
+        assert_eq!(record.profile_stop, None);
         let prefix = sampling_prefix(&dir, job.index);
         for suffix in [
             ".colvars.traj",
@@ -361,7 +366,7 @@ fn a_folder_with_results_is_refused_without_resume() {
     let out_dir = dir.join("out");
     std::fs::create_dir_all(&out_dir).unwrap();
     let row = "0,nearest-cu,4,500,11,,,,,,100,no_event,\"\"\n";
-    std::fs::write(out_dir.join(SAMPLINGS_CSV), format!("{HEADER}\n{row}")).unwrap();
+    std::fs::write(out_dir.join(SAMPLINGS_CSV), format!("{OLD_HEADER}\n{row}")).unwrap();
 
     let out = betaglass(&["campaign", "tiny.toml", "--output", "out"], &dir);
     let stderr = text(&out.stderr);
@@ -371,7 +376,7 @@ fn a_folder_with_results_is_refused_without_resume() {
     // Nothing was run or overwritten.
     assert_eq!(
         std::fs::read_to_string(out_dir.join(SAMPLINGS_CSV)).unwrap(),
-        format!("{HEADER}\n{row}")
+        format!("{OLD_HEADER}\n{row}")
     );
     assert!(!out_dir.join("samplings").exists());
 
@@ -399,14 +404,23 @@ fn the_reader_ignores_a_truncated_last_line_and_names_a_malformed_one() {
         "0,nearest-cu,4,500,11,0.41,0.38,12.5,3.2e9,pair exchange,8000,ok,\"\"\n",
         "1,348,4,500,12,,,,,,20000,no_event,\"no confirmed event, at all\"\n",
     ];
-    let good = format!("{HEADER}\n{}{}", rows[0], rows[1]);
+    // Rows as written before the estimators were named: still read.
+    let good = format!("{OLD_HEADER}\n{}{}", rows[0], rows[1]);
     // A kill in the middle of the third row.
     let truncated = format!("{good}2,random-cu,4,600,13,,,,,,1");
     let csv = dir.join("truncated.csv");
     std::fs::write(&csv, &truncated).unwrap();
     let read = read_samplings_with_warnings(&csv).unwrap();
     assert_eq!(read.records.len(), 2);
-    assert_eq!(read.records[0].delta_f_ev, Some(0.41));
+    // The old `delta_f_ev` was the end-of-run reading; the filled depth (old
+    // `delta_f_crossing_ev`) is what the old stop rule produced.
+    assert_eq!(read.records[0].delta_f_final_ev, Some(0.41));
+    assert_eq!(read.records[0].delta_f_filled_depth_ev, Some(0.38));
+    assert_eq!(read.records[0].delta_f_ev, Some(0.38));
+    assert_eq!(
+        read.records[0].delta_f_estimator,
+        Some(betaglass::sampling::Estimator::FilledDepth)
+    );
     assert_eq!(
         read.records[0].event_class.as_deref(),
         Some("pair exchange")
@@ -424,7 +438,7 @@ fn the_reader_ignores_a_truncated_last_line_and_names_a_malformed_one() {
 
     // A malformed row in the middle is an error naming file and line.
     let malformed = format!(
-        "{HEADER}\n{}1,348,4,five hundred,12,,,,,,20000,no_event,\"\"\n{}",
+        "{OLD_HEADER}\n{}1,348,4,five hundred,12,,,,,,20000,no_event,\"\"\n{}",
         rows[0],
         rows[1].replacen('1', "2", 1)
     );
@@ -439,7 +453,7 @@ fn the_reader_ignores_a_truncated_last_line_and_names_a_malformed_one() {
     // So is a row with a column too few, even when followed by good rows.
     let e = parse_samplings(
         &format!(
-            "{HEADER}\n0,nearest-cu,4,500,11,,,,,8000,ok,\"\"\n{}",
+            "{OLD_HEADER}\n0,nearest-cu,4,500,11,,,,,8000,ok,\"\"\n{}",
             rows[1]
         ),
         "x.csv",
@@ -466,4 +480,69 @@ fn the_reader_ignores_a_truncated_last_line_and_names_a_malformed_one() {
     assert!(read.warnings.is_empty(), "{:?}", read.warnings);
     assert_eq!(read.records.len(), 1);
     assert_eq!(read.records[0].status, SamplingStatus::Failed);
+}
+
+/// `stats` reads the ΔF the stop rule produced, as each row names it, and leaves out (never
+/// replaces) a sampling whose stop rule left it undetermined; every estimator stays readable
+/// by name. Old tables (before the estimators were named) default to their filled depth.
+#[test]
+fn stats_defaults_to_the_estimator_the_stop_rule_produced() {
+    use betaglass::campaign::report::{
+        BarrierChoice, CampaignReport, ReportOptions, parse_barrier_samples,
+    };
+    let row = |i: usize, t: f64, ev: &str, est: &str, profile: &str, filled: &str| {
+        format!(
+            "{i},nearest-cu,4,{t},{i},{ev},{est},{profile},{filled},0.1,0.25,1.05,1.46,stable,0,\
+             10,1e6,loop,9000,ok,\"\"\n"
+        )
+    };
+    let mut text = format!("{HEADER}\n");
+    text += &row(0, 300.0, "0.8", "profile", "0.8", "0.7");
+    text += &row(1, 300.0, "0.9", "profile", "0.9", "0.75");
+    // The profile never held: no ΔF from the stop rule, only a filled depth.
+    text += &row(2, 300.0, "", "", "", "0.6");
+    let samples = parse_barrier_samples(&text, "t.csv").unwrap().samples;
+    assert_eq!(
+        samples[0].delta_f_estimator,
+        Some(betaglass::sampling::Estimator::Profile)
+    );
+    let options = |barrier| ReportOptions {
+        bootstrap: 0,
+        barrier,
+        ..ReportOptions::default()
+    };
+    let default = CampaignReport::from_samples(&samples, &ReportOptions::default());
+    assert_eq!(default.barrier, BarrierChoice::StopRule);
+    let report = CampaignReport::from_samples(&samples, &options(BarrierChoice::StopRule));
+    let t = &report.temperatures[0];
+    assert_eq!((t.n, t.excluded), (2, 1));
+    assert!((t.mean_ev.unwrap() - 0.85).abs() < 1e-12);
+    assert!(report.notes.iter().any(|n| n.contains("produced: profile")));
+    let filled = CampaignReport::from_samples(&samples, &options(BarrierChoice::Crossing));
+    assert_eq!(filled.temperatures[0].n, 3);
+    assert!((filled.temperatures[0].mean_ev.unwrap() - (0.7 + 0.75 + 0.6) / 3.0).abs() < 1e-12);
+    let profile = CampaignReport::from_samples(&samples, &options(BarrierChoice::Profile));
+    assert_eq!(profile.temperatures[0].n, 2);
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["barrier"], "stop-rule");
+    assert_eq!(json["barrier_column"], "delta_f_ev");
+    assert!(
+        report
+            .figures()
+            .iter()
+            .all(|f| f.title.contains("ΔF: stop-rule"))
+    );
+
+    // An old table: its `delta_f_ev` was the end-of-run diagnostic, its filled depth what
+    // its stop rule produced.
+    let old = format!(
+        "{OLD_HEADER}\n0,nearest-cu,4,500,1,0.3,0.6,12,1e5,none,9000,ok,\"\"\n\
+         1,nearest-cu,4,500,2,,0.5,12,1e5,other,9000,ok,\"\"\n"
+    );
+    let samples = parse_barrier_samples(&old, "old.csv").unwrap().samples;
+    let report = CampaignReport::from_samples(&samples, &options(BarrierChoice::StopRule));
+    assert_eq!(report.temperatures[0].n, 2);
+    assert!((report.temperatures[0].mean_ev.unwrap() - 0.55).abs() < 1e-12);
+    let diagnostic = CampaignReport::from_samples(&samples, &options(BarrierChoice::Final));
+    assert_eq!(diagnostic.temperatures[0].n, 1);
 }

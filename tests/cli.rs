@@ -249,13 +249,26 @@ fn metad_rejects_bad_input_naming_the_value() {
     let with = |extra: &[&'static str]| -> Vec<&'static str> {
         base.iter().chain(extra).copied().collect()
     };
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 10] = [
         (&["--centre", "999999"], "999999"),
         (&["--centre", "348", "--cutoff", "1.0"], "only 1 atom"),
         (&["--centre", "348", "--sigma", "0"], "σ"),
         (&["--centre", "348", "--bias-temperature", "-5"], "-5"),
         (&["--centre", "348", "--height=-0.1"], "-0.1"),
         (&[], "--centre"),
+        (&["--centre", "348", "--min-movers", "0"], "--min-movers 0"),
+        (
+            &["--centre", "348", "--mover-threshold=-1"],
+            "--mover-threshold -1",
+        ),
+        (
+            &["--centre", "348", "--mover-threshold", "0"],
+            "--mover-threshold 0",
+        ),
+        (
+            &["--centre", "348", "--event-jump=-0.4"],
+            "--event-jump -0.4",
+        ),
     ];
     for (extra, needle) in cases {
         let err = fail(&with(extra), &dir);

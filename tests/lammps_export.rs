@@ -18,7 +18,7 @@ use betaglass::io::colvars::{read_colvars_config, read_hills, read_traj};
 use betaglass::io::lammps_data::read_lammps_data;
 use betaglass::io::sampling_files::SamplingFiles;
 use betaglass::potential::{Potential, mendelev};
-use betaglass::sampling::{Barrier, CentreChoice, MetadynamicsRun};
+use betaglass::sampling::{Barrier, CentreChoice, Estimator, MetadynamicsRun};
 use betaglass::simulation::Simulation;
 use betaglass::system::{System, Vec3};
 
@@ -211,6 +211,11 @@ fn metad_run_with_an_event(spec: &CampaignSpec) -> MetadynamicsRun {
     let mut settings = setup.metadynamics_settings().unwrap();
     settings.events.min_inherent_rmsd_angstrom = 0.0;
     settings.events.quench.max_steps = 5;
+    // A LAMMPS trace has no inherent structures: its replay cannot tell an event from a
+    // precursor and takes the first plateau change. Here every plateau change is confirmed
+    // (RMSD threshold 0) and is an event (one atom moved at all), as the replay reads it.
+    settings.events.min_movers = 1;
+    settings.events.motion.moved_threshold_angstrom = 1e-9;
     let glass = betaglass::assets::default_glass();
     let ids = setup.cluster(&glass).unwrap().ids();
     let potential: Arc<dyn Potential> = Arc::new(mendelev::cu_zr_mendelev_2007());
@@ -234,6 +239,7 @@ fn import_of_a_betaglass_run_gives_the_delta_f_the_run_computed() {
                 [stop]\nmax_steps = 6500\nafter_event_ps = 0.1\n";
     let spec = CampaignSpec::from_toml_str(text, "same.toml", Path::new("")).unwrap();
     let run = metad_run_with_an_event(&spec);
+    assert!(run.precursors().is_empty());
     let first = run
         .events()
         .first()
@@ -257,6 +263,7 @@ fn import_of_a_betaglass_run_gives_the_delta_f_the_run_computed() {
     let whole = StopRule {
         max_steps: run.biased_steps(),
         after_event_ps: 1e9,
+        ..spec.stop
     };
     let r = replay(&spec.plan()[0].setup, &whole, &trace, &hills).unwrap();
     assert_eq!(r.trace.len(), run.trace().len());
@@ -265,16 +272,11 @@ fn import_of_a_betaglass_run_gives_the_delta_f_the_run_computed() {
     assert_eq!(e.confirmed.biased_step, first.confirmed.biased_step);
     assert!((e.crossing.md_time_ps - first.crossing.md_time_ps).abs() < 1e-9);
     let (a, b) = (
-        e.barrier_at_crossing.expect("ΔF at the crossing"),
-        first
-            .barrier_at_crossing
-            .expect("the run's ΔF at the crossing"),
+        e.filled_depth.expect("ΔF at the crossing"),
+        first.filled_depth.expect("the run's ΔF at the crossing"),
     );
     assert_eq!(a.t_star_step, b.t_star_step);
-    assert!(
-        (a.barrier_ev - b.barrier_ev).abs() < 1e-9,
-        "{a:?}\nvs\n{b:?}"
-    );
+    assert!((a.depth_ev - b.depth_ev).abs() < 1e-9, "{a:?}\nvs\n{b:?}");
     match (&r.end_of_run, &run.barrier()) {
         (Barrier::Determined(x), Barrier::Determined(y)) => {
             assert!((x.barrier_ev - y.barrier_ev).abs() < 1e-9, "{x:?} vs {y:?}")
@@ -302,8 +304,10 @@ fn import_of_a_betaglass_run_gives_the_delta_f_the_run_computed() {
     assert_eq!(rows.len(), 2);
     let r0 = &rows[0];
     assert_eq!(r0.status, SamplingStatus::Ok, "{}", r0.reason);
-    assert_eq!(r0.delta_f_crossing_ev, Some(a.barrier_ev));
-    assert_eq!(r0.delta_f_ev, stopped.end_of_run.barrier_ev());
+    assert_eq!(r0.delta_f_filled_depth_ev, Some(a.depth_ev));
+    assert_eq!(r0.delta_f_ev, Some(a.depth_ev));
+    assert_eq!(r0.delta_f_estimator, Some(Estimator::FilledDepth));
+    assert_eq!(r0.delta_f_final_ev, stopped.end_of_run.barrier_ev());
     assert_eq!(r0.steps, stopped.trace.last().unwrap().biased_step);
     assert_eq!(r0.event_md_ps, Some(e.crossing.md_time_ps));
     assert_eq!(r0.event_class, None);

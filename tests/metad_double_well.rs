@@ -8,7 +8,8 @@
 use std::time::Instant;
 
 use betaglass::sampling::fes::{
-    Barrier, BarrierSettings, CrossingBarrier, FreeEnergyProfile, barrier_at_crossing, find_barrier,
+    Barrier, BarrierReading, BarrierSettings, FilledDepth, FreeEnergyProfile, ProfileStopSettings,
+    ProfileWatch, filled_depth, find_barrier, read_profile,
 };
 use betaglass::sampling::{CvGrid, HillSettings, Metadynamics};
 use betaglass::system::units::{BOLTZMANN_EV_PER_K, FTM2V, MVV2E};
@@ -447,7 +448,7 @@ fn paper_like_settings(stride_steps: u64) -> HillSettings {
 struct Sampling {
     /// First step of the excursion that became the event.
     crossing_step: u64,
-    crossing: CrossingBarrier,
+    crossing: FilledDepth,
     /// Hills deposited up to the crossing.
     hills_at_crossing: usize,
     /// The biased barrier max(U + V_t*) − (U + V_t*)(s_min) left when the particle jumped.
@@ -460,13 +461,38 @@ struct Sampling {
     return_step: Option<u64>,
     /// End-of-run ΔF after recrossing for a while.
     end_of_run_late_ev: Option<f64>,
+    /// The `profile` estimator under its stop rule (with `FollowUp::ProfileStop`).
+    profile: Option<ProfileOutcome>,
+}
+
+/// What a sampling does after its event.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum FollowUp {
+    /// Stop at the event.
+    None,
+    /// Fill the new basin until the particle comes back, then recross as long again.
+    Return,
+    /// Run until the `profile` stop rule holds (or the particle comes back over the saddle,
+    /// the 1D stand-in for a second event, or a step cap).
+    ProfileStop,
+}
+
+/// The `profile` reading where its stop rule ended the sampling.
+#[derive(Clone, Debug)]
+struct ProfileOutcome {
+    reading: Option<BarrierReading>,
+    why: &'static str,
+    /// MD after the event (ps).
+    after_event_ps: f64,
+    /// The `final` diagnostic (`find_barrier`) on the same profile.
+    final_ev: Option<f64>,
 }
 
 const JUMP_ANGSTROM: f64 = 0.6;
 /// 10 ps, the library's default dwell.
 const DWELL_STEPS: u64 = 5_000;
 
-fn sample_event(settings: HillSettings, seed: u64, follow_up: bool) -> Sampling {
+fn sample_event(settings: HillSettings, seed: u64, follow_up: FollowUp) -> Sampling {
     let u = asymmetric_well();
     let (a, saddle, _) = u.extrema();
     let mut meta = Metadynamics::new(settings, grid()).unwrap();
@@ -501,7 +527,7 @@ fn sample_event(settings: HillSettings, seed: u64, follow_up: bool) -> Sampling 
         "level {level}, exit {s_exit}"
     );
     let bs = fine_barrier_settings();
-    let crossing = barrier_at_crossing(&meta, TEMPERATURE_K, crossing_step, level, s_exit, &bs)
+    let crossing = filled_depth(&meta, TEMPERATURE_K, crossing_step, level, s_exit, &bs)
         .unwrap_or_else(|| panic!("seed {seed}: no barrier at the crossing"));
     let hills_at_crossing = meta
         .hills()
@@ -526,9 +552,17 @@ fn sample_event(settings: HillSettings, seed: u64, follow_up: bool) -> Sampling 
         saddle_bias_at_return_ev: 0.0,
         return_step: None,
         end_of_run_late_ev: None,
+        profile: None,
     };
-    if !follow_up {
-        return sampling;
+    match follow_up {
+        FollowUp::None => return sampling,
+        FollowUp::ProfileStop => {
+            sampling.profile = Some(profile_stop(
+                &u, &mut meta, &mut rng, &mut w, last, level, visited,
+            ));
+            return sampling;
+        }
+        FollowUp::Return => {}
     }
     // Let the bias fill the new basin until the particle comes back over the saddle.
     let mut returned = None;
@@ -564,7 +598,148 @@ fn sample_event(settings: HillSettings, seed: u64, follow_up: bool) -> Sampling 
     sampling
 }
 
-/// 3. An irreversible event: ΔF read at the first crossing (`barrier_at_crossing`) recovers
+/// After the event: the `profile` reading every picosecond (read_profile from the starting
+/// level to the level of the new well), until the new basin's depth holds within the default
+/// tolerance (0.05 eV) over the default window (20 ps), or the particle comes back over the
+/// saddle, or 200 ns.
+#[allow(clippy::too_many_arguments)]
+fn profile_stop(
+    u: &QuarticWell,
+    meta: &mut Metadynamics,
+    rng: &mut ChaCha8Rng,
+    w: &mut Walker,
+    last: u64,
+    level: f64,
+    mut visited: (f64, f64),
+) -> ProfileOutcome {
+    let (_, saddle, b) = u.extrema();
+    let bs = fine_barrier_settings();
+    let rule = ProfileStopSettings::default();
+    let mut watch = ProfileWatch::default();
+    let chunk = 500; // 1 ps
+    let cap = 100_000_000 / chunk;
+    let mut step = last;
+    let mut returned = false;
+    let read = |meta: &Metadynamics, visited| {
+        let profile = FreeEnergyProfile::of_metadynamics(meta, TEMPERATURE_K);
+        (
+            read_profile(&profile, level, b, visited, &bs),
+            find_barrier(&profile, level, visited, &bs).barrier_ev(),
+        )
+    };
+    let mut why = "step cap";
+    for _ in 0..cap {
+        step = run(u, meta, rng, w, step + 1, chunk, |_, s| {
+            visited = (visited.0.min(s), visited.1.max(s));
+            returned |= s < saddle - 0.2;
+            true
+        });
+        let (reading, _) = read(meta, visited);
+        let md_ps = (step - last) as f64 * LANGEVIN.time_step_ps;
+        if watch.observe(md_ps, &reading, &rule) {
+            why = "stable";
+            break;
+        }
+        if returned {
+            why = "came back";
+            break;
+        }
+    }
+    let (reading, final_ev) = read(meta, visited);
+    ProfileOutcome {
+        reading: match reading {
+            Barrier::Determined(r) => Some(r),
+            Barrier::NotYetDetermined { .. } => None,
+        },
+        why,
+        after_event_ps: (step - last) as f64 * LANGEVIN.time_step_ps,
+        final_ev,
+    }
+}
+
+/// 3b. Every estimator against the exact ΔU of the asymmetric well, on the same samplings:
+///    `filled-depth` at the event, `profile` where its stop rule ends the sampling (with where
+///    it finds the minima and the saddle), and the `final` diagnostic.
+#[test]
+fn each_estimator_against_the_exact_barrier() {
+    let u = asymmetric_well();
+    let (a, saddle, b) = u.extrema();
+    let exact = u.barrier_ev();
+    let t0 = Instant::now();
+    let samplings: Vec<Sampling> = (0..8)
+        .map(|seed| sample_event(paper_like_settings(500), seed, FollowUp::ProfileStop))
+        .collect();
+    let mut rows = Vec::new();
+    for (seed, x) in samplings.iter().enumerate() {
+        let p = x.profile.as_ref().unwrap();
+        println!(
+            "  seed {seed}: filled-depth {:.3} eV; profile {} after {:.0} ps: {:?}; final {:?}",
+            x.crossing.depth_ev, p.why, p.after_event_ps, p.reading, p.final_ev
+        );
+        rows.push((x.crossing.depth_ev, p.clone()));
+    }
+    let filled: Vec<f64> = rows.iter().map(|r| r.0).collect();
+    let profile: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| r.1.reading.map(|p| p.barrier_ev))
+        .collect();
+    let finals: Vec<f64> = rows.iter().filter_map(|r| r.1.final_ev).collect();
+    let show = |name: &str, x: &[f64]| {
+        let (m, _, se) = mean_sd_se(x);
+        println!(
+            "  {name:>12}: {m:.3} ± {se:.3} eV ({} of 8 determined) vs exact {exact:.3} eV: {:+.1} %",
+            x.len(),
+            100.0 * (m / exact - 1.0)
+        );
+        m
+    };
+    println!(
+        "asymmetric well, exact ΔU {exact:.4} eV (minimum {a:.3} Å, saddle {saddle:.3} Å, new minimum {b:.3} Å)"
+    );
+    let m_filled = show("filled-depth", &filled);
+    let m_profile = show("profile", &profile);
+    show("final", &finals);
+    println!("  {:.1?}", t0.elapsed());
+    let exact_new_depth = u.energy(saddle) - u.energy(b);
+    println!(
+        "  exact depth of the new basin {exact_new_depth:.3} eV: the rule stops while the \
+         well-tempered hills still fill it, ever more slowly"
+    );
+    assert_eq!(profile.len(), 8, "the stop rule determined every profile");
+    let sigma = paper_like_settings(500).sigma_angstrom;
+    for (filled, p) in &rows {
+        let r = p.reading.unwrap();
+        assert_eq!(p.why, "stable", "{p:?}");
+        // The minima: where U has them, within a bin and the smoothing (0.01 Å each).
+        assert!((r.initial_minimum_angstrom - a).abs() < 0.02, "{r:?}");
+        assert!((r.next_minimum_angstrom - b).abs() < 0.02, "{r:?}");
+        // The saddle: the old side is filled flat up to the rim, the new side only partly,
+        // so the top of F lies past s‡, where U falls but the new hills have not reached:
+        // within two hill widths.
+        assert!(
+            r.saddle_angstrom >= saddle && r.saddle_angstrom - saddle < 2.0 * sigma,
+            "{r:?} vs s‡ {saddle}"
+        );
+        // Hills deposited after the jump sit in the new basin: they lower F at the saddle by
+        // their tails and never at the old minimum, so the profile can only read lower than
+        // the filled depth at the jump (F_stop ≤ F_t* pointwise, F(s_min) unchanged).
+        assert!(r.barrier_ev < filled + 0.05 * kt(), "{r:?} vs {filled}");
+        // Without a precursor's well on the way, the first well beyond the start is the
+        // event's: `final` reads the same profile the same way.
+        assert_eq!(p.final_ev, Some(r.barrier_ev));
+    }
+    // The profile agrees with ΔU statistically (2 standard errors) and within 10 %, as the
+    // filled depth does in test 3.
+    let (_, _, se_profile) = mean_sd_se(&profile);
+    assert!(
+        (m_profile - exact).abs() < 2.0 * se_profile,
+        "{m_profile} vs {exact} ± {se_profile}"
+    );
+    assert!((m_profile / exact - 1.0).abs() < 0.10);
+    assert!(m_profile <= m_filled);
+}
+
+/// 3. An irreversible event: ΔF read at the first crossing (`filled_depth`) recovers
 ///    the exact ΔU at the paper's deposition rate; the end-of-run profile taken while the
 ///    particle sits in the new basin understates it.
 #[test]
@@ -581,7 +756,14 @@ fn barrier_at_the_first_crossing_recovers_the_exact_barrier() {
     let t0 = Instant::now();
     // 32 samplings for the statistics of ΔF*; the first 8 are followed after the event.
     let samplings: Vec<Sampling> = (0..32)
-        .map(|seed| sample_event(paper_like_settings(500), seed, seed < 8))
+        .map(|seed| {
+            let follow = if seed < 8 {
+                FollowUp::Return
+            } else {
+                FollowUp::None
+            };
+            sample_event(paper_like_settings(500), seed, follow)
+        })
         .collect();
     for (seed, x) in samplings.iter().enumerate().take(8) {
         let c = &x.crossing;
@@ -595,7 +777,7 @@ fn barrier_at_the_first_crossing_recovers_the_exact_barrier() {
             c.exit_angstrom,
             c.basin_minimum_angstrom,
             c.rim_angstrom,
-            c.barrier_ev / kt(),
+            c.depth_ev / kt(),
             x.remaining_biased_barrier_ev / kt(),
             x.return_step,
             x.saddle_bias_at_return_ev / kt(),
@@ -605,7 +787,7 @@ fn barrier_at_the_first_crossing_recovers_the_exact_barrier() {
     }
     let at_crossing: Vec<f64> = samplings
         .iter()
-        .map(|x| x.crossing.barrier_ev / kt())
+        .map(|x| x.crossing.depth_ev / kt())
         .collect();
     let (mean, sd, se) = mean_sd_se(&at_crossing);
     println!(
@@ -634,9 +816,9 @@ fn barrier_at_the_first_crossing_recovers_the_exact_barrier() {
         let end = x.end_of_run_at_return_ev.expect("an end-of-run barrier") / kt();
         assert!(x.return_step.is_some(), "seed {seed}: never came back");
         assert!(
-            end < x.crossing.barrier_ev / kt() + 0.05,
+            end < x.crossing.depth_ev / kt() + 0.05,
             "seed {seed}: end-of-run {end:.3} vs crossing {:.3}",
-            x.crossing.barrier_ev / kt()
+            x.crossing.depth_ev / kt()
         );
     }
     let at_return: Vec<f64> = samplings[..8]
@@ -667,9 +849,9 @@ fn barrier_at_the_first_crossing_recovers_the_exact_barrier() {
     let mean_at = |stride| {
         let x: Vec<f64> = (0..32)
             .map(|seed| {
-                sample_event(paper_like_settings(stride), seed, false)
+                sample_event(paper_like_settings(stride), seed, FollowUp::None)
                     .crossing
-                    .barrier_ev
+                    .depth_ev
                     / kt()
             })
             .collect();

@@ -59,11 +59,11 @@ use super::store::{
 };
 use crate::io::{ReadError, WriteError, fmt_f64};
 use crate::sampling::event::{EventDetector, Proposal, mean_s};
-use crate::sampling::fes::barrier_at_crossing;
+use crate::sampling::fes::filled_depth;
 use crate::sampling::run::end_of_run_barrier;
 use crate::sampling::{
-    Barrier, BarrierSettings, CrossingBarrier, CvGrid, CvSample, EventSettings, Hill, Metadynamics,
-    SamplingSetup,
+    Barrier, BarrierSettings, CvGrid, CvSample, Estimator, EventSettings, FilledDepth, Hill,
+    Metadynamics, SamplingSetup,
 };
 use crate::system::units::BOLTZMANN_EV_PER_K;
 
@@ -337,7 +337,7 @@ pub struct TraceEvent {
     /// Level of s before, and mean s from the crossing to the confirmation (Å).
     pub basin_before_angstrom: f64,
     pub basin_after_angstrom: f64,
-    pub barrier_at_crossing: Option<CrossingBarrier>,
+    pub filled_depth: Option<FilledDepth>,
 }
 
 /// A sampling's files analysed as `betaglass campaign` analyses its own run.
@@ -357,7 +357,7 @@ pub struct Replay {
 /// with betaglass's own code: the bias rebuilt with [`Metadynamics::add_hill`], the event
 /// detector observed once per sample after step 0 (as [`MetadynamicsRun::advance`] does; the
 /// first proposal is taken as the event, there being no structures to quench), ΔF at the
-/// crossing with [`barrier_at_crossing`] and the detector's basin level, the stop rule (the
+/// crossing with [`filled_depth`] and the detector's basin level, the stop rule (the
 /// confirmation + `after_event_ps`, else `max_steps`; the trace is cut at the first sample at
 /// or past it, as a run ends at a sample boundary) and the end-of-run ΔF with
 /// [`end_of_run_barrier`] of what is left.
@@ -403,7 +403,7 @@ pub fn replay(
                 confirmed: trace[i],
                 basin_before_angstrom: before,
                 basin_after_angstrom: mean_s(&trace[crossing_index..=i]),
-                barrier_at_crossing: barrier_at_crossing(
+                filled_depth: filled_depth(
                     &meta,
                     t,
                     crossing.biased_step,
@@ -581,16 +581,18 @@ pub fn import_sampling(
     )?;
     let last = r.trace.last().copied().unwrap_or_default();
     record.steps = last.biased_step;
-    record.delta_f_ev = r.end_of_run.barrier_ev();
+    record.delta_f_final_ev = r.end_of_run.barrier_ev();
     if let Some(e) = &r.first_event {
-        record.delta_f_crossing_ev = e.barrier_at_crossing.map(|b| b.barrier_ev);
+        // Without inherent structures the plateau change may be a precursor, and the run
+        // stops a fixed time after it: the filled depth is the ΔF this stop rule produces.
+        record.delta_f_filled_depth_ev = e.filled_depth.map(|b| b.depth_ev);
+        record.delta_f_ev = record.delta_f_filled_depth_ev;
+        record.delta_f_estimator = record.delta_f_ev.map(|_| Estimator::FilledDepth);
         record.event_md_ps = Some(e.crossing.md_time_ps);
         record.event_boosted_ps = Some(e.crossing.boosted_time_ps);
     }
     let undetermined = match &r.end_of_run {
-        Barrier::NotYetDetermined { reason } => {
-            Some(format!("end-of-run ΔF not determined: {reason}"))
-        }
+        Barrier::NotYetDetermined { reason } => Some(format!("final ΔF not determined: {reason}")),
         Barrier::Determined(_) => None,
     };
     if last.biased_step < r.stop_step {

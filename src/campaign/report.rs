@@ -35,40 +35,68 @@ use crate::analysis::barriers::{
 };
 use crate::analysis::figure::{Figure, Panel, Series, SeriesStyle};
 use crate::io::shorten;
+use crate::sampling::Estimator;
 use crate::system::units::BOLTZMANN_CODATA_EV_PER_K;
 
-/// Which ΔF of a sampling enters the statistics.
+/// Which ΔF of a sampling enters the statistics (the estimators: [`Estimator`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum BarrierChoice {
-    /// `delta_f_ev`: the barrier of the end-of-run free-energy profile F(s). A sampling
-    /// without one is excluded (and listed), never replaced.
+    /// `delta_f_ev`: the ΔF of the estimator the sampling's stop rule produced, as its row
+    /// names it in `delta_f_estimator` (`profile` for a campaign; `filled-depth` for tables
+    /// from before the estimators were named and for LAMMPS decks). A sampling whose stop
+    /// rule left ΔF undetermined is excluded (and listed), never replaced.
     #[default]
-    Final,
-    /// `delta_f_crossing_ev`: F(s) read when the first event crossed.
+    StopRule,
+    /// `delta_f_profile_ev`: F(s‡) − F(initial minimum) where the stop rule ended.
+    Profile,
+    /// `delta_f_filled_depth_ev` (older tables: `delta_f_crossing_ev`): the filled depth at
+    /// the last hill before the event's jump.
     Crossing,
-    /// `delta_f_ev` where there is one, else `delta_f_crossing_ev`; every fallback is
-    /// counted per temperature and listed in the notes.
+    /// `delta_f_ev` where there is one, else the filled depth; every fallback is counted per
+    /// temperature and listed in the notes.
     FinalElseCrossing,
+    /// `delta_f_final_ev` (older tables: `delta_f_ev`): the first well of the end-of-run
+    /// profile. A diagnostic only.
+    Final,
 }
 
 impl BarrierChoice {
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::StopRule => "stop-rule",
+            Self::Profile => "profile",
+            Self::Crossing => "filled-depth",
+            Self::FinalElseCrossing => "stop-rule-else-filled-depth",
             Self::Final => "final",
-            Self::Crossing => "crossing",
-            Self::FinalElseCrossing => "final-else-crossing",
         }
     }
 
     /// What the choice reads, for people.
     pub fn describe(self) -> &'static str {
         match self {
-            Self::Final => "delta_f_ev (barrier of the end-of-run F(s))",
-            Self::Crossing => "delta_f_crossing_ev (F(s) at the first crossing)",
-            Self::FinalElseCrossing => {
-                "delta_f_ev, or delta_f_crossing_ev where a sampling has no delta_f_ev"
+            Self::StopRule => {
+                "delta_f_ev (the ΔF of the estimator the stop rule produced, named in \
+                 delta_f_estimator)"
             }
+            Self::Profile => "delta_f_profile_ev (F(s‡) − F(initial minimum) at the stop)",
+            Self::Crossing => {
+                "delta_f_filled_depth_ev (the filled depth at the last hill before the jump)"
+            }
+            Self::FinalElseCrossing => {
+                "delta_f_ev, or delta_f_filled_depth_ev where a sampling has no delta_f_ev"
+            }
+            Self::Final => "delta_f_final_ev (the end-of-run F(s); a diagnostic only)",
+        }
+    }
+
+    /// The estimator this choice reads, when it reads one alone.
+    pub fn estimator(self) -> Option<Estimator> {
+        match self {
+            Self::Profile => Some(Estimator::Profile),
+            Self::Crossing => Some(Estimator::FilledDepth),
+            Self::Final => Some(Estimator::Final),
+            Self::StopRule | Self::FinalElseCrossing => None,
         }
     }
 }
@@ -84,8 +112,14 @@ pub struct BarrierSample {
     pub centre: String,
     pub cutoff_angstrom: Option<f64>,
     pub temperature_k: f64,
+    /// The ΔF the stop rule produced (or the table's own `delta_f_ev`).
     pub delta_f_ev: Option<f64>,
+    /// Which estimator `delta_f_ev` is, when the table names it.
+    pub delta_f_estimator: Option<Estimator>,
+    /// The filled depth (`delta_f_filled_depth_ev`, older tables `delta_f_crossing_ev`).
     pub delta_f_crossing_ev: Option<f64>,
+    pub delta_f_profile_ev: Option<f64>,
+    pub delta_f_final_ev: Option<f64>,
     /// `ok` when the table has no `status` column.
     pub status: SamplingStatus,
     pub reason: String,
@@ -101,7 +135,10 @@ impl From<&SamplingRecord> for BarrierSample {
             cutoff_angstrom: Some(r.cutoff_angstrom),
             temperature_k: r.temperature_k,
             delta_f_ev: r.delta_f_ev,
-            delta_f_crossing_ev: r.delta_f_crossing_ev,
+            delta_f_estimator: r.delta_f_estimator,
+            delta_f_crossing_ev: r.delta_f_filled_depth_ev,
+            delta_f_profile_ev: r.delta_f_profile_ev,
+            delta_f_final_ev: r.delta_f_final_ev,
             status: r.status,
             reason: r.reason.clone(),
             line: None,
@@ -176,13 +213,34 @@ pub fn parse_barrier_samples(text: &str, origin: &str) -> Result<BarrierTable, S
             ),
         ));
     };
-    let col_final = find("delta_f_ev")?;
-    let col_crossing = find("delta_f_crossing_ev")?;
-    if col_final.is_none() && col_crossing.is_none() {
+    // A samplings table from before the estimators were named: its `delta_f_ev` is the
+    // end-of-run diagnostic, and the ΔF its stop rule produced is the filled depth.
+    let before_estimators = header.join(",") == super::store::HEADER_BEFORE_ESTIMATORS;
+    let col_crossing = match find("delta_f_filled_depth_ev")? {
+        Some(c) => Some(c),
+        None => find("delta_f_crossing_ev")?,
+    };
+    let col_stop_rule = if before_estimators {
+        col_crossing
+    } else {
+        find("delta_f_ev")?
+    };
+    let col_final = if before_estimators {
+        find("delta_f_ev")?
+    } else {
+        find("delta_f_final_ev")?
+    };
+    let col_profile = find("delta_f_profile_ev")?;
+    let col_estimator = find("delta_f_estimator")?;
+    if [col_stop_rule, col_crossing, col_final, col_profile]
+        .iter()
+        .all(Option::is_none)
+    {
         return Err(error(
             1,
             format!(
-                "no `delta_f_ev` or `delta_f_crossing_ev` column in the header {:?}",
+                "no `delta_f_ev`, `delta_f_profile_ev`, `delta_f_filled_depth_ev` (or \
+                 `delta_f_crossing_ev`) or `delta_f_final_ev` column in the header {:?}",
                 shorten(header_raw.trim_end())
             ),
         ));
@@ -253,8 +311,23 @@ pub fn parse_barrier_samples(text: &str, origin: &str) -> Result<BarrierTable, S
                     .unwrap_or_else(|| "-".into()),
                 cutoff_angstrom: opt_float(col_cutoff)?,
                 temperature_k,
-                delta_f_ev: opt_float(col_final)?,
+                delta_f_ev: opt_float(col_stop_rule)?,
+                delta_f_estimator: if before_estimators {
+                    opt_float(col_crossing)?.map(|_| Estimator::FilledDepth)
+                } else {
+                    match col_estimator.map(|c| fields[c].trim()) {
+                        None | Some("") => None,
+                        Some(e) => Some(Estimator::parse(e).ok_or_else(|| {
+                            bad(
+                                col_estimator.unwrap_or(0),
+                                "profile, filled-depth, final or nothing",
+                            )
+                        })?),
+                    }
+                },
                 delta_f_crossing_ev: opt_float(col_crossing)?,
+                delta_f_profile_ev: opt_float(col_profile)?,
+                delta_f_final_ev: opt_float(col_final)?,
                 status,
                 reason: col_reason.map(|c| fields[c].clone()).unwrap_or_default(),
                 line: Some(line_no),
@@ -322,7 +395,7 @@ pub struct ReportOptions {
 impl Default for ReportOptions {
     fn default() -> Self {
         Self {
-            barrier: BarrierChoice::Final,
+            barrier: BarrierChoice::StopRule,
             bootstrap: DEFAULT_BOOTSTRAP,
             seed: 2020,
             seq_quantile: DEFAULT_SEQ_QUANTILE,
@@ -569,24 +642,27 @@ fn pick_barrier(s: &BarrierSample, choice: BarrierChoice) -> Result<(f64, bool),
     if !(s.temperature_k.is_finite() && s.temperature_k > 0.0) {
         return Err(format!("temperature {} K is not > 0", s.temperature_k));
     }
+    let only = |v: Option<f64>, column: &str| v.map(|v| (v, false)).ok_or(format!("no {column}"));
     let value = match choice {
-        BarrierChoice::Final => s.delta_f_ev.map(|v| (v, false)).ok_or_else(|| {
+        BarrierChoice::StopRule => s.delta_f_ev.map(|v| (v, false)).ok_or_else(|| {
             let hint = if s.delta_f_crossing_ev.is_some() {
-                " (it has delta_f_crossing_ev: --barrier crossing or final-else-crossing \
-                 would use that)"
+                " (the stop rule left ΔF undetermined; it has a filled depth, \
+                 delta_f_filled_depth_ev or delta_f_crossing_ev: --barrier filled-depth or \
+                 stop-rule-else-filled-depth would use that)"
             } else {
-                ""
+                " (the stop rule left ΔF undetermined)"
             };
             format!("no delta_f_ev{hint}")
         })?,
-        BarrierChoice::Crossing => s
-            .delta_f_crossing_ev
-            .map(|v| (v, false))
-            .ok_or_else(|| "no delta_f_crossing_ev".to_string())?,
+        BarrierChoice::Profile => only(s.delta_f_profile_ev, "delta_f_profile_ev")?,
+        BarrierChoice::Crossing => only(s.delta_f_crossing_ev, "delta_f_filled_depth_ev")?,
+        BarrierChoice::Final => only(s.delta_f_final_ev, "delta_f_final_ev")?,
         BarrierChoice::FinalElseCrossing => match (s.delta_f_ev, s.delta_f_crossing_ev) {
             (Some(v), _) => (v, false),
             (None, Some(v)) => (v, true),
-            (None, None) => return Err("neither delta_f_ev nor delta_f_crossing_ev".into()),
+            (None, None) => {
+                return Err("neither delta_f_ev nor delta_f_filled_depth_ev".into());
+            }
         },
     };
     if value.0 <= 0.0 {
@@ -840,21 +916,37 @@ impl CampaignReport {
                 })
                 .collect();
             notes.push(format!(
-                "{} barrier(s) are delta_f_crossing_ev for want of delta_f_ev: samplings {}",
+                "{} barrier(s) are the filled depth (delta_f_filled_depth_ev) for want of \
+                 delta_f_ev: samplings {}",
                 counts.crossing_fallbacks,
                 list.join(", ")
             ));
         }
-        if options.barrier == BarrierChoice::Final
+        if options.barrier == BarrierChoice::StopRule
             && excluded
                 .iter()
-                .any(|e| e.excluded_because.contains("it has delta_f_crossing_ev"))
+                .any(|e| e.excluded_because.contains("it has a filled depth"))
         {
             notes.push(
-                "some ok samplings have only delta_f_crossing_ev; they are left out (see \
-                 excluded). --barrier final-else-crossing would use it for them."
+                "some ok samplings have only the filled depth; they are left out (see \
+                 excluded). --barrier stop-rule-else-filled-depth would use it for them."
                     .into(),
             );
+        }
+        if options.barrier == BarrierChoice::StopRule {
+            let mut named: Vec<&str> = samples
+                .iter()
+                .filter(|s| s.delta_f_ev.is_some())
+                .map(|s| s.delta_f_estimator.map_or("as given", |e| e.as_str()))
+                .collect();
+            named.sort_unstable();
+            named.dedup();
+            if !named.is_empty() {
+                notes.push(format!(
+                    "ΔF estimator(s) the stop rule produced: {}",
+                    named.join(", ")
+                ));
+            }
         }
 
         let mut group_reports = Vec::new();
@@ -985,9 +1077,11 @@ impl CampaignReport {
             source: None,
             barrier: options.barrier,
             barrier_column: match options.barrier {
-                BarrierChoice::Final => "delta_f_ev",
-                BarrierChoice::Crossing => "delta_f_crossing_ev",
-                BarrierChoice::FinalElseCrossing => "delta_f_ev|delta_f_crossing_ev",
+                BarrierChoice::StopRule => "delta_f_ev",
+                BarrierChoice::Profile => "delta_f_profile_ev",
+                BarrierChoice::Crossing => "delta_f_filled_depth_ev",
+                BarrierChoice::FinalElseCrossing => "delta_f_ev|delta_f_filled_depth_ev",
+                BarrierChoice::Final => "delta_f_final_ev",
             },
             nu0_hz: NU0_HZ,
             boltzmann_ev_per_k: BOLTZMANN_CODATA_EV_PER_K,
@@ -1306,7 +1400,10 @@ impl CampaignReport {
         }
         Figure {
             name: "fig2_cutoff".into(),
-            title: "Fig. 2: barrier and frequency vs cluster size (95 % bootstrap bars)".into(),
+            title: format!(
+                "Fig. 2: barrier and frequency vs cluster size (95 % bootstrap bars; ΔF: {})",
+                self.barrier.as_str()
+            ),
             panels: vec![mean, freq],
             columns: 2,
             notes,
@@ -1375,11 +1472,13 @@ impl CampaignReport {
         }
     }
 
+    /// The group and the ΔF estimator, for figure titles.
     fn group_suffix(&self) -> String {
-        self.group
-            .as_ref()
-            .map(|g| format!(" ({})", g.label()))
-            .unwrap_or_default()
+        let estimator = format!("ΔF: {}", self.barrier.as_str());
+        match &self.group {
+            Some(g) => format!(" ({}; {estimator})", g.label()),
+            None => format!(" ({estimator})"),
+        }
     }
 
     fn figure_spectra(&self) -> Figure {
@@ -1709,6 +1808,9 @@ mod tests {
             temperature_k: t,
             delta_f_ev: Some(f),
             delta_f_crossing_ev: None,
+            delta_f_estimator: None,
+            delta_f_profile_ev: None,
+            delta_f_final_ev: None,
             status: SamplingStatus::Ok,
             reason: String::new(),
             line: None,
@@ -1768,7 +1870,15 @@ mod tests {
             temperature_k: 300.0,
             seed: 9,
             delta_f_ev: Some(0.41),
-            delta_f_crossing_ev: Some(0.38),
+            delta_f_estimator: Some(crate::sampling::Estimator::Profile),
+            delta_f_profile_ev: Some(0.41),
+            delta_f_filled_depth_ev: Some(0.38),
+            delta_f_final_ev: Some(0.2),
+            s_min_angstrom: Some(0.25),
+            s_saddle_angstrom: Some(1.05),
+            s_new_angstrom: Some(1.46),
+            profile_stop: Some(super::super::store::ProfileStop::Stable),
+            precursors: 1,
             event_md_ps: Some(12.0),
             event_boosted_ps: Some(1e3),
             event_class: Some("pair exchange".into()),
@@ -1891,7 +2001,7 @@ mod tests {
             report
                 .notes
                 .iter()
-                .any(|n| n.contains("final-else-crossing"))
+                .any(|n| n.contains("stop-rule-else-filled-depth"))
         );
         assert!(report.notes.iter().any(|n| n.contains("no usable barrier")));
         let empty = CampaignReport::from_samples(&[], &options);

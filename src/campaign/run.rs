@@ -40,13 +40,14 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::spec::{CampaignSpec, CampaignSpecError, SamplingJob, StopRule, centre_label};
 use super::store::{
-    CAMPAIGN_TOML, SAMPLINGS_CSV, SAMPLINGS_DIR, SamplingRecord, SamplingStatus, SamplingsCsv,
-    StoreError, sampling_prefix,
+    CAMPAIGN_TOML, ProfileStop, SAMPLINGS_CSV, SAMPLINGS_DIR, SamplingRecord, SamplingStatus,
+    SamplingsCsv, StoreError, sampling_prefix,
 };
 use crate::io::sampling_files::SamplingFiles;
 use crate::io::{ReadError, WriteError};
 use crate::potential::{Potential, mendelev};
 use crate::sampling::setup::start_sampling;
+use crate::sampling::{Barrier, Estimator, ProfileWatch};
 use crate::system::System;
 
 /// How a campaign runs.
@@ -224,7 +225,7 @@ impl FolderLock {
 /// Runs the campaign into `dir` (created if needed) with the embedded Cu–Zr potential:
 /// every sampling of [`CampaignSpec::plan`] not yet recorded in `dir/samplings.csv`,
 /// `parallel_samplings` at a time. Each sampling ends as `ok` (its first event confirmed
-/// and `after_event_ps` more MD done), `no_event` (`max_steps` reached) or `failed` (it could
+/// and the stop rule of [`StopRule`] met after it), `no_event` (`max_steps` reached) or `failed` (it could
 /// not start or go on; the reason is recorded), and its row is appended as it ends, so a
 /// killed campaign loses only the samplings in progress. `progress` is called from the
 /// worker threads.
@@ -621,7 +622,15 @@ pub(crate) fn empty_record(job: &SamplingJob) -> SamplingRecord {
         temperature_k: job.temperature_k,
         seed: job.seed,
         delta_f_ev: None,
-        delta_f_crossing_ev: None,
+        delta_f_estimator: None,
+        delta_f_profile_ev: None,
+        delta_f_filled_depth_ev: None,
+        delta_f_final_ev: None,
+        s_min_angstrom: None,
+        s_saddle_angstrom: None,
+        s_new_angstrom: None,
+        profile_stop: None,
+        precursors: 0,
         event_md_ps: None,
         event_boosted_ps: None,
         event_class: None,
@@ -670,19 +679,20 @@ fn sample(
     };
     let prefix = prefix.to_string_lossy();
     let mut files = SamplingFiles::open(&prefix, &run)?;
-    let after_event_steps = (stop.after_event_ps / (job.setup.timestep_fs * 1e-3)).ceil() as u64;
     let chunk = job
         .setup
         .sample_every_steps
         .saturating_mul(CHUNK_SAMPLES)
         .max(1);
-    let mut stop_at = stop.max_steps;
+    let mut watch = ProfileWatch::default();
+    // The profile reading that ended the sampling, and why it ended.
+    let mut ended: Option<(ProfileStop, Barrier)> = None;
     let mut failure: Option<String> = None;
-    while run.biased_steps() < stop_at && failure.is_none() {
+    while run.biased_steps() < stop.max_steps && failure.is_none() && ended.is_none() {
         if aborted() {
             return Ok(None);
         }
-        let n = chunk.min(stop_at - run.biased_steps());
+        let n = chunk.min(stop.max_steps - run.biased_steps());
         let news = match run.advance(n) {
             Ok(news) => news,
             Err(e) => {
@@ -701,49 +711,104 @@ fn sample(
         if !news.new_events.is_empty() {
             files.flush(&run)?;
         }
-        if let Some(first) = run.events().first() {
-            stop_at = stop_at.min(
-                first
-                    .confirmed
-                    .biased_step
-                    .saturating_add(after_event_steps),
-            );
-        }
+        ended = profile_stop(&run, &mut watch, &stop);
         on_advance(run.biased_steps(), run.events().len());
     }
     files.flush(&run)?;
+    if ended.is_none() && !run.events().is_empty() {
+        let last = run
+            .profile_reading(None)
+            .unwrap_or(Barrier::NotYetDetermined {
+                reason: "no event".into(),
+            });
+        ended = Some((ProfileStop::StepLimit, last));
+    }
+    fill_record(&mut record, &run, ended, failure, &stop);
+    Ok(Some(record))
+}
 
+/// After the first event: the profile reading that ends the sampling, if the stop rule says
+/// so now (a second event, or the new basin's depth stable over the window).
+fn profile_stop(
+    run: &crate::sampling::MetadynamicsRun,
+    watch: &mut ProfileWatch,
+    stop: &StopRule,
+) -> Option<(ProfileStop, Barrier)> {
+    let events = run.events();
+    if let Some(second) = events.get(1) {
+        // Read from the hills before the second jump: later ones fill a third basin.
+        let before = second.crossing.biased_step.saturating_sub(1);
+        return run
+            .profile_reading(Some(before))
+            .map(|b| (ProfileStop::SecondEvent, b));
+    }
+    events.first()?;
+    let reading = run.profile_reading(None)?;
+    watch
+        .observe(run.last_sample().md_time_ps, &reading, &stop.profile)
+        .then_some((ProfileStop::Stable, reading))
+}
+
+/// Writes what the sampling measured into its record: every estimator, the one the stop rule
+/// produced, the status and the reason.
+fn fill_record(
+    record: &mut SamplingRecord,
+    run: &crate::sampling::MetadynamicsRun,
+    ended: Option<(ProfileStop, Barrier)>,
+    failure: Option<String>,
+    stop: &StopRule,
+) {
     record.steps = run.biased_steps();
-    let barrier = run.barrier();
-    record.delta_f_ev = barrier.barrier_ev();
+    let final_reading = run.barrier();
+    record.delta_f_final_ev = final_reading.barrier_ev();
+    let mut notes: Vec<String> = Vec::new();
     if let Some(first) = run.events().first() {
-        record.delta_f_crossing_ev = first.barrier_at_crossing.map(|b| b.barrier_ev);
+        record.delta_f_filled_depth_ev = first.filled_depth.map(|b| b.depth_ev);
         record.event_md_ps = Some(first.crossing.md_time_ps);
         record.event_boosted_ps = Some(first.crossing.boosted_time_ps);
         record.event_class = Some(first.motion.class_name().to_string());
+        record.precursors = first.precursors;
+    } else {
+        record.precursors = run.precursors().len();
     }
-    let undetermined = match &barrier {
-        crate::sampling::Barrier::NotYetDetermined { reason } => {
-            Some(format!("end-of-run ΔF not determined: {reason}"))
+    if let Some((why, reading)) = ended {
+        record.profile_stop = Some(why);
+        match (why, reading) {
+            (ProfileStop::StepLimit, _) => notes.push(format!(
+                "profile ΔF undetermined: the new basin's depth did not hold within {} eV \
+                 over {} ps by the step limit",
+                stop.profile.tolerance_ev, stop.profile.window_ps
+            )),
+            (_, Barrier::Determined(r)) => {
+                record.delta_f_profile_ev = Some(r.barrier_ev);
+                record.s_min_angstrom = Some(r.initial_minimum_angstrom);
+                record.s_saddle_angstrom = Some(r.saddle_angstrom);
+                record.s_new_angstrom = Some(r.next_minimum_angstrom);
+                record.delta_f_ev = Some(r.barrier_ev);
+                record.delta_f_estimator = Some(Estimator::Profile);
+            }
+            (_, Barrier::NotYetDetermined { reason }) => {
+                notes.push(format!("profile ΔF undetermined: {reason}"))
+            }
         }
-        crate::sampling::Barrier::Determined(_) => None,
-    };
+    }
     (record.status, record.reason) = match (failure, run.events().is_empty()) {
         (Some(f), _) => (SamplingStatus::Failed, f),
-        (None, false) => (SamplingStatus::Ok, undetermined.unwrap_or_default()),
+        (None, false) => (SamplingStatus::Ok, notes.join("; ")),
         (None, true) => {
             let last = run.last_sample();
             let mut reason = format!(
-                "no confirmed event in {} steps ({:.1} ps of biased MD)",
-                last.biased_step, last.md_time_ps
+                "no confirmed event in {} steps ({:.1} ps of biased MD; {} precursor(s))",
+                last.biased_step,
+                last.md_time_ps,
+                run.precursors().len()
             );
-            if let Some(u) = undetermined {
-                reason = format!("{reason}; {u}");
+            if let Barrier::NotYetDetermined { reason: r } = &final_reading {
+                reason = format!("{reason}; final ΔF not determined: {r}");
             }
             (SamplingStatus::NoEvent, reason)
         }
     };
-    Ok(Some(record))
 }
 
 #[cfg(test)]

@@ -26,19 +26,23 @@
 //! [events]
 //! jump_angstrom = 0.4
 //! dwell_ps = 10.0
+//! min_movers = 2                       # a confirmed jump with fewer movers is a precursor
+//! mover_threshold_angstrom = 2.0       # a mover is displaced more than this (the paper's)
 //! [campaign]
 //! temperatures_k = [200, 250, 300]     # required
 //! samplings_per_temperature = 50       # required
 //! seed = 1                             # sampling i of a temperature gets seed + i
 //! [stop]
 //! max_steps = 2_000_000                # required
-//! after_event_ps = 20.0
+//! profile_window_ps = 20.0             # after the event: stop once the new basin's depth
+//! profile_tolerance_ev = 0.05          #   has held within this over this window
+//! after_event_ps = 20.0                # LAMMPS decks only: MD after the first plateau change
 //! ```
 //!
 //! `name`, `campaign.temperatures_k`, `campaign.samplings_per_temperature` and
 //! `stop.max_steps` are required (they set what the campaign costs); every other key takes
 //! the value of [`SamplingSetup::paper`] (centres `["nearest-cu"]`, cutoffs `[4.0]`, seed 1,
-//! `after_event_ps` 20).
+//! `after_event_ps` 20, `profile_window_ps` 20, `profile_tolerance_ev` 0.05).
 //!
 //! As for scene files, the document is walked with its spans, so every error names the file,
 //! the 1-based line, the key (`campaign.temperatures_k[2]`) and the value as written; when a
@@ -51,16 +55,24 @@ use toml::de::{DeTable, DeValue};
 
 use crate::io::shorten;
 use crate::io::spanned_toml::{Field, Section, line_of, type_name};
+use crate::sampling::ProfileStopSettings;
 use crate::sampling::setup::{CentreChoice, SamplingSetup};
 
 /// When a sampling of a campaign ends.
+///
+/// A sampling runs until its first event (precursors do not count), then on until the
+/// `profile` estimator's criterion holds ([`ProfileStopSettings`]: the new basin's depth
+/// stable within `profile_tolerance_ev` over the last `profile_window_ps`), or a second
+/// event is confirmed, or `max_steps` is reached, whichever comes first.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StopRule {
     /// Biased MD steps at most: a sampling without an event ends here (`no_event`).
     pub max_steps: u64,
-    /// MD after the first confirmed event (ps), so that F(s) beyond the saddle is resolved;
-    /// then the sampling ends (`ok`). Never beyond `max_steps`.
+    /// LAMMPS decks only (`betaglass lammps`/`import`, which have no inherent structures to
+    /// tell an event from a precursor): MD after the first confirmed plateau change (ps).
     pub after_event_ps: f64,
+    /// The stop rule of the `profile` estimator.
+    pub profile: ProfileStopSettings,
 }
 
 /// A campaign: every combination of temperatures × seeds × centres × cutoffs, sampled with
@@ -188,6 +200,10 @@ impl CampaignSpec {
         if self.stop.max_steps == 0 {
             return Err("stop.max_steps must be at least 1".into());
         }
+        self.stop
+            .profile
+            .validate()
+            .map_err(|e| format!("stop: {e}"))?;
         if !(self.stop.after_event_ps.is_finite() && self.stop.after_event_ps >= 0.0) {
             return Err(format!(
                 "stop.after_event_ps must be ≥ 0, got {}",
@@ -337,6 +353,12 @@ impl CampaignSpec {
         let _ = writeln!(s, "\n[events]");
         let _ = writeln!(s, "jump_angstrom = {}", number(t.event_jump_angstrom));
         let _ = writeln!(s, "dwell_ps = {}", number(t.event_dwell_ps));
+        let _ = writeln!(s, "min_movers = {}", t.event_min_movers);
+        let _ = writeln!(
+            s,
+            "mover_threshold_angstrom = {}",
+            number(t.event_mover_threshold_angstrom)
+        );
         let _ = writeln!(s, "\n[campaign]");
         let _ = writeln!(s, "temperatures_k = {}", list(&self.temperatures_k));
         let _ = writeln!(
@@ -348,6 +370,16 @@ impl CampaignSpec {
         let _ = writeln!(s, "\n[stop]");
         let _ = writeln!(s, "max_steps = {}", self.stop.max_steps);
         let _ = writeln!(s, "after_event_ps = {}", number(self.stop.after_event_ps));
+        let _ = writeln!(
+            s,
+            "profile_window_ps = {}",
+            number(self.stop.profile.window_ps)
+        );
+        let _ = writeln!(
+            s,
+            "profile_tolerance_ev = {}",
+            number(self.stop.profile.tolerance_ev)
+        );
         s
     }
 }
@@ -401,9 +433,19 @@ const METADYNAMICS_KEYS: &[&str] = &[
     "grid_upper_angstrom",
     "grid_width_angstrom",
 ];
-const EVENTS_KEYS: &[&str] = &["jump_angstrom", "dwell_ps"];
+const EVENTS_KEYS: &[&str] = &[
+    "jump_angstrom",
+    "dwell_ps",
+    "min_movers",
+    "mover_threshold_angstrom",
+];
 const CAMPAIGN_KEYS: &[&str] = &["temperatures_k", "samplings_per_temperature", "seed"];
-const STOP_KEYS: &[&str] = &["max_steps", "after_event_ps"];
+const STOP_KEYS: &[&str] = &[
+    "max_steps",
+    "after_event_ps",
+    "profile_window_ps",
+    "profile_tolerance_ev",
+];
 
 /// Scene-file keys someone may carry over, and where a campaign wants them.
 const SCENE_KEY_HINTS: &[(&str, &str)] = &[
@@ -820,6 +862,9 @@ impl Reader<'_> {
             Some(f) => self.positive(&f, true),
             None => Some(DEFAULT_AFTER_EVENT_PS),
         };
+        let mut profile = ProfileStopSettings::default();
+        self.set_positive(&stop, "profile_window_ps", &mut profile.window_ps);
+        self.set_positive(&stop, "profile_tolerance_ev", &mut profile.tolerance_ev);
 
         let centres = match cluster.get("centres") {
             Some(f) => self.centre_list(&f),
@@ -872,6 +917,14 @@ impl Reader<'_> {
         );
         self.set_positive(&events, "jump_angstrom", &mut template.event_jump_angstrom);
         self.set_positive(&events, "dwell_ps", &mut template.event_dwell_ps);
+        if let Some(n) = events.get("min_movers").and_then(|f| self.count(&f, 1)) {
+            template.event_min_movers = usize::try_from(n).unwrap_or(usize::MAX);
+        }
+        self.set_positive(
+            &events,
+            "mover_threshold_angstrom",
+            &mut template.event_mover_threshold_angstrom,
+        );
 
         let (temperatures_k, centres, cutoffs_angstrom) =
             (temperatures_k?, centres?, cutoffs_angstrom?);
@@ -893,6 +946,7 @@ impl Reader<'_> {
             stop: StopRule {
                 max_steps: max_steps?,
                 after_event_ps: after_event_ps?,
+                profile,
             },
         })
     }
@@ -1005,6 +1059,23 @@ mod tests {
             8,
             "metadynamics.stride_steps",
         );
+        let e = assert_error(
+            &format!("{MINIMAL}[events]\nmin_movers = 0\n"),
+            8,
+            "events.min_movers",
+        );
+        assert!(e.to_string().contains("at least 1"), "{e}");
+        let e = assert_error(
+            &format!("{MINIMAL}[events]\nmover_threshold_angstrom = -2.0\n"),
+            8,
+            "events.mover_threshold_angstrom",
+        );
+        assert!(e.to_string().contains("must be positive"), "{e}");
+        assert_error(
+            &format!("{MINIMAL}[events]\nmin_movers = 1.5\n"),
+            8,
+            "events.min_movers",
+        );
         assert_error(
             &MINIMAL.replace("max_steps = 100", "max_steps = 0"),
             6,
@@ -1014,6 +1085,19 @@ mod tests {
             &format!("{MINIMAL}after_event_ps = -1\n"),
             7,
             "stop.after_event_ps",
+        );
+        for bad in ["0", "-0.05", "nan"] {
+            let e = assert_error(
+                &format!("{MINIMAL}profile_tolerance_ev = {bad}\n"),
+                7,
+                "stop.profile_tolerance_ev",
+            );
+            assert!(e.to_string().contains(bad), "{e}");
+        }
+        assert_error(
+            &format!("{MINIMAL}profile_window_ps = -20\n"),
+            7,
+            "stop.profile_window_ps",
         );
         assert_error(
             &MINIMAL.replace(
@@ -1052,12 +1136,28 @@ mod tests {
                     cutoffs_angstrom = [3.3, 4.0]\n\
                     [metadynamics]\nheight_ev = 1e-3\nbias_temperature_k = inf\n\
                     stride_steps = 10\n\
+                    [events]\nmin_movers = 3\nmover_threshold_angstrom = 1.5\n\
                     [campaign]\ntemperatures_k = [200, 250.5]\nsamplings_per_temperature = 3\n\
-                    seed = 7\n[stop]\nmax_steps = 1000\nafter_event_ps = 0.1\n";
+                    seed = 7\n[stop]\nmax_steps = 1000\nafter_event_ps = 0.1\n\
+                    profile_window_ps = 12.5\nprofile_tolerance_ev = 0.02\n";
         let spec = parse(text).unwrap();
         let again = CampaignSpec::from_toml_str(&spec.to_toml(), "copy.toml", Path::new("/else"))
             .unwrap_or_else(|e| panic!("{e}\n{}", spec.to_toml()));
         assert_eq!(again, spec);
+        assert_eq!(
+            (
+                spec.template.event_min_movers,
+                spec.template.event_mover_threshold_angstrom
+            ),
+            (3, 1.5)
+        );
+        assert_eq!(
+            spec.stop.profile,
+            ProfileStopSettings {
+                window_ps: 12.5,
+                tolerance_ev: 0.02
+            }
+        );
         assert_eq!(again.plan(), spec.plan());
         assert_eq!(spec.job_count(), 2 * 3 * 3 * 2);
     }

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use super::spec::{centre_label, parse_centre_label};
 use crate::io::{fmt_f64, shorten};
+use crate::sampling::Estimator;
 use crate::sampling::setup::CentreChoice;
 
 /// The results table in a campaign folder.
@@ -25,12 +26,48 @@ pub const CAMPAIGN_TOML: &str = "campaign.toml";
 /// The folder of the samplings' files in a campaign folder.
 pub const SAMPLINGS_DIR: &str = "samplings";
 
-/// The first line of `samplings.csv`.
+/// The first line of `samplings.csv`. `delta_f_ev` is the ΔF of the estimator the stop rule
+/// produced, named in `delta_f_estimator` (both empty when it left ΔF undetermined); each
+/// estimator also has its own column (see [`Estimator`]).
 pub const HEADER: &str = "sampling,centre,cutoff_angstrom,temperature_k,seed,delta_f_ev,\
-                          delta_f_crossing_ev,event_md_ps,event_boosted_ps,event_class,steps,\
-                          status,reason";
+                          delta_f_estimator,delta_f_profile_ev,delta_f_filled_depth_ev,\
+                          delta_f_final_ev,s_min_angstrom,s_saddle_angstrom,s_new_angstrom,\
+                          profile_stop,precursors,event_md_ps,event_boosted_ps,event_class,\
+                          steps,status,reason";
 
-const COLUMNS: usize = 13;
+/// The header of tables written before the estimators were named: `delta_f_ev` was the
+/// end-of-run (`final`) reading and `delta_f_crossing_ev` the filled depth. Still read: its
+/// rows take `filled-depth` as the estimator their stop rule produced.
+pub const HEADER_BEFORE_ESTIMATORS: &str = "sampling,centre,cutoff_angstrom,temperature_k,seed,delta_f_ev,\
+     delta_f_crossing_ev,event_md_ps,event_boosted_ps,event_class,steps,\
+     status,reason";
+
+/// Why the `profile` estimator's sampling ended after its event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProfileStop {
+    /// The new basin's depth held within the tolerance over the window.
+    Stable,
+    /// A second event: the profile is read from the hills before its jump.
+    SecondEvent,
+    /// `max_steps` before either: the profile is left undetermined.
+    StepLimit,
+}
+
+impl ProfileStop {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Stable => "stable",
+            Self::SecondEvent => "second-event",
+            Self::StepLimit => "step-limit",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Stable, Self::SecondEvent, Self::StepLimit]
+            .into_iter()
+            .find(|p| p.as_str() == text)
+    }
+}
 
 /// The prefix of sampling `index`'s files: `DIR/samplings/NNNN`.
 pub fn sampling_prefix(dir: &Path, index: usize) -> PathBuf {
@@ -79,10 +116,24 @@ pub struct SamplingRecord {
     pub cutoff_angstrom: f64,
     pub temperature_k: f64,
     pub seed: u64,
-    /// End-of-run ΔF (eV), when the profile determines one.
+    /// The ΔF of `delta_f_estimator` (eV): what the stop rule produced.
     pub delta_f_ev: Option<f64>,
-    /// ΔF read at the first event's crossing (eV).
-    pub delta_f_crossing_ev: Option<f64>,
+    /// The estimator the stop rule produced a ΔF with; `None` when it left ΔF undetermined
+    /// (no event, or the profile not stable by `max_steps`).
+    pub delta_f_estimator: Option<Estimator>,
+    /// Each estimator's ΔF (eV), where determined: see [`Estimator`].
+    pub delta_f_profile_ev: Option<f64>,
+    pub delta_f_filled_depth_ev: Option<f64>,
+    pub delta_f_final_ev: Option<f64>,
+    /// Where the `profile` reading found the initial minimum, the saddle and the new minimum
+    /// (Å); the paper's first event: 0.25, 1.05 and 1.46 Å.
+    pub s_min_angstrom: Option<f64>,
+    pub s_saddle_angstrom: Option<f64>,
+    pub s_new_angstrom: Option<f64>,
+    /// Why the sampling ended after its event.
+    pub profile_stop: Option<ProfileStop>,
+    /// Precursors before the event (or before the end, without one).
+    pub precursors: usize,
     /// When the first event's crossing happened: MD and boosted (physical) time since the
     /// start of the biased run (ps).
     pub event_md_ps: Option<f64>,
@@ -113,7 +164,19 @@ impl SamplingRecord {
             fmt_f64(self.temperature_k),
             self.seed.to_string(),
             opt(self.delta_f_ev),
-            opt(self.delta_f_crossing_ev),
+            self.delta_f_estimator
+                .map(|e| e.as_str().to_string())
+                .unwrap_or_default(),
+            opt(self.delta_f_profile_ev),
+            opt(self.delta_f_filled_depth_ev),
+            opt(self.delta_f_final_ev),
+            opt(self.s_min_angstrom),
+            opt(self.s_saddle_angstrom),
+            opt(self.s_new_angstrom),
+            self.profile_stop
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_default(),
+            self.precursors.to_string(),
             opt(self.event_md_ps),
             opt(self.event_boosted_ps),
             csv_field(self.event_class.as_deref().unwrap_or(""), false),
@@ -126,19 +189,22 @@ impl SamplingRecord {
         line
     }
 
-    /// A row's fields (already split); `Err` says which column is wrong and why.
-    fn from_fields(fields: &[String]) -> Result<Self, String> {
-        if fields.len() != COLUMNS {
+    /// A row's fields (already split) under `header`; `Err` says which column is wrong and
+    /// why.
+    fn from_fields(fields: &[String], header: Header) -> Result<Self, String> {
+        let names: Vec<&str> = header.text().split(',').collect();
+        if fields.len() != names.len() {
             return Err(format!(
-                "expected {COLUMNS} columns, found {}",
+                "expected {} columns, found {}",
+                names.len(),
                 fields.len()
             ));
         }
-        let column = |i: usize| HEADER.split(',').nth(i).unwrap_or("?");
+        let at = |name: &str| names.iter().position(|n| *n == name);
         let bad = |i: usize, what: &str| {
             format!(
                 "column `{}` = {:?}: expected {what}",
-                column(i),
+                names[i],
                 shorten(&fields[i])
             )
         };
@@ -149,30 +215,91 @@ impl SamplingRecord {
                 .filter(|x| x.is_finite())
                 .ok_or_else(|| bad(i, "a number"))
         };
-        let opt_float = |i: usize| -> Result<Option<f64>, String> {
-            if fields[i].is_empty() {
-                Ok(None)
-            } else {
-                float(i).map(Some)
+        let opt_float = |name: &str| -> Result<Option<f64>, String> {
+            match at(name) {
+                Some(i) if !fields[i].is_empty() => float(i).map(Some),
+                _ => Ok(None),
             }
         };
-        Ok(Self {
-            sampling: fields[0].parse().map_err(|_| bad(0, "a sampling index"))?,
-            centre: parse_centre_label(&fields[1])
-                .ok_or_else(|| bad(1, "nearest-cu, random-cu or an atom id"))?,
-            cutoff_angstrom: float(2)?,
-            temperature_k: float(3)?,
-            seed: fields[4].parse().map_err(|_| bad(4, "a seed"))?,
-            delta_f_ev: opt_float(5)?,
-            delta_f_crossing_ev: opt_float(6)?,
-            event_md_ps: opt_float(7)?,
-            event_boosted_ps: opt_float(8)?,
-            event_class: (!fields[9].is_empty()).then(|| fields[9].clone()),
-            steps: fields[10].parse().map_err(|_| bad(10, "a step count"))?,
-            status: SamplingStatus::parse(&fields[11])
-                .ok_or_else(|| bad(11, "ok, no_event or failed"))?,
-            reason: fields[12].clone(),
-        })
+        let col = |name: &str| at(name).expect("a column of the header");
+        let text = |name: &str| at(name).map_or("", |i| fields[i].as_str());
+        let mut record = Self {
+            sampling: fields[col("sampling")]
+                .parse()
+                .map_err(|_| bad(col("sampling"), "a sampling index"))?,
+            centre: parse_centre_label(text("centre"))
+                .ok_or_else(|| bad(col("centre"), "nearest-cu, random-cu or an atom id"))?,
+            cutoff_angstrom: float(col("cutoff_angstrom"))?,
+            temperature_k: float(col("temperature_k"))?,
+            seed: fields[col("seed")]
+                .parse()
+                .map_err(|_| bad(col("seed"), "a seed"))?,
+            delta_f_ev: opt_float("delta_f_ev")?,
+            delta_f_estimator: match text("delta_f_estimator") {
+                "" => None,
+                e => Some(Estimator::parse(e).ok_or_else(|| {
+                    bad(
+                        col("delta_f_estimator"),
+                        "profile, filled-depth, final or nothing",
+                    )
+                })?),
+            },
+            delta_f_profile_ev: opt_float("delta_f_profile_ev")?,
+            delta_f_filled_depth_ev: opt_float("delta_f_filled_depth_ev")?,
+            delta_f_final_ev: opt_float("delta_f_final_ev")?,
+            s_min_angstrom: opt_float("s_min_angstrom")?,
+            s_saddle_angstrom: opt_float("s_saddle_angstrom")?,
+            s_new_angstrom: opt_float("s_new_angstrom")?,
+            profile_stop: match text("profile_stop") {
+                "" => None,
+                p => Some(ProfileStop::parse(p).ok_or_else(|| {
+                    bad(
+                        col("profile_stop"),
+                        "stable, second-event, step-limit or nothing",
+                    )
+                })?),
+            },
+            precursors: match at("precursors") {
+                Some(i) => fields[i]
+                    .parse()
+                    .map_err(|_| bad(i, "a count of precursors"))?,
+                None => 0,
+            },
+            event_md_ps: opt_float("event_md_ps")?,
+            event_boosted_ps: opt_float("event_boosted_ps")?,
+            event_class: Some(text("event_class").to_string()).filter(|c| !c.is_empty()),
+            steps: fields[col("steps")]
+                .parse()
+                .map_err(|_| bad(col("steps"), "a step count"))?,
+            status: SamplingStatus::parse(text("status"))
+                .ok_or_else(|| bad(col("status"), "ok, no_event or failed"))?,
+            reason: text("reason").to_string(),
+        };
+        if header == Header::BeforeEstimators {
+            // Then `delta_f_ev` was the end-of-run reading and the filled depth the ΔF
+            // known at the event, which the old stop rule (a fixed time after it) produced.
+            record.delta_f_final_ev = record.delta_f_ev;
+            record.delta_f_filled_depth_ev = opt_float("delta_f_crossing_ev")?;
+            record.delta_f_ev = record.delta_f_filled_depth_ev;
+            record.delta_f_estimator = record.delta_f_ev.map(|_| Estimator::FilledDepth);
+        }
+        Ok(record)
+    }
+}
+
+/// Which header a table has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Header {
+    Current,
+    BeforeEstimators,
+}
+
+impl Header {
+    fn text(self) -> &'static str {
+        match self {
+            Self::Current => HEADER,
+            Self::BeforeEstimators => HEADER_BEFORE_ESTIMATORS,
+        }
     }
 }
 
@@ -273,6 +400,8 @@ pub struct Samplings {
     pub warnings: Vec<String>,
     /// Bytes of the text up to the end of the last complete row: where the next row goes.
     pub complete_len: usize,
+    /// The table has the header of [`HEADER_BEFORE_ESTIMATORS`].
+    pub before_estimators: bool,
 }
 
 /// Parses the text of a `samplings.csv`; `origin` names it in messages. An empty text is an
@@ -286,6 +415,7 @@ pub fn parse_samplings(text: &str, origin: &str) -> Result<Samplings, StoreError
         line,
         message,
     };
+    let mut header = Header::Current;
     for (i, raw) in text.split_inclusive('\n').enumerate() {
         let line_no = i + 1;
         let line = raw.trim_end_matches(['\n', '\r']);
@@ -304,6 +434,10 @@ pub fn parse_samplings(text: &str, origin: &str) -> Result<Samplings, StoreError
         } else if i == 0 {
             if line == HEADER {
                 Ok(None)
+            } else if line == HEADER_BEFORE_ESTIMATORS {
+                header = Header::BeforeEstimators;
+                out.before_estimators = true;
+                Ok(None)
             } else {
                 return Err(error(
                     line_no,
@@ -315,7 +449,7 @@ pub fn parse_samplings(text: &str, origin: &str) -> Result<Samplings, StoreError
             }
         } else {
             split_csv_line(line)
-                .and_then(|f| SamplingRecord::from_fields(&f))
+                .and_then(|f| SamplingRecord::from_fields(&f, header))
                 .map(Some)
         };
         match parsed {
@@ -364,6 +498,16 @@ impl SamplingsCsv {
         let mut text = String::new();
         file.read_to_string(&mut text).map_err(io_error(path))?;
         let existing = parse_samplings(&text, &path.display().to_string())?;
+        if existing.before_estimators {
+            // Rows are appended in the current format: rewrite the old ones in it first.
+            let mut rewritten = format!("{HEADER}\n");
+            for r in &existing.records {
+                rewritten.push_str(&r.to_csv_line());
+            }
+            crate::io::write_atomic(path, rewritten.as_bytes())
+                .map_err(|e| io_error(path)(std::io::Error::other(e.to_string())))?;
+            return Self::open(path);
+        }
         if existing.complete_len < text.len() {
             file.set_len(existing.complete_len as u64)
                 .map_err(io_error(path))?;
@@ -417,7 +561,15 @@ mod tests {
             temperature_k: 300.0,
             seed: 1 + i as u64,
             delta_f_ev: Some(0.4125),
-            delta_f_crossing_ev: None,
+            delta_f_estimator: Some(Estimator::Profile),
+            delta_f_profile_ev: Some(0.4125),
+            delta_f_filled_depth_ev: Some(0.38),
+            delta_f_final_ev: None,
+            s_min_angstrom: Some(0.25),
+            s_saddle_angstrom: Some(1.05),
+            s_new_angstrom: Some(1.46),
+            profile_stop: Some(ProfileStop::Stable),
+            precursors: 2,
             event_md_ps: Some(12.5),
             event_boosted_ps: Some(3.2e9),
             event_class: Some("pair exchange".into()),
@@ -462,7 +614,7 @@ mod tests {
     #[test]
     fn a_bad_middle_row_names_its_line() {
         let text = format!(
-            "{HEADER}\n{}1,nearest-cu,4,300,x,,,,,,10,no_event,\"\"\n{}",
+            "{HEADER}\n{}1,nearest-cu,4,300,x,,,,,,,,,,0,,,,10,no_event,\"\"\n{}",
             record(0).to_csv_line(),
             record(2).to_csv_line()
         );
@@ -507,5 +659,43 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn tables_from_before_the_estimators_are_read_and_named() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/docs/campaign/mini_samplings.csv"
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        let read = parse_samplings(&text, "mini.csv").unwrap();
+        assert!(read.before_estimators);
+        assert!(!read.records.is_empty());
+        // Row by row, against the old columns as written.
+        for (r, line) in read.records.iter().zip(text.lines().skip(1)) {
+            let fields = split_csv_line(line).unwrap();
+            let old = |i: usize| fields[i].parse::<f64>().ok();
+            assert_eq!(r.delta_f_final_ev, old(5), "{line}");
+            assert_eq!(r.delta_f_filled_depth_ev, old(6), "{line}");
+            assert_eq!(r.delta_f_ev, old(6), "{line}");
+            assert_eq!(
+                r.delta_f_estimator,
+                old(6).map(|_| Estimator::FilledDepth),
+                "{line}"
+            );
+            assert_eq!(r.delta_f_profile_ev, None);
+            assert_eq!(r.steps.to_string(), fields[10]);
+        }
+        // A resumed old table is rewritten in the current format, rows unchanged.
+        let dir = std::env::temp_dir().join(format!("betaglass-store-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let csv = dir.join(SAMPLINGS_CSV);
+        std::fs::write(&csv, &text).unwrap();
+        let (_, existing) = SamplingsCsv::open(&csv).unwrap();
+        assert_eq!(existing.records, read.records);
+        let again = read_samplings_with_warnings(&csv).unwrap();
+        assert!(!again.before_estimators);
+        assert_eq!(again.records, read.records);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -211,11 +211,20 @@ fn describe(r: &SamplingRecord) -> String {
         r.status.as_str()
     );
     let mut parts = Vec::new();
-    if let Some(f) = r.delta_f_ev {
-        parts.push(format!("ΔF {f:.3} eV"));
+    if let (Some(f), Some(e)) = (r.delta_f_ev, r.delta_f_estimator) {
+        parts.push(format!("ΔF ({}) {f:.3} eV", e.as_str()));
     }
-    if let Some(f) = r.delta_f_crossing_ev {
-        parts.push(format!("ΔF at crossing {f:.3} eV"));
+    if let (Some(a), Some(b), Some(c)) = (r.s_min_angstrom, r.s_saddle_angstrom, r.s_new_angstrom) {
+        parts.push(format!("s_min {a:.2} Å, s‡ {b:.2} Å, s_new {c:.2} Å"));
+    }
+    if let Some(f) = r.delta_f_filled_depth_ev {
+        parts.push(format!("filled depth {f:.3} eV"));
+    }
+    if let Some(p) = r.profile_stop {
+        parts.push(format!("stopped: {}", p.as_str()));
+    }
+    if r.precursors > 0 {
+        parts.push(format!("{} precursor(s)", r.precursors));
     }
     if let (Some(md), Some(boosted)) = (r.event_md_ps, r.event_boosted_ps) {
         parts.push(format!(

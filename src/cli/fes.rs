@@ -3,7 +3,7 @@
 //!
 //! The bias is rebuilt from the hills file with [`Metadynamics::add_hill`]; the end-of-run ΔF is
 //! [`find_barrier`], the first crossing the CV-plateau rule of [`EventDetector`] replayed sample
-//! by sample, and ΔF at that crossing [`barrier_at_crossing`], with the same arguments
+//! by sample, and ΔF at that crossing [`filled_depth`], with the same arguments
 //! `betaglass metad` gives them. Only the files are available here, so the crossing is not
 //! confirmed by quenching to inherent structures as `metad` does.
 
@@ -13,9 +13,9 @@ use anyhow::{Context, bail};
 use serde::Serialize;
 
 use betaglass::sampling::event::{EventDetector, Proposal, mean_s};
-use betaglass::sampling::fes::{barrier_at_crossing, find_barrier};
+use betaglass::sampling::fes::{filled_depth, find_barrier};
 use betaglass::sampling::{
-    Barrier, BarrierSettings, CrossingBarrier, CvGrid, EventSettings, FreeEnergyProfile, Hill,
+    Barrier, BarrierSettings, CvGrid, EventSettings, FilledDepth, FreeEnergyProfile, Hill,
     HillSettings, Metadynamics,
 };
 
@@ -62,7 +62,7 @@ struct Crossing {
     held_until_md_time_ps: f64,
     /// Mean s from the crossing to the end of the dwell window (Å).
     new_level_angstrom: f64,
-    barrier_at_crossing: Option<CrossingBarrier>,
+    filled_depth: Option<FilledDepth>,
 }
 
 #[derive(Serialize)]
@@ -167,7 +167,7 @@ pub fn run(args: FesArgs) -> anyhow::Result<()> {
             held_until_step: trace[i].biased_step,
             held_until_md_time_ps: trace[i].md_time_ps,
             new_level_angstrom: mean_s(&trace[ci..=i]),
-            barrier_at_crossing: barrier_at_crossing(
+            filled_depth: filled_depth(
                 &meta,
                 args.temperature,
                 crossing.biased_step,
@@ -290,14 +290,14 @@ fn print_text(r: &Report, grid: &CvGrid) {
     );
     match &r.end_of_run {
         Barrier::Determined(b) => out!(
-            "end-of-run ΔF = {:.3} eV (all hills; minimum at {:.2} Å, saddle at {:.2} Å, next minimum at {:.2} Å)",
+            "ΔF (final, a diagnostic) = {:.3} eV (all hills; minimum at {:.2} Å, saddle at {:.2} Å, next minimum at {:.2} Å)",
             b.barrier_ev,
             b.initial_minimum_angstrom,
             b.saddle_angstrom,
             b.next_minimum_angstrom
         ),
         Barrier::NotYetDetermined { reason } => {
-            out!("end-of-run ΔF not determined: {reason}")
+            out!("ΔF (final, a diagnostic) not determined: {reason}")
         }
     }
     match &r.first_crossing {
@@ -317,16 +317,18 @@ fn print_text(r: &Report, grid: &CvGrid) {
                 c.held_until_md_time_ps,
                 c.new_level_angstrom
             );
-            match &c.barrier_at_crossing {
+            match &c.filled_depth {
                 Some(b) => out!(
-                    "ΔF at first crossing = {:.3} eV (hills up to step {}; basin minimum at {:.2} Å, rim at {:.2} Å, exit at {:.2} Å)",
-                    b.barrier_ev,
+                    "ΔF (filled-depth) at the first crossing = {:.3} eV (hills up to step {}; basin minimum at {:.2} Å, rim at {:.2} Å, exit at {:.2} Å)",
+                    b.depth_ev,
                     b.t_star_step,
                     b.basin_minimum_angstrom,
                     b.rim_angstrom,
                     b.exit_angstrom
                 ),
-                None => out!("ΔF at first crossing: n/a (no hill deposited before the crossing)"),
+                None => out!(
+                    "ΔF (filled-depth) at the first crossing: n/a (no hill deposited before the crossing)"
+                ),
             }
         }
     }

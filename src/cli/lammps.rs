@@ -71,13 +71,14 @@ pub fn import(args: ImportArgs) -> anyhow::Result<()> {
     for r in &summary.records {
         let f = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.3} eV"));
         out!(
-            "sampling {:04} ({} K, seed {}): {}; ΔF {}; ΔF at crossing {}; {} steps{}",
+            "sampling {:04} ({} K, seed {}): {}; ΔF {} ({}); final (diagnostic) {}; {} steps{}",
             r.sampling,
             r.temperature_k,
             r.seed,
             r.status.as_str(),
             f(r.delta_f_ev),
-            f(r.delta_f_crossing_ev),
+            r.delta_f_estimator.map_or("undetermined", |e| e.as_str()),
+            f(r.delta_f_final_ev),
             r.steps,
             if r.reason.is_empty() {
                 String::new()

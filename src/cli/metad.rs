@@ -9,8 +9,8 @@ use betaglass::dynamics::Ensemble;
 use betaglass::io::colvars::{self, ColvarsConfig};
 use betaglass::io::sampling_files::{SamplingFiles, prefixed as path};
 use betaglass::sampling::{
-    Barrier, Cluster, CvGrid, Event, HarmonicRestraint, HillSettings, MetadynamicsRun,
-    MetadynamicsSettings, MetadynamicsState, UpperWall,
+    Barrier, Cluster, CvGrid, Event, EventSettings, HarmonicRestraint, HillSettings,
+    MetadynamicsRun, MetadynamicsSettings, MetadynamicsState, Precursor, UpperWall,
 };
 use betaglass::simulation::{MdSettings, Simulation};
 use betaglass::system::Vec3;
@@ -99,6 +99,14 @@ pub struct MetadArgs {
     /// Event detection: how long the CV must hold the new plateau (ps; default 10).
     #[arg(long)]
     pub event_dwell_ps: Option<f64>,
+    /// A confirmed jump is an event when at least this many atoms moved more than
+    /// --mover-threshold, else a precursor (recorded; the run goes on; default 2).
+    #[arg(long)]
+    pub min_movers: Option<usize>,
+    /// An atom displaced more than this between the inherent structures is a mover (Å;
+    /// default 2.0, the paper's arrows in Fig. 1).
+    #[arg(long, value_name = "ANGSTROM")]
+    pub mover_threshold: Option<f64>,
 }
 
 pub fn run(args: MetadArgs) -> anyhow::Result<()> {
@@ -128,6 +136,8 @@ fn run_in_pool(args: &MetadArgs) -> anyhow::Result<()> {
         .map(|suffix| path(&args.output, suffix));
         super::refuse_to_overwrite(&written, args.force)?;
     }
+    // Bad event flags are refused before the equilibration, not after it.
+    check_event_flags(&event_flags(args, EventSettings::default()))?;
     let mut run = if args.resume {
         resume(args)?
     } else {
@@ -135,22 +145,9 @@ fn run_in_pool(args: &MetadArgs) -> anyhow::Result<()> {
     };
     whole_samples(args, run.settings().sample_every_steps)?;
     // Given on the command line, these override the defaults or a resumed run's settings.
-    let mut events = run.settings().events;
-    if let Some(j) = args.event_jump {
-        events.jump_angstrom = j;
-    }
-    if let Some(d) = args.event_dwell_ps {
-        events.dwell_ps = d;
-    }
-    let positive = |x: f64| x.is_finite() && x > 0.0;
-    if !positive(events.jump_angstrom) || !positive(events.dwell_ps) {
-        bail!(
-            "--event-jump ({} Å) and --event-dwell-ps ({} ps) must be positive",
-            events.jump_angstrom,
-            events.dwell_ps
-        );
-    }
-    run.set_event_settings(events);
+    let events = event_flags(args, run.settings().events);
+    check_event_flags(&events)?;
+    run.set_event_settings(events)?;
     let mut out = SamplingFiles::open(&args.output, &run)?;
     let total = args.steps;
     let bar = super::progress_bar(total, "metad");
@@ -171,6 +168,9 @@ fn run_in_pool(args: &MetadArgs) -> anyhow::Result<()> {
             }
         };
         out.append(&run)?;
+        for p in &news.new_precursors {
+            bar.suspend(|| out!("{}", describe_precursor(p)));
+        }
         for event in &news.new_events {
             out.write_event(event)?;
             bar.suspend(|| out!("{}", describe_event(event)));
@@ -194,6 +194,41 @@ fn run_in_pool(args: &MetadArgs) -> anyhow::Result<()> {
     out.flush(&run)?;
     save_restart(&args.output, &mut run)?;
     summarise(&run);
+    Ok(())
+}
+
+/// `events` with the event flags given on the command line.
+fn event_flags(args: &MetadArgs, mut events: EventSettings) -> EventSettings {
+    if let Some(j) = args.event_jump {
+        events.jump_angstrom = j;
+    }
+    if let Some(d) = args.event_dwell_ps {
+        events.dwell_ps = d;
+    }
+    if let Some(n) = args.min_movers {
+        events.min_movers = n;
+    }
+    if let Some(t) = args.mover_threshold {
+        events.motion.moved_threshold_angstrom = t;
+    }
+    events
+}
+
+/// The event flags' values, each named by its flag.
+fn check_event_flags(events: &EventSettings) -> anyhow::Result<()> {
+    let positive = |x: f64| x.is_finite() && x > 0.0;
+    for (flag, x, unit) in [
+        ("--event-jump", events.jump_angstrom, "Å"),
+        ("--event-dwell-ps", events.dwell_ps, "ps"),
+        ("--mover-threshold", events.mover_threshold_angstrom(), "Å"),
+    ] {
+        if !positive(x) {
+            bail!("{flag} {x} {unit}: must be a positive number");
+        }
+    }
+    if events.min_movers == 0 {
+        bail!("--min-movers 0: must be at least 1 (an event moves an atom)");
+    }
     Ok(())
 }
 
@@ -396,15 +431,29 @@ fn cluster_of(
     Ok((Cluster::around(system, centre, args.cutoff)?.ids(), None))
 }
 
+fn describe_precursor(p: &Precursor) -> String {
+    format!(
+        "precursor {}: crossed at step {} ({:.1} ps MD), s {:.2} → {:.2} Å, inherent-structure \
+         RMSD {:.2} Å, {}; not the event (fewer movers than --min-movers): the run goes on",
+        p.number,
+        p.crossing.biased_step,
+        p.crossing.md_time_ps,
+        p.s_before_angstrom,
+        p.s_after_angstrom,
+        p.inherent_rmsd_angstrom,
+        p.label()
+    )
+}
+
 fn describe_event(e: &Event) -> String {
-    let barrier = e.barrier_at_crossing.map_or("n/a".to_string(), |b| {
+    let barrier = e.filled_depth.map_or("n/a".to_string(), |b| {
         format!(
             "{:.3} eV (rim at s = {:.2} Å, hills up to step {})",
-            b.barrier_ev, b.rim_angstrom, b.t_star_step
+            b.depth_ev, b.rim_angstrom, b.t_star_step
         )
     });
     format!(
-        "event {}: crossed at step {} ({:.1} ps MD, {:.3e} ps boosted), s {:.2} → {:.2} Å, inherent-structure RMSD {:.2} Å, {} atoms moved > threshold, motion {:?}; ΔF at crossing {}",
+        "event {}: crossed at step {} ({:.1} ps MD, {:.3e} ps boosted), s {:.2} → {:.2} Å, inherent-structure RMSD {:.2} Å, {} atoms moved > threshold, motion {} ({} precursor(s) before it); filled depth {}",
         e.number,
         e.crossing.biased_step,
         e.crossing.md_time_ps,
@@ -413,7 +462,8 @@ fn describe_event(e: &Event) -> String {
         e.basin_after_angstrom,
         e.inherent_rmsd_angstrom,
         e.moved.len(),
-        e.motion,
+        e.motion.describe(),
+        e.precursors,
         barrier
     )
 }
@@ -421,21 +471,35 @@ fn describe_event(e: &Event) -> String {
 fn summarise(run: &MetadynamicsRun) {
     let c = run.last_sample();
     out!(
-        "{} biased steps ({:.1} ps MD, {:.3e} ps boosted), {} hills, {} events",
+        "{} biased steps ({:.1} ps MD, {:.3e} ps boosted), {} hills, {} events, {} precursors",
         c.biased_step,
         c.md_time_ps,
         c.boosted_time_ps,
         run.hills().len(),
-        run.events().len()
+        run.events().len(),
+        run.precursors().len()
     );
-    match run.barrier() {
+    let reading = |name: &str, b: Barrier| match b {
         Barrier::Determined(b) => out!(
-            "end-of-run ΔF = {:.3} eV (minimum at {:.2} Å, saddle at {:.2} Å, next minimum at {:.2} Å)",
+            "ΔF ({name}) = {:.3} eV (s_min {:.2} Å, s‡ {:.2} Å, s_new {:.2} Å)",
             b.barrier_ev,
             b.initial_minimum_angstrom,
             b.saddle_angstrom,
             b.next_minimum_angstrom
         ),
-        Barrier::NotYetDetermined { reason } => out!("end-of-run ΔF not yet determined: {reason}"),
+        Barrier::NotYetDetermined { reason } => out!("ΔF ({name}) not determined: {reason}"),
+    };
+    if let Some(p) = run.profile_reading(None) {
+        reading("profile, from the first event's F(s) now", p);
     }
+    if let Some(d) = run.events().first().and_then(|e| e.filled_depth) {
+        out!(
+            "ΔF (filled-depth, at the last hill before the first event's jump) = {:.3} eV",
+            d.depth_ev
+        );
+    }
+    reading(
+        "final, a diagnostic: the first well beyond the start",
+        run.barrier(),
+    );
 }

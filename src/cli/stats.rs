@@ -17,18 +17,28 @@ use betaglass::landscape::report::{ArtReport, DEFAULT_BIN_WIDTH_EV, is_art_run};
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
 pub enum BarrierArg {
-    /// delta_f_ev, the barrier of the end-of-run F(s); samplings without it are left out.
+    /// delta_f_ev: the ΔF of the estimator each sampling's stop rule produced (named in
+    /// delta_f_estimator: profile for a campaign, filled-depth for older tables); samplings
+    /// where the stop rule left it undetermined are left out, never replaced.
+    StopRule,
+    /// delta_f_profile_ev: F(s‡) − F(initial minimum) where the stop rule ended.
+    Profile,
+    /// delta_f_filled_depth_ev (older tables: delta_f_crossing_ev): the filled depth at the
+    /// last hill before the event's jump.
+    #[value(alias = "crossing")]
+    FilledDepth,
+    /// delta_f_ev, else the filled depth (each fallback is counted and listed).
+    #[value(alias = "final-else-crossing")]
+    StopRuleElseFilledDepth,
+    /// delta_f_final_ev: the end-of-run F(s), a diagnostic only.
     Final,
-    /// delta_f_crossing_ev, F(s) when the first event crossed.
-    Crossing,
-    /// delta_f_ev, else delta_f_crossing_ev (each fallback is counted and listed).
-    FinalElseCrossing,
 }
 
 #[derive(clap::Args, Debug)]
 pub struct StatsArgs {
     /// A campaign folder (its samplings.csv is read), a CSV with at least temperature_k and
-    /// delta_f_ev or delta_f_crossing_ev (extra columns and any row order are fine), or an
+    /// one ΔF column (delta_f_ev, delta_f_profile_ev, delta_f_filled_depth_ev or
+    /// delta_f_crossing_ev, delta_f_final_ev; extra columns and any row order are fine), or an
     /// ART run's folder (`betaglass art --output`: its ΔQ spectrum).
     pub input: PathBuf,
     /// An ART run's folder of the same cluster: its mean ΔQ is set at T = 0 K beside the
@@ -45,7 +55,7 @@ pub struct StatsArgs {
     #[arg(long, value_name = "DIR")]
     pub plots: Option<PathBuf>,
     /// Which ΔF of a sampling to use.
-    #[arg(long, value_enum, default_value = "final")]
+    #[arg(long, value_enum, default_value = "stop-rule")]
     pub barrier: BarrierArg,
     /// Bootstrap resamples per temperature for the 95 % intervals (0: none).
     #[arg(long, value_name = "B", default_value_t = DEFAULT_BOOTSTRAP)]
@@ -86,9 +96,11 @@ pub fn run(args: StatsArgs) -> anyhow::Result<()> {
     }
     let options = ReportOptions {
         barrier: match args.barrier {
+            BarrierArg::StopRule => BarrierChoice::StopRule,
+            BarrierArg::Profile => BarrierChoice::Profile,
+            BarrierArg::FilledDepth => BarrierChoice::Crossing,
+            BarrierArg::StopRuleElseFilledDepth => BarrierChoice::FinalElseCrossing,
             BarrierArg::Final => BarrierChoice::Final,
-            BarrierArg::Crossing => BarrierChoice::Crossing,
-            BarrierArg::FinalElseCrossing => BarrierChoice::FinalElseCrossing,
         },
         bootstrap: args.bootstrap,
         seed: args.seed,

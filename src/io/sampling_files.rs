@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::WriteError;
 use super::colvars;
-use crate::sampling::{Barrier, Event, MetadynamicsRun};
+use crate::sampling::{Barrier, Event, MetadynamicsRun, Precursor};
 
 /// `PREFIX` + `suffix` as a path.
 pub fn prefixed(prefix: &str, suffix: &str) -> PathBuf {
@@ -90,13 +90,27 @@ impl SamplingFiles {
         let events = serde_json::to_vec_pretty(&EventsFile {
             temperature_k: run.settings().temperature_k,
             cluster_ids: run.cluster_ids(),
-            barrier_end_of_run: run.barrier(),
-            barrier_history: run
+            delta_f_profile: run.profile_reading(None),
+            delta_f_filled_depth_ev: run
+                .events()
+                .first()
+                .and_then(|e| e.filled_depth)
+                .map(|d| d.depth_ev),
+            delta_f_final: run.barrier(),
+            delta_f_final_history: run
                 .barrier_history(10)
                 .into_iter()
                 .map(|(step, b)| (step, b.barrier_ev()))
                 .collect(),
             events: run.events(),
+            precursors: run
+                .precursors()
+                .iter()
+                .map(|p| PrecursorEntry {
+                    label: p.label(),
+                    precursor: p,
+                })
+                .collect(),
         })
         .map_err(|e| io_error(&events_path)(e.into()))?;
         super::write_atomic(&events_path, &events)
@@ -131,8 +145,23 @@ impl SamplingFiles {
 struct EventsFile<'a> {
     temperature_k: f64,
     cluster_ids: Vec<u64>,
-    barrier_end_of_run: Barrier,
-    /// (biased step, end-of-run ΔF in eV or null) after every 10th hill: its convergence.
-    barrier_history: Vec<(u64, Option<f64>)>,
+    /// The `profile` estimator of the first event on F(s) now (null before an event).
+    delta_f_profile: Option<Barrier>,
+    /// The `filled-depth` estimator of the first event (eV).
+    delta_f_filled_depth_ev: Option<f64>,
+    /// The `final` diagnostic: the first well beyond the start on F(s) now.
+    delta_f_final: Barrier,
+    /// (biased step, `final` ΔF in eV or null) after every 10th hill: its convergence.
+    delta_f_final_history: Vec<(u64, Option<f64>)>,
     events: &'a [Event],
+    /// Confirmed rearrangements with fewer than `min_movers` movers (not events).
+    precursors: Vec<PrecursorEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct PrecursorEntry<'a> {
+    #[serde(flatten)]
+    precursor: &'a Precursor,
+    /// "local rearrangement, largest displacement 0.9 Å".
+    label: String,
 }

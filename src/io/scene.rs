@@ -31,6 +31,8 @@
 //! [events]
 //! jump_angstrom = 0.4
 //! dwell_ps = 2.0
+//! min_movers = 2                 # a confirmed jump with fewer movers is a precursor
+//! mover_threshold_angstrom = 2.0 # a mover is displaced more than this
 //! ```
 //!
 //! The file is walked as a spanned TOML document, so every error names the file, the
@@ -166,7 +168,12 @@ const METADYNAMICS_KEYS: &[&str] = &[
     "grid_upper_angstrom",
     "grid_width_angstrom",
 ];
-const EVENTS_KEYS: &[&str] = &["jump_angstrom", "dwell_ps"];
+const EVENTS_KEYS: &[&str] = &[
+    "jump_angstrom",
+    "dwell_ps",
+    "min_movers",
+    "mover_threshold_angstrom",
+];
 
 /// Walks the document, collecting every problem.
 struct Reader<'a> {
@@ -471,6 +478,14 @@ impl Reader<'_> {
 
         self.set_positive(&events, "jump_angstrom", &mut setup.event_jump_angstrom);
         self.set_positive(&events, "dwell_ps", &mut setup.event_dwell_ps);
+        if let Some(n) = events.get("min_movers").and_then(|f| self.count(&f, 1)) {
+            setup.event_min_movers = usize::try_from(n).unwrap_or(usize::MAX);
+        }
+        self.set_positive(
+            &events,
+            "mover_threshold_angstrom",
+            &mut setup.event_mover_threshold_angstrom,
+        );
 
         Some(Scene {
             name: name.or_else(|| name_field.is_some().then(String::new))?,
@@ -777,6 +792,12 @@ mod tests {
             ("[md]\nequilibrate_ps = -1.0\n", 3, "md.equilibrate_ps"),
             ("[md]\ntimestep_fs = inf\n", 3, "md.timestep_fs"),
             ("[events]\ndwell_ps = 0\n", 3, "events.dwell_ps"),
+            ("[events]\nmin_movers = 0\n", 3, "events.min_movers"),
+            (
+                "[events]\nmover_threshold_angstrom = -2\n",
+                3,
+                "events.mover_threshold_angstrom",
+            ),
             ("[system]\nfile = \"\"\n", 3, "system.file"),
         ];
         for (body, line, key) in cases {

@@ -823,6 +823,8 @@ fn setup_of_run(run: &MetadynamicsRun, previous: &SamplingSetup) -> SamplingSetu
     setup.sample_every_steps = settings.sample_every_steps;
     setup.event_jump_angstrom = settings.events.jump_angstrom;
     setup.event_dwell_ps = settings.events.dwell_ps;
+    setup.event_min_movers = settings.events.min_movers;
+    setup.event_mover_threshold_angstrom = settings.events.mover_threshold_angstrom();
     setup.timestep_fs = run.simulation().settings().timestep_ps * 1e3;
     if let Some(&first) = run.cluster_ids().first() {
         setup.centre = crate::sampling::CentreChoice::Atom(first);
@@ -898,7 +900,7 @@ pub fn event_view(e: &Event, cluster_ids: &[u64]) -> EventView {
         inherent_rmsd_angstrom: e.inherent_rmsd_angstrom,
         inherent_energy_change_ev: e.inherent_energy_after_ev - e.inherent_energy_before_ev,
         motion: e.motion.clone(),
-        barrier_at_crossing_ev: e.barrier_at_crossing.map(|b| b.barrier_ev),
+        barrier_at_crossing_ev: e.filled_depth.map(|b| b.depth_ev),
         moved,
         region,
     }

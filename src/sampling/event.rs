@@ -5,6 +5,15 @@
 //! configuration now and the basin's configuration are both quenched (FIRE) and the event
 //! is confirmed only if the cluster's RMSD between the two minima exceeds
 //! `min_inherent_rmsd_angstrom`; a thermal excursion quenches back into the same minimum.
+//!
+//! A confirmed jump is the paper's *event* (Yang et al., Fig. 1: a few atoms each moving more
+//! than 2 Å) only when at least [`EventSettings::min_movers`] atoms near the cluster moved more
+//! than the mover threshold ([`MotionSettings::moved_threshold_angstrom`], 2 Å) between the
+//! inherent structure of the basin the sampling was in before its last event (or at its
+//! start) and the new one. A smaller confirmed rearrangement is a [`Precursor`]: it is
+//! recorded, the new plateau becomes the detector's basin, and the bias keeps filling. The
+//! movers are counted from the basin *before the first precursor*, so a precursor and the
+//! move that completes it are one event, read as F(s) reads it: from the initial minimum.
 
 use std::sync::Arc;
 
@@ -13,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::biased_cv::CvSample;
 use super::cluster::Cluster;
 use super::cv::{CollectiveVariable, RmsdCv};
-use super::fes::CrossingBarrier;
+use super::fes::FilledDepth;
 use super::motion::{MotionAnalysis, MotionKind, MotionSettings, MovedAtom, classify_motion};
 use crate::dynamics::{Ensemble, FireSettings};
 use crate::potential::Potential;
@@ -34,6 +43,13 @@ pub struct EventSettings {
     /// Atoms within this distance of the cluster's centre take part in the motion analysis (Å).
     #[serde(default = "default_region_radius")]
     pub region_radius_angstrom: f64,
+    /// A confirmed jump is an event when at least this many atoms moved more than the mover
+    /// threshold, `motion.moved_threshold_angstrom`; otherwise it is a precursor. Default 2:
+    /// the smallest rearrangement the paper draws (a pair exchange); a lone hop is not one.
+    #[serde(default = "default_min_movers")]
+    pub min_movers: usize,
+    /// The classification of the motion; its `moved_threshold_angstrom` (default 2.0 Å, the
+    /// paper's arrows) is also the mover threshold of `min_movers`.
     pub motion: MotionSettings,
 }
 
@@ -53,9 +69,52 @@ impl Default for EventSettings {
                 ..FireSettings::default()
             },
             region_radius_angstrom: default_region_radius(),
+            min_movers: default_min_movers(),
             motion: MotionSettings::default(),
         }
     }
+}
+
+impl EventSettings {
+    /// An atom moved more than this counts as a mover (Å).
+    pub fn mover_threshold_angstrom(&self) -> f64 {
+        self.motion.moved_threshold_angstrom
+    }
+
+    /// Checks every number; the message names the setting and its value.
+    pub fn validate(&self) -> Result<(), String> {
+        let positive = [
+            ("event jump (Å)", self.jump_angstrom),
+            ("event dwell (ps)", self.dwell_ps),
+            ("mover threshold (Å)", self.motion.moved_threshold_angstrom),
+            ("motion region radius (Å)", self.region_radius_angstrom),
+        ];
+        for (name, x) in positive {
+            if !(x.is_finite() && x > 0.0) {
+                return Err(format!("{name} must be a positive number, got {x}"));
+            }
+        }
+        let rmsd = self.min_inherent_rmsd_angstrom;
+        if !(rmsd.is_finite() && rmsd >= 0.0) {
+            return Err(format!(
+                "inherent-structure RMSD threshold (Å) must be ≥ 0, got {rmsd}"
+            ));
+        }
+        if self.min_movers == 0 {
+            return Err("min movers must be at least 1 (an event moves an atom)".into());
+        }
+        self.motion.validate().map_err(|e| e.to_string())
+    }
+
+    /// Whether a confirmed jump with this motion is an event (else a precursor).
+    pub fn is_event(&self, analysis: &MotionAnalysis) -> bool {
+        analysis.moved.len() >= self.min_movers
+    }
+}
+
+/// 2 movers: see [`EventSettings::min_movers`].
+pub fn default_min_movers() -> usize {
+    2
 }
 
 /// 8 Å: the cluster (4 Å) and two more shells around it, the neighbourhood the paper draws.
@@ -83,13 +142,53 @@ pub struct Event {
     /// Atoms that moved more than the threshold between the inherent structures.
     pub moved: Vec<MovedAtom>,
     pub motion: MotionKind,
-    /// ΔF read at the first crossing (None without metadynamics hills before the jump).
-    pub barrier_at_crossing: Option<CrossingBarrier>,
+    /// Precursors (smaller confirmed rearrangements) between the previous event (or the
+    /// start) and this one; the motion above counts from the basin before the first of them.
+    #[serde(default)]
+    pub precursors: usize,
+    /// The filled depth at the last hill before the jump, (T+ΔT)/ΔT·V(basin): how deep the
+    /// bias had filled the basin, not a reading of the saddle (None without hills before the
+    /// jump). Older files call it `barrier_at_crossing`.
+    #[serde(alias = "barrier_at_crossing")]
+    pub filled_depth: Option<FilledDepth>,
     /// The inherent structures (written to files; not kept in restart files).
     #[serde(skip)]
     pub inherent_before: Option<Box<System>>,
     #[serde(skip)]
     pub inherent_after: Option<Box<System>>,
+}
+
+/// A confirmed rearrangement with fewer than `min_movers` movers: not the paper's event. The
+/// sampling goes on after it, and the bias keeps filling.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Precursor {
+    /// 1, 2, … in order of occurrence over the whole sampling.
+    pub number: usize,
+    /// When the CV left the basin (time, biased step, s).
+    pub crossing: CvSample,
+    /// When it was confirmed.
+    pub confirmed: CvSample,
+    /// Level of s before and after (Å).
+    pub s_before_angstrom: f64,
+    pub s_after_angstrom: f64,
+    /// The largest displacement of an atom near the cluster between the inherent structures
+    /// of this jump (Å), and that atom's id.
+    pub largest_displacement_angstrom: f64,
+    pub largest_displacement_id: Option<u64>,
+    /// Atoms moved more than the mover threshold since the last event (< `min_movers`).
+    pub movers: usize,
+    /// Cluster RMSD between the inherent structures of this jump (Å).
+    pub inherent_rmsd_angstrom: f64,
+}
+
+impl Precursor {
+    /// What moved, in words ("local rearrangement, largest displacement 0.9 Å").
+    pub fn label(&self) -> String {
+        format!(
+            "local rearrangement, largest displacement {:.1} Å",
+            self.largest_displacement_angstrom
+        )
+    }
 }
 
 /// The detector's state between samples (saved with the run).

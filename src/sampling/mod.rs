@@ -19,8 +19,11 @@ pub use bias::{
 pub use biased_cv::{CV_BIAS_FIX_NAME, ClusterTracker, CvBiasFix, CvSample};
 pub use cluster::{Cluster, ClusterError, ClusterMember};
 pub use cv::{CollectiveVariable, CvError, RmsdCv};
-pub use event::{Event, EventSettings};
-pub use fes::{Barrier, BarrierReading, BarrierSettings, CrossingBarrier, FreeEnergyProfile};
+pub use event::{Event, EventSettings, Precursor};
+pub use fes::{
+    Barrier, BarrierReading, BarrierSettings, Estimator, FilledDepth, FreeEnergyProfile,
+    ProfileStopSettings, ProfileWatch,
+};
 pub use motion::{MotionKind, MotionSettings, MovedAtom};
 pub use run::{Advance, MetadynamicsRun, MetadynamicsSettings, MetadynamicsState, SamplingError};
 pub use setup::{CentreChoice, SamplingSetup, StartProgress, start_sampling};

@@ -164,7 +164,8 @@ pub struct MovedAtom {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum MotionKind {
-    /// No atom moved farther than the threshold.
+    /// No atom moved farther than the threshold: the motion of a precursor, never an event's
+    /// class (an event has at least `min_movers` ≥ 1 movers).
     None,
     /// Two atoms took each other's sites. Ids in ascending order.
     PairExchange { atoms: [u64; 2] },
@@ -225,6 +226,12 @@ pub struct MotionAnalysis {
     pub strings: Vec<Vec<u64>>,
     /// Moved atoms in no cycle or chain, in input order.
     pub unlinked: Vec<u64>,
+    /// The largest displacement of any input atom (Å; 0 without atoms), moved or not, and its
+    /// id: what a precursor, a rearrangement below the mover threshold, reports.
+    #[serde(default)]
+    pub largest_displacement_angstrom: f64,
+    #[serde(default)]
+    pub largest_displacement_id: Option<u64>,
 }
 
 impl MotionAnalysis {
@@ -291,9 +298,13 @@ pub fn classify_motion(
     }
 
     let mut moved: Vec<MovedAtom> = Vec::new();
+    let mut largest: (f64, Option<u64>) = (0.0, None);
     for (index, (before, after)) in before_angstrom.iter().zip(after_angstrom).enumerate() {
         let displacement = cell.minimum_image(difference(*after, *before));
         let distance = norm(displacement);
+        if largest.1.is_none() || distance > largest.0 {
+            largest = (distance, Some(ids[index]));
+        }
         if distance > settings.moved_threshold_angstrom {
             moved.push(MovedAtom {
                 id: ids[index],
@@ -436,6 +447,8 @@ pub fn classify_motion(
         cycles,
         strings,
         unlinked,
+        largest_displacement_angstrom: largest.0,
+        largest_displacement_id: largest.1,
     })
 }
 

@@ -13,10 +13,12 @@ use super::biased_cv::{CvBiasFix, CvSample};
 use super::cluster::Cluster;
 use super::cv::RmsdCv;
 use super::event::{
-    Event, EventDetector, EventSettings, Proposal, compare_inherent_structures, inherent_structure,
-    mean_s,
+    Event, EventDetector, EventSettings, Precursor, Proposal, compare_inherent_structures,
+    inherent_structure, mean_s,
 };
-use super::fes::{Barrier, BarrierSettings, FreeEnergyProfile, barrier_at_crossing, find_barrier};
+use super::fes::{
+    Barrier, BarrierSettings, FreeEnergyProfile, filled_depth, find_barrier, read_profile,
+};
 use crate::potential::Potential;
 use crate::simulation::{Simulation, SimulationError, SimulationState};
 use crate::system::System;
@@ -57,6 +59,7 @@ impl MetadynamicsSettings {
     }
 
     pub fn validate(&self) -> Result<(), SamplingError> {
+        self.events.validate().map_err(SamplingError::Settings)?;
         if !(self.temperature_k.is_finite() && self.temperature_k > 0.0) {
             return Err(SamplingError::Settings(format!(
                 "temperature must be positive, got {} K",
@@ -126,10 +129,27 @@ pub struct MetadynamicsState {
     pub simulation: SimulationState,
     pub trace: Vec<CvSample>,
     pub events: Vec<Event>,
+    #[serde(default)]
+    pub precursors: Vec<Precursor>,
     pub detector: EventDetector,
     /// The inherent structure of the current basin.
     pub inherent_basin: System,
     pub inherent_basin_energy_ev: f64,
+    /// The basin before the first precursor since the last event, if there was one.
+    #[serde(default)]
+    pub event_origin: Option<BasinOrigin>,
+}
+
+/// The basin an event's movers are counted from: where the sampling was before the first
+/// precursor since its last event (or its start).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct BasinOrigin {
+    pub inherent: System,
+    pub energy_ev: f64,
+    /// Level of s in that basin (Å).
+    pub level_angstrom: f64,
+    /// Precursors since it was left.
+    pub precursors: usize,
 }
 
 /// What happened in one call to [`MetadynamicsRun::advance`].
@@ -137,6 +157,8 @@ pub struct MetadynamicsState {
 pub struct Advance {
     /// Events confirmed during the call.
     pub new_events: Vec<Event>,
+    /// Precursors (confirmed jumps with fewer than `min_movers` movers) during the call.
+    pub new_precursors: Vec<Precursor>,
     /// Hills deposited during the call.
     pub new_hills: usize,
     /// CV samples added during the call.
@@ -197,9 +219,11 @@ pub struct MetadynamicsRun {
     cv: RmsdCv,
     trace: Vec<CvSample>,
     events: Vec<Event>,
+    precursors: Vec<Precursor>,
     detector: EventDetector,
     inherent_basin: System,
     inherent_basin_energy_ev: f64,
+    event_origin: Option<BasinOrigin>,
 }
 
 impl MetadynamicsRun {
@@ -249,9 +273,11 @@ impl MetadynamicsRun {
             cv,
             trace: Vec::new(),
             events: Vec::new(),
+            precursors: Vec::new(),
             detector: EventDetector::default(),
             inherent_basin,
             inherent_basin_energy_ev: energy,
+            event_origin: None,
         };
         run.record_sample()?;
         Ok(run)
@@ -294,9 +320,11 @@ impl MetadynamicsRun {
             cv: state.cv,
             trace: state.trace,
             events: state.events,
+            precursors: state.precursors,
             detector: state.detector,
             inherent_basin: state.inherent_basin,
             inherent_basin_energy_ev: state.inherent_basin_energy_ev,
+            event_origin: state.event_origin,
         })
     }
 
@@ -309,9 +337,11 @@ impl MetadynamicsRun {
             simulation: self.sim.save_state(),
             trace: self.trace.clone(),
             events: self.events.clone(),
+            precursors: self.precursors.clone(),
             detector: self.detector.clone(),
             inherent_basin: self.inherent_basin.clone(),
             inherent_basin_energy_ev: self.inherent_basin_energy_ev,
+            event_origin: self.event_origin.clone(),
         }
     }
 
@@ -345,8 +375,14 @@ impl MetadynamicsRun {
         &self.trace
     }
 
+    /// The paper's events: confirmed jumps with at least `min_movers` movers.
     pub fn events(&self) -> &[Event] {
         &self.events
+    }
+
+    /// Smaller confirmed rearrangements, in order (see [`Precursor`]).
+    pub fn precursors(&self) -> &[Precursor] {
+        &self.precursors
     }
 
     pub fn hills(&self) -> &[Hill] {
@@ -398,6 +434,36 @@ impl MetadynamicsRun {
         )
     }
 
+    /// The `profile` estimator of the first event ([`read_profile`]): ΔF from the starting
+    /// basin over the saddle to the event's new basin, on the profile of the hills deposited
+    /// at or before `up_to_step` (all hills for `None`) and the s visited by then. `None`
+    /// before the first event.
+    pub fn profile_reading(&self, up_to_step: Option<u64>) -> Option<Barrier> {
+        let event = self.events.first()?;
+        let step = up_to_step.unwrap_or(u64::MAX);
+        let visited = self
+            .trace
+            .iter()
+            .skip(1)
+            .take_while(|c| c.biased_step <= step)
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), c| {
+                (a.min(c.s_angstrom), b.max(c.s_angstrom))
+            });
+        let meta = self.metadynamics();
+        let t = self.settings.temperature_k;
+        let profile = match up_to_step {
+            Some(step) => FreeEnergyProfile::of_metadynamics_at(meta, t, step),
+            None => FreeEnergyProfile::of_metadynamics(meta, t),
+        };
+        Some(read_profile(
+            &profile,
+            self.initial_basin_angstrom(),
+            event.basin_after_angstrom,
+            visited,
+            &self.settings.barrier,
+        ))
+    }
+
     /// The end-of-run ΔF as it stood after every `every_hills`-th hill (biased step, reading):
     /// how the estimate converges, or drifts once the bias fills a new basin.
     pub fn barrier_history(&self, every_hills: usize) -> Vec<(u64, Barrier)> {
@@ -428,8 +494,10 @@ impl MetadynamicsRun {
     }
 
     /// Changes how events are detected from the next sample on.
-    pub fn set_event_settings(&mut self, events: EventSettings) {
+    pub fn set_event_settings(&mut self, events: EventSettings) -> Result<(), SamplingError> {
+        events.validate().map_err(SamplingError::Settings)?;
         self.settings.events = events;
+        Ok(())
     }
 
     /// Changes w₀, σ, τ or ΔT from the next hill on (earlier hills stay).
@@ -457,9 +525,12 @@ impl MetadynamicsRun {
             self.record_sample()?;
             if let Proposal::Candidate { crossing_index } =
                 self.detector.observe(&self.trace, &self.settings.events)
-                && let Some(event) = self.examine(crossing_index)?
             {
-                news.new_events.push(event);
+                match self.examine(crossing_index)? {
+                    Jump::Thermal => {}
+                    Jump::Precursor(p) => news.new_precursors.push(p),
+                    Jump::Event(e) => news.new_events.push(*e),
+                }
             }
         }
         news.new_hills = self.hills().len() - hills_before;
@@ -481,55 +552,105 @@ impl MetadynamicsRun {
         Ok(())
     }
 
-    /// Quenches now and compares with the basin's inherent structure.
-    fn examine(&mut self, crossing_index: usize) -> Result<Option<Event>, SamplingError> {
-        let quench = self.settings.events.quench;
-        let (after, energy_after) =
-            inherent_structure(self.sim.system(), self.sim.potential().clone(), quench)?;
+    /// Quenches now and compares with the basin's inherent structure: a thermal excursion
+    /// (same minimum), a precursor or an event (see [`EventSettings::min_movers`]).
+    fn examine(&mut self, crossing_index: usize) -> Result<Jump, SamplingError> {
+        let events = self.settings.events;
+        let (after, energy_after) = inherent_structure(
+            self.sim.system(),
+            self.sim.potential().clone(),
+            events.quench,
+        )?;
         let ids = self.cluster_ids();
-        let (rmsd, analysis) = compare_inherent_structures(
-            &self.inherent_basin,
-            &after,
-            &ids,
-            self.settings.events.region_radius_angstrom,
-            &self.settings.events.motion,
-        )
-        .map_err(SamplingError::Cluster)?;
-        if rmsd < self.settings.events.min_inherent_rmsd_angstrom {
+        let compare = |before: &System| {
+            compare_inherent_structures(
+                before,
+                &after,
+                &ids,
+                events.region_radius_angstrom,
+                &events.motion,
+            )
+            .map_err(SamplingError::Cluster)
+        };
+        let (rmsd, this_jump) = compare(&self.inherent_basin)?;
+        if rmsd < events.min_inherent_rmsd_angstrom {
             self.detector.reject(self.trace.len());
-            return Ok(None);
+            return Ok(Jump::Thermal);
         }
         let crossing = self.trace[crossing_index];
         let confirmed = *self.trace.last().expect("a sample");
         let new_level = mean_s(&self.trace[crossing_index..]);
-        let before_level = self.detector.basin_level_angstrom().unwrap_or(0.0);
-        let barrier = barrier_at_crossing(
-            self.metadynamics(),
-            self.settings.temperature_k,
-            crossing.biased_step,
-            before_level,
-            crossing.s_angstrom,
-            &self.settings.barrier,
-        );
-        let event = Event {
-            number: self.events.len() + 1,
-            crossing,
-            confirmed,
-            basin_before_angstrom: before_level,
-            basin_after_angstrom: new_level,
-            inherent_rmsd_angstrom: rmsd,
-            inherent_energy_before_ev: self.inherent_basin_energy_ev,
-            inherent_energy_after_ev: energy_after,
-            moved: analysis.moved,
-            motion: analysis.kind,
-            barrier_at_crossing: barrier,
-            inherent_before: Some(Box::new(self.inherent_basin.clone())),
-            inherent_after: Some(Box::new(after.clone())),
+        let level_now = self.detector.basin_level_angstrom().unwrap_or(0.0);
+        let origin = self.event_origin.take().unwrap_or_else(|| BasinOrigin {
+            inherent: self.inherent_basin.clone(),
+            energy_ev: self.inherent_basin_energy_ev,
+            level_angstrom: level_now,
+            precursors: 0,
+        });
+        // Movers count from the basin before the first precursor: a precursor and the move
+        // that completes it are one event.
+        let (origin_rmsd, since_origin) = if origin.precursors == 0 {
+            (rmsd, this_jump.clone())
+        } else {
+            compare(&origin.inherent)?
+        };
+        let jump = if events.is_event(&since_origin) {
+            let depth = filled_depth(
+                self.metadynamics(),
+                self.settings.temperature_k,
+                crossing.biased_step,
+                origin.level_angstrom,
+                crossing.s_angstrom,
+                &self.settings.barrier,
+            );
+            let event = Event {
+                number: self.events.len() + 1,
+                crossing,
+                confirmed,
+                basin_before_angstrom: origin.level_angstrom,
+                basin_after_angstrom: new_level,
+                inherent_rmsd_angstrom: origin_rmsd,
+                inherent_energy_before_ev: origin.energy_ev,
+                inherent_energy_after_ev: energy_after,
+                moved: since_origin.moved,
+                motion: since_origin.kind,
+                precursors: origin.precursors,
+                filled_depth: depth,
+                inherent_before: Some(Box::new(origin.inherent)),
+                inherent_after: Some(Box::new(after.clone())),
+            };
+            self.events.push(event.clone());
+            Jump::Event(Box::new(event))
+        } else {
+            let precursor = Precursor {
+                number: self.precursors.len() + 1,
+                crossing,
+                confirmed,
+                s_before_angstrom: level_now,
+                s_after_angstrom: new_level,
+                largest_displacement_angstrom: this_jump.largest_displacement_angstrom,
+                largest_displacement_id: this_jump.largest_displacement_id,
+                movers: since_origin.moved.len(),
+                inherent_rmsd_angstrom: rmsd,
+            };
+            self.event_origin = Some(BasinOrigin {
+                precursors: origin.precursors + 1,
+                ..origin
+            });
+            self.precursors.push(precursor.clone());
+            Jump::Precursor(precursor)
         };
         self.detector.accept(new_level, self.trace.len());
         self.inherent_basin = after;
         self.inherent_basin_energy_ev = energy_after;
-        self.events.push(event.clone());
-        Ok(Some(event))
+        Ok(jump)
     }
+}
+
+/// What a quench made of a proposed jump.
+enum Jump {
+    /// Back in the same minimum.
+    Thermal,
+    Precursor(Precursor),
+    Event(Box<Event>),
 }

@@ -55,6 +55,18 @@ pub struct SamplingSetup {
     pub event_jump_angstrom: f64,
     /// How long the new plateau must hold (ps).
     pub event_dwell_ps: f64,
+    /// A confirmed jump is an event with at least this many movers, else a precursor
+    /// ([`EventSettings::min_movers`], default 2).
+    #[serde(default = "super::event::default_min_movers")]
+    pub event_min_movers: usize,
+    /// An atom displaced more than this between the inherent structures is a mover (Å;
+    /// default 2.0, the paper's).
+    #[serde(default = "default_mover_threshold")]
+    pub event_mover_threshold_angstrom: f64,
+}
+
+fn default_mover_threshold() -> f64 {
+    EventSettings::default().mover_threshold_angstrom()
 }
 
 impl SamplingSetup {
@@ -76,6 +88,8 @@ impl SamplingSetup {
             grid_width_angstrom: 0.035,
             event_jump_angstrom: defaults.jump_angstrom,
             event_dwell_ps: defaults.dwell_ps,
+            event_min_movers: defaults.min_movers,
+            event_mover_threshold_angstrom: defaults.mover_threshold_angstrom(),
         }
     }
 
@@ -120,6 +134,12 @@ impl SamplingSetup {
         positive("grid bin width (Å)", self.grid_width_angstrom)?;
         positive("event jump (Å)", self.event_jump_angstrom)?;
         positive("event dwell (ps)", self.event_dwell_ps)?;
+        positive("mover threshold (Å)", self.event_mover_threshold_angstrom)?;
+        if self.event_min_movers == 0 {
+            return Err(SamplingError::Settings(
+                "min movers must be at least 1 (an event moves an atom)".into(),
+            ));
+        }
         if !(self.equilibrate_ps.is_finite() && self.equilibrate_ps >= 0.0) {
             return Err(SamplingError::Settings(format!(
                 "equilibration must be ≥ 0 ps, got {}",
@@ -147,6 +167,8 @@ impl SamplingSetup {
         s.sample_every_steps = self.sample_every_steps;
         s.events.jump_angstrom = self.event_jump_angstrom;
         s.events.dwell_ps = self.event_dwell_ps;
+        s.events.min_movers = self.event_min_movers;
+        s.events.motion.moved_threshold_angstrom = self.event_mover_threshold_angstrom;
         Ok(s)
     }
 
