@@ -200,6 +200,17 @@ fn a_campaign_writes_one_row_and_the_colvars_files_per_sampling() {
         assert_eq!(record.event_md_ps, None);
         assert_eq!(record.delta_f_crossing_ev, None);
         let prefix = sampling_prefix(&dir, job.index);
+        // Its censored barrier: the depth the bias filled, which is the height of F(s) in
+        // its .pmf (F = −((T+ΔT)/ΔT)·V with min 0; V ≈ 0 far from the visited s).
+        let pmf_path = format!("{}.pmf", prefix.display());
+        let pmf = betaglass::io::colvars::read_pmf(
+            &std::fs::read_to_string(&pmf_path).unwrap(),
+            &pmf_path,
+        )
+        .unwrap();
+        let height = pmf.free_energy_ev.iter().copied().fold(0.0, f64::max);
+        let bound = record.delta_f_lower_bound_ev.expect("a no_event row has its bound");
+        assert!(bound > 0.0 && (bound - height).abs() < 1e-9, "{bound} vs {height}");
         for suffix in [
             ".colvars.traj",
             ".colvars.meta.hills.traj",
@@ -360,7 +371,7 @@ fn a_folder_with_results_is_refused_without_resume() {
     .unwrap();
     let out_dir = dir.join("out");
     std::fs::create_dir_all(&out_dir).unwrap();
-    let row = "0,nearest-cu,4,500,11,,,,,,100,no_event,\"\"\n";
+    let row = "0,nearest-cu,4,500,11,,,,,,100,no_event,\"\",\n";
     std::fs::write(out_dir.join(SAMPLINGS_CSV), format!("{HEADER}\n{row}")).unwrap();
 
     let out = betaglass(&["campaign", "tiny.toml", "--output", "out"], &dir);
@@ -396,8 +407,8 @@ fn a_folder_with_results_is_refused_without_resume() {
 fn the_reader_ignores_a_truncated_last_line_and_names_a_malformed_one() {
     let dir = scratch_dir("reader");
     let rows = [
-        "0,nearest-cu,4,500,11,0.41,0.38,12.5,3.2e9,pair exchange,8000,ok,\"\"\n",
-        "1,348,4,500,12,,,,,,20000,no_event,\"no confirmed event, at all\"\n",
+        "0,nearest-cu,4,500,11,0.41,0.38,12.5,3.2e9,pair exchange,8000,ok,\"\",\n",
+        "1,348,4,500,12,,,,,,20000,no_event,\"no confirmed event, at all\",0.93\n",
     ];
     let good = format!("{HEADER}\n{}{}", rows[0], rows[1]);
     // A kill in the middle of the third row.
@@ -413,6 +424,7 @@ fn the_reader_ignores_a_truncated_last_line_and_names_a_malformed_one() {
     );
     assert_eq!(read.records[1].centre, CentreChoice::Atom(348));
     assert_eq!(read.records[1].reason, "no confirmed event, at all");
+    assert_eq!(read.records[1].delta_f_lower_bound_ev, Some(0.93));
     assert_eq!(read.warnings.len(), 1);
     assert!(read.warnings[0].contains(":4:"), "{:?}", read.warnings);
     assert!(
@@ -424,7 +436,7 @@ fn the_reader_ignores_a_truncated_last_line_and_names_a_malformed_one() {
 
     // A malformed row in the middle is an error naming file and line.
     let malformed = format!(
-        "{HEADER}\n{}1,348,4,five hundred,12,,,,,,20000,no_event,\"\"\n{}",
+        "{HEADER}\n{}1,348,4,five hundred,12,,,,,,20000,no_event,\"\",\n{}",
         rows[0],
         rows[1].replacen('1', "2", 1)
     );
@@ -439,7 +451,7 @@ fn the_reader_ignores_a_truncated_last_line_and_names_a_malformed_one() {
     // So is a row with a column too few, even when followed by good rows.
     let e = parse_samplings(
         &format!(
-            "{HEADER}\n0,nearest-cu,4,500,11,,,,,8000,ok,\"\"\n{}",
+            "{HEADER}\n0,nearest-cu,4,500,11,,,,,8000,ok,\"\",\n{}",
             rows[1]
         ),
         "x.csv",

@@ -297,6 +297,8 @@ fn stats_converge_to_exact_population_values() {
                     status: SamplingStatus::Ok,
                     reason: String::new(),
                     line: None,
+                    delta_f_lower_bound_ev: None,
+                    event_boosted_ps: None,
                 })
                 .collect();
             let report = CampaignReport::from_samples(&samples, &options(0));
@@ -383,6 +385,8 @@ fn stats_fits_recover_known_dq_and_ds() {
                     status: SamplingStatus::Ok,
                     reason: String::new(),
                     line: None,
+                    delta_f_lower_bound_ev: None,
+                    event_boosted_ps: None,
                 });
             }
         }

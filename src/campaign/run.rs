@@ -595,7 +595,19 @@ pub(crate) fn empty_record(job: &SamplingJob) -> SamplingRecord {
         steps: 0,
         status: SamplingStatus::Failed,
         reason: String::new(),
+        delta_f_lower_bound_ev: None,
     }
+}
+
+/// The barrier a sampling without an event has shown it exceeds: the depth the bias filled,
+/// ((T+ΔT)/ΔT)·max V (eV). Its `delta_f_lower_bound_ev` (a right-censored barrier).
+pub(crate) fn filled_depth_ev(meta: &crate::sampling::bias::Metadynamics, temperature_k: f64) -> f64 {
+    let top = meta
+        .grid_values_ev()
+        .iter()
+        .copied()
+        .fold(0.0, f64::max);
+    meta.settings().free_energy_factor(temperature_k) * top
 }
 
 /// Removes `prefix.*` (what a killed attempt of this sampling left).
@@ -721,6 +733,8 @@ fn sample(
             if let Some(u) = undetermined {
                 reason = format!("{reason}; {u}");
             }
+            record.delta_f_lower_bound_ev =
+                Some(filled_depth_ev(run.metadynamics(), job.temperature_k));
             (SamplingStatus::NoEvent, reason)
         }
     };

@@ -28,9 +28,23 @@ pub const SAMPLINGS_DIR: &str = "samplings";
 /// The first line of `samplings.csv`.
 pub const HEADER: &str = "sampling,centre,cutoff_angstrom,temperature_k,seed,delta_f_ev,\
                           delta_f_crossing_ev,event_md_ps,event_boosted_ps,event_class,steps,\
-                          status,reason";
+                          status,reason,delta_f_lower_bound_ev";
 
-const COLUMNS: usize = 13;
+/// The column a `no_event` row's barrier bound is in; tables written before it existed
+/// end one column earlier (see [`legacy_header`]).
+pub const LOWER_BOUND_COLUMN: &str = "delta_f_lower_bound_ev";
+
+const COLUMNS: usize = 14;
+
+/// The header of tables written before `delta_f_lower_bound_ev`: [`HEADER`] without it.
+/// They are read with the bound absent, and `SamplingsCsv::open` rewrites them with the
+/// column (empty) before it appends.
+pub fn legacy_header() -> &'static str {
+    HEADER
+        .strip_suffix(LOWER_BOUND_COLUMN)
+        .and_then(|h| h.strip_suffix(','))
+        .unwrap_or(HEADER)
+}
 
 /// The prefix of sampling `index`'s files: `DIR/samplings/NNNN`.
 pub fn sampling_prefix(dir: &Path, index: usize) -> PathBuf {
@@ -94,6 +108,9 @@ pub struct SamplingRecord {
     pub status: SamplingStatus,
     /// Why it failed, or why ΔF is empty; empty otherwise. One line.
     pub reason: String,
+    /// `no_event` only: the barrier exceeds this (eV), the depth the bias filled by the
+    /// step limit, ((T+ΔT)/ΔT)·max V. The sampling is a right-censored barrier.
+    pub delta_f_lower_bound_ev: Option<f64>,
 }
 
 impl SamplingRecord {
@@ -120,17 +137,20 @@ impl SamplingRecord {
             self.steps.to_string(),
             self.status.as_str().to_string(),
             csv_field(&reason, true),
+            opt(self.delta_f_lower_bound_ev),
         ];
         let mut line = fields.join(",");
         line.push('\n');
         line
     }
 
-    /// A row's fields (already split); `Err` says which column is wrong and why.
-    fn from_fields(fields: &[String]) -> Result<Self, String> {
-        if fields.len() != COLUMNS {
+    /// A row's fields (already split); `Err` says which column is wrong and why. A table
+    /// with the legacy header has one column fewer (no lower bound).
+    fn from_fields(fields: &[String], legacy: bool) -> Result<Self, String> {
+        let columns = if legacy { COLUMNS - 1 } else { COLUMNS };
+        if fields.len() != columns {
             return Err(format!(
-                "expected {COLUMNS} columns, found {}",
+                "expected {columns} columns, found {}",
                 fields.len()
             ));
         }
@@ -172,6 +192,7 @@ impl SamplingRecord {
             status: SamplingStatus::parse(&fields[11])
                 .ok_or_else(|| bad(11, "ok, no_event or failed"))?,
             reason: fields[12].clone(),
+            delta_f_lower_bound_ev: if legacy { None } else { opt_float(13)? },
         })
     }
 }
@@ -273,6 +294,8 @@ pub struct Samplings {
     pub warnings: Vec<String>,
     /// Bytes of the text up to the end of the last complete row: where the next row goes.
     pub complete_len: usize,
+    /// The table has the header of before `delta_f_lower_bound_ev` ([`legacy_header`]).
+    pub legacy: bool,
 }
 
 /// Parses the text of a `samplings.csv`; `origin` names it in messages. An empty text is an
@@ -304,6 +327,9 @@ pub fn parse_samplings(text: &str, origin: &str) -> Result<Samplings, StoreError
         } else if i == 0 {
             if line == HEADER {
                 Ok(None)
+            } else if line == legacy_header() {
+                out.legacy = true;
+                Ok(None)
             } else {
                 return Err(error(
                     line_no,
@@ -315,7 +341,7 @@ pub fn parse_samplings(text: &str, origin: &str) -> Result<Samplings, StoreError
             }
         } else {
             split_csv_line(line)
-                .and_then(|f| SamplingRecord::from_fields(&f))
+                .and_then(|f| SamplingRecord::from_fields(&f, out.legacy))
                 .map(Some)
         };
         match parsed {
@@ -363,7 +389,33 @@ impl SamplingsCsv {
             .map_err(io_error(path))?;
         let mut text = String::new();
         file.read_to_string(&mut text).map_err(io_error(path))?;
-        let existing = parse_samplings(&text, &path.display().to_string())?;
+        let mut existing = parse_samplings(&text, &path.display().to_string())?;
+        if existing.legacy {
+            // Rows of this version have one more column: give the old rows theirs (empty)
+            // and the table the new header, then append to the rewritten file.
+            drop(file);
+            let mut upgraded = format!("{HEADER}\n");
+            for record in &existing.records {
+                upgraded.push_str(&record.to_csv_line());
+            }
+            crate::io::write_atomic(path, upgraded.as_bytes()).map_err(|e| match e {
+                crate::io::WriteError::Io { file, source } => StoreError::Io { file, source },
+                other => io_error(path)(std::io::Error::other(other.to_string())),
+            })?;
+            existing.warnings.push(format!(
+                "{}: written before the column {LOWER_BOUND_COLUMN}; rewritten with it (empty \
+                 for the rows already there)",
+                path.display()
+            ));
+            existing.legacy = false;
+            existing.complete_len = upgraded.len();
+            file = OpenOptions::new()
+                .read(true)
+                .append(true)
+                .open(path)
+                .map_err(io_error(path))?;
+            text = upgraded;
+        }
         if existing.complete_len < text.len() {
             file.set_len(existing.complete_len as u64)
                 .map_err(io_error(path))?;
@@ -424,6 +476,7 @@ mod tests {
             steps: 8000,
             status: SamplingStatus::Ok,
             reason: "a \"quoted\", comma\nand a line break".into(),
+            delta_f_lower_bound_ev: None,
         }
     }
 
@@ -435,6 +488,7 @@ mod tests {
         r1.event_class = None;
         r1.centre = CentreChoice::NearestCuToBoxCentre;
         r1.reason = String::new();
+        r1.delta_f_lower_bound_ev = Some(0.8125);
         for r in [record(0), r1.clone()] {
             text.push_str(&r.to_csv_line());
         }
@@ -459,10 +513,45 @@ mod tests {
         }
     }
 
+    /// A table of before `delta_f_lower_bound_ev` is read with the bound absent, and
+    /// opening it to append rewrites it with the column, so new rows fit its header.
+    #[test]
+    fn a_legacy_table_is_read_and_upgraded_before_appending() {
+        let legacy = legacy_header();
+        assert_eq!(legacy.split(',').count(), COLUMNS - 1);
+        let row = "1,348,4,500,12,,,,,,20000,no_event,\"no event\"\n";
+        let text = format!("{legacy}\n{row}");
+        let read = parse_samplings(&text, "old.csv").unwrap();
+        assert!(read.legacy && read.records.len() == 1, "{read:?}");
+        assert_eq!(read.records[0].delta_f_lower_bound_ev, None);
+        assert_eq!(read.records[0].status, SamplingStatus::NoEvent);
+        // A new-format row under the old header is an error, and the reverse.
+        let mut r = record(0);
+        r.delta_f_lower_bound_ev = Some(0.75);
+        assert!(parse_samplings(&format!("{legacy}\n{}", r.to_csv_line()), "x").is_err());
+        assert!(parse_samplings(&format!("{HEADER}\n{row}"), "x").is_err());
+
+        let dir = std::env::temp_dir().join(format!("betaglass-store-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("samplings.csv");
+        std::fs::write(&path, &text).unwrap();
+        let (mut csv, existing) = SamplingsCsv::open(&path).unwrap();
+        assert_eq!(existing.records.len(), 1);
+        assert_eq!(existing.warnings.len(), 1, "{:?}", existing.warnings);
+        csv.append(&r).unwrap();
+        drop(csv);
+        let after = read_samplings_with_warnings(&path).unwrap();
+        assert!(!after.legacy && after.warnings.is_empty());
+        assert_eq!(after.records.len(), 2);
+        assert_eq!(after.records[0], read.records[0]);
+        assert_eq!(after.records[1].delta_f_lower_bound_ev, Some(0.75));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     #[test]
     fn a_bad_middle_row_names_its_line() {
         let text = format!(
-            "{HEADER}\n{}1,nearest-cu,4,300,x,,,,,,10,no_event,\"\"\n{}",
+            "{HEADER}\n{}1,nearest-cu,4,300,x,,,,,,10,no_event,\"\",\n{}",
             record(0).to_csv_line(),
             record(2).to_csv_line()
         );
