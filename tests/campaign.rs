@@ -209,8 +209,13 @@ fn a_campaign_writes_one_row_and_the_colvars_files_per_sampling() {
         )
         .unwrap();
         let height = pmf.free_energy_ev.iter().copied().fold(0.0, f64::max);
-        let bound = record.delta_f_lower_bound_ev.expect("a no_event row has its bound");
-        assert!(bound > 0.0 && (bound - height).abs() < 1e-9, "{bound} vs {height}");
+        let bound = record
+            .delta_f_lower_bound_ev
+            .expect("a no_event row has its bound");
+        assert!(
+            bound > 0.0 && (bound - height).abs() < 1e-9,
+            "{bound} vs {height}"
+        );
         for suffix in [
             ".colvars.traj",
             ".colvars.meta.hills.traj",

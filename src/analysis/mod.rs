@@ -2,7 +2,7 @@
 
 pub mod barriers;
 pub mod censored;
-pub mod rates;
 pub mod figure;
+pub mod rates;
 pub mod rdf;
 pub mod stats;

@@ -16,12 +16,12 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use super::report::BarrierSample;
+use super::store::SamplingStatus;
 use crate::analysis::barriers::{LineFit, NU0_HZ, fit_entropy};
 use crate::analysis::censored::{
     CensoredLogNormal, LogNormalBarriers, fit_censored_lognormal, lognormal_barriers,
 };
-use super::report::BarrierSample;
-use super::store::SamplingStatus;
 use crate::analysis::figure::{Panel, Series, SeriesStyle};
 use crate::analysis::rates::{ExponentialFit, KS_ACCEPT_P, fit_exponential, rate_barrier_ev};
 
@@ -58,15 +58,16 @@ impl Censored {
     }
 }
 
-/// Censoring and rates of one group from its temperatures: (T, usable barriers, rows).
+/// Censoring and rates of one group from its temperatures: (T, usable barriers, rows,
+/// bootstrap seed of τ's error).
 pub(crate) fn of_group<'a>(
-    temperatures: impl Iterator<Item = (f64, Vec<f64>, &'a Censored)>,
+    temperatures: impl Iterator<Item = (f64, Vec<f64>, &'a Censored, u64)>,
     seq_quantile: f64,
 ) -> (Censoring, Rates) {
     let (mut censored, mut rates) = (Vec::new(), Vec::new());
-    for (t, events, rows) in temperatures {
+    for (t, events, rows, seed) in temperatures {
         censored.push(censored_entry(t, &events, rows, seq_quantile));
-        rates.push(rate_entry(t, rows));
+        rates.push(rate_entry(t, rows, seed));
     }
     let fits = censored_fits(&censored);
     (
@@ -121,7 +122,7 @@ pub struct RateEntry {
     /// so with any of them τ is too short (the times carry no end-of-run boosted time).
     pub no_event: usize,
     pub fit: Option<ExponentialFit>,
-    /// k_BT ln(ν₀τ) with τ of the CDF fit (eV), and its standard error from τ/√n.
+    /// k_BT ln(ν₀τ) with τ of the CDF fit (eV), and its standard error k_BT·se(τ)/τ.
     pub delta_f_rate_ev: Option<f64>,
     pub delta_f_rate_se_ev: Option<f64>,
     /// The KS test passed (p > 0.05): only then does ΔF_rate enter the Eq. 7 fit.
@@ -181,9 +182,10 @@ pub(crate) fn censored_fits(entries: &[CensoredEntry]) -> CensoredFits {
         fit_entropy(&points)
     };
     let results = [fit(|b| b.para_ev), fit(|b| b.seq_ev), fit(|b| b.eff_ev)];
-    let reason = results.iter().find_map(|r| r.as_ref().err()).map(|e| {
-        format!("{e} (only temperatures with a censored log-normal fit count)")
-    });
+    let reason = results
+        .iter()
+        .find_map(|r| r.as_ref().err())
+        .map(|e| format!("{e} (only temperatures with a censored log-normal fit count)"));
     let [para, seq, eff] = results.map(Result::ok);
     CensoredFits {
         para,
@@ -193,7 +195,7 @@ pub(crate) fn censored_fits(entries: &[CensoredEntry]) -> CensoredFits {
     }
 }
 
-pub(crate) fn rate_entry(temperature_k: f64, rows: &Censored) -> RateEntry {
+pub(crate) fn rate_entry(temperature_k: f64, rows: &Censored, seed: u64) -> RateEntry {
     let no_event = rows.bounds_ev.len() + rows.unknown_bound;
     let mut entry = RateEntry {
         temperature_k,
@@ -204,7 +206,7 @@ pub(crate) fn rate_entry(temperature_k: f64, rows: &Censored) -> RateEntry {
         accepted: false,
         reason: None,
     };
-    match fit_exponential(&rows.boosted_ps) {
+    match fit_exponential(&rows.boosted_ps, seed) {
         Ok(fit) => {
             let (df, se) = rate_barrier_ev(fit.tau_ps, fit.tau_se_ps, temperature_k, NU0_HZ);
             entry.delta_f_rate_ev = Some(df);
@@ -234,7 +236,9 @@ pub(crate) fn rates_of(temperatures: Vec<RateEntry>) -> Rates {
         Ok(f) => (Some(f), None),
         Err(e) => (
             None,
-            Some(format!("{e} (only temperatures whose KS test passes count)")),
+            Some(format!(
+                "{e} (only temperatures whose KS test passes count)"
+            )),
         ),
     };
     Rates {
@@ -356,17 +360,7 @@ pub(crate) fn table(censoring: &Censoring, rates: &Rates) -> String {
     let _ = writeln!(
         s,
         "{:>7} {:>4} {:>8} {:>11} {:>11} {:>11} {:>11} {:>6} {:>7} {:>15} {:>4}",
-        "T/K",
-        "n",
-        "no_event",
-        "τ/ps",
-        "±",
-        "mean/ps",
-        "med/ln2",
-        "D",
-        "p",
-        "ΔF_rate",
-        "ok"
+        "T/K", "n", "no_event", "τ/ps", "±", "mean/ps", "med/ln2", "D", "p", "ΔF_rate", "ok"
     );
     let sci = |v: f64| format!("{v:.3e}");
     for e in &rates.temperatures {
@@ -495,7 +489,10 @@ pub(crate) fn add_barrier_markers(
     };
     let name = "censored log-normal MLE (± 1.96 se)";
     for (panel, get) in [
-        (&mut *para, (|b: &LogNormalBarriers| (b.para_ev, b.para_se_ev)) as Get),
+        (
+            &mut *para,
+            (|b: &LogNormalBarriers| (b.para_ev, b.para_se_ev)) as Get,
+        ),
         (&mut *seq, |b: &LogNormalBarriers| (b.seq_ev, b.seq_se_ev)),
         (&mut *eff, |b: &LogNormalBarriers| (b.eff_ev, b.eff_se_ev)),
     ] {

@@ -887,7 +887,8 @@ impl CampaignReport {
             beyond.push(censoring::of_group(
                 temps.values().map(|(t, at)| {
                     let events: Vec<f64> = at.used.iter().map(|u| u.value_ev).collect();
-                    (*t, events, &at.censored)
+                    let seed = bootstrap_seed(options.seed, *t);
+                    (*t, events, &at.censored, seed)
                 }),
                 options.seq_quantile,
             ));
@@ -1631,13 +1632,7 @@ impl CampaignReport {
             &self.fits.eff,
             2,
         );
-        censoring::add_barrier_markers(
-            &self.censoring,
-            &self.rates,
-            &mut para,
-            &mut seq,
-            &mut eff,
-        );
+        censoring::add_barrier_markers(&self.censoring, &self.rates, &mut para, &mut seq, &mut eff);
         let mut notes: Vec<String> = censoring::rejected_note(&self.rates).into_iter().collect();
         if let Some(r) = &self.fits.reason {
             notes.push(format!("no Eq. 7 fit: {r}"));

@@ -601,12 +601,11 @@ pub(crate) fn empty_record(job: &SamplingJob) -> SamplingRecord {
 
 /// The barrier a sampling without an event has shown it exceeds: the depth the bias filled,
 /// ((T+ΔT)/ΔT)·max V (eV). Its `delta_f_lower_bound_ev` (a right-censored barrier).
-pub(crate) fn filled_depth_ev(meta: &crate::sampling::bias::Metadynamics, temperature_k: f64) -> f64 {
-    let top = meta
-        .grid_values_ev()
-        .iter()
-        .copied()
-        .fold(0.0, f64::max);
+pub(crate) fn filled_depth_ev(
+    meta: &crate::sampling::bias::Metadynamics,
+    temperature_k: f64,
+) -> f64 {
+    let top = meta.grid_values_ev().iter().copied().fold(0.0, f64::max);
     meta.settings().free_energy_factor(temperature_k) * top
 }
 
