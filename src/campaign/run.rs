@@ -599,6 +599,19 @@ pub(crate) fn empty_record(job: &SamplingJob) -> SamplingRecord {
     }
 }
 
+/// `PREFIX.restart.json` of a sampling without an event: the whole run's state
+/// ([`crate::sampling::MetadynamicsRun::save_state`], as `betaglass metad` writes it), from which the
+/// sampling could be continued past its step limit.
+pub const RESTART_SUFFIX: &str = ".restart.json";
+
+fn save_restart(run: &mut crate::sampling::MetadynamicsRun, prefix: &str) -> Result<(), String> {
+    let path = format!("{prefix}{RESTART_SUFFIX}");
+    let json = serde_json::to_vec(&run.save_state())
+        .map_err(|e| format!("cannot write its restart file {path}: {e}"))?;
+    crate::io::write_atomic(Path::new(&path), &json)
+        .map_err(|e| format!("cannot write its restart file: {e}"))
+}
+
 /// The barrier a sampling without an event has shown it exceeds: the depth the bias filled,
 /// ((T+ΔT)/ΔT)·max V (eV). Its `delta_f_lower_bound_ev` (a right-censored barrier).
 pub(crate) fn filled_depth_ev(
@@ -734,6 +747,10 @@ fn sample(
             }
             record.delta_f_lower_bound_ev =
                 Some(filled_depth_ev(run.metadynamics(), job.temperature_k));
+            // Its state, so that a longer run can go on from here (the barrier is censored).
+            if let Err(e) = save_restart(&mut run, &prefix) {
+                reason = format!("{reason}; {e}");
+            }
             (SamplingStatus::NoEvent, reason)
         }
     };
