@@ -205,9 +205,9 @@ pub fn parse_barrier_samples(text: &str, origin: &str) -> Result<BarrierTable, S
 
     let mut table = BarrierTable::default();
     let mut rank = 0usize;
-    // Sampling id → (line, text) of its first row: a repeated id would count one sampling
-    // twice in every mean and fit.
-    let mut first_row: HashMap<usize, (usize, String)> = HashMap::new();
+    // Sampling id → (line, text, index in the table) of its first row: a repeated id would
+    // count one sampling twice in every mean and fit.
+    let mut first_row: HashMap<usize, (usize, String, usize)> = HashMap::new();
     for (i, raw) in lines {
         let line_no = i + 1;
         let line = raw.trim_end_matches(['\n', '\r']);
@@ -276,16 +276,25 @@ pub fn parse_barrier_samples(text: &str, origin: &str) -> Result<BarrierTable, S
             Ok(sample) if col_sampling.is_some() => {
                 match first_row.get(&sample.sampling) {
                     None => {
-                        first_row.insert(sample.sampling, (line_no, line.to_string()));
+                        first_row.insert(
+                            sample.sampling,
+                            (line_no, line.to_string(), table.samples.len()),
+                        );
                         table.samples.push(sample);
                     }
                     // Two runs of one campaign on one folder write the same row twice.
-                    Some((first, text)) if text == line => table.warnings.push(format!(
+                    Some((first, text, _)) if text == line => table.warnings.push(format!(
                         "{origin}:{line_no}: sampling {} repeats line {first} exactly; \
                          counted once",
                         sample.sampling
                     )),
-                    Some((first, _)) => {
+                    // `--resume --max-steps` continued a sampling that had no event: its
+                    // new row supersedes the old one.
+                    Some(&(_, _, at)) if table.samples[at].status == SamplingStatus::NoEvent => {
+                        first_row.insert(sample.sampling, (line_no, line.to_string(), at));
+                        table.samples[at] = sample;
+                    }
+                    Some((first, _, _)) => {
                         return Err(error(
                             line_no,
                             format!(

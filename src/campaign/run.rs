@@ -302,7 +302,11 @@ pub fn run_campaign_with(
             });
         }
         let index = r.sampling;
-        if recorded.insert(index, r).is_some() {
+        let extends =
+            |old: &SamplingRecord| old.status == SamplingStatus::NoEvent && r.steps > old.steps;
+        if recorded.get(&index).is_some_and(extends) {
+            recorded.insert(index, r);
+        } else if recorded.insert(index, r).is_some() {
             progress(CampaignProgress::Warning(&format!(
                 "{}: sampling {index} is recorded twice; keeping its last row",
                 csv_path.display()
@@ -311,11 +315,22 @@ pub fn run_campaign_with(
     }
     crate::io::write_atomic(&toml_path, campaign_file_text(spec).as_bytes())?;
 
+    // Samplings without an event that stopped short of this max_steps and kept their
+    // restart file go on from it.
+    let extend: HashMap<usize, SamplingRecord> = recorded
+        .values()
+        .filter(|r| {
+            r.status == SamplingStatus::NoEvent
+                && r.steps < spec.stop.max_steps
+                && restart_path(&sampling_prefix(dir, r.sampling)).exists()
+        })
+        .map(|r| (r.sampling, r.clone()))
+        .collect();
     let pending: Vec<&SamplingJob> = plan
         .iter()
-        .filter(|j| !recorded.contains_key(&j.index))
+        .filter(|j| !recorded.contains_key(&j.index) || extend.contains_key(&j.index))
         .collect();
-    let skipped = recorded.len();
+    let skipped = recorded.len() - extend.len();
     let parallel = options.parallel_samplings.min(pending.len()).max(1);
     progress(CampaignProgress::Planned {
         total: plan.len(),
@@ -356,6 +371,7 @@ pub fn run_campaign_with(
             threads_per_sampling: options.threads_per_sampling,
             progress,
             shared: &shared,
+            extend: &extend,
         };
         outer.broadcast(|b| context.worker(b.index()));
         let table = shared.table.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -418,7 +434,13 @@ fn same_campaign(stored: &CampaignSpec, spec: &CampaignSpec) -> Result<(), Strin
             show(&a)
         ));
     }
-    if stored.stop != spec.stop {
+    // A larger max_steps continues the samplings that ended without an event.
+    let extended = spec.stop.max_steps >= stored.stop.max_steps
+        && StopRule {
+            max_steps: stored.stop.max_steps,
+            ..spec.stop
+        } == stored.stop;
+    if stored.stop != spec.stop && !extended {
         return Err(format!(
             "stop rule {:?} instead of {:?}",
             spec.stop, stored.stop
@@ -473,6 +495,8 @@ struct Context<'a> {
     threads_per_sampling: usize,
     progress: &'a (dyn Fn(CampaignProgress<'_>) + Sync),
     shared: &'a Shared,
+    /// Recorded `no_event` samplings to continue from their restart file, by index.
+    extend: &'a HashMap<usize, SamplingRecord>,
 }
 
 impl Context<'_> {
@@ -510,8 +534,17 @@ impl Context<'_> {
                 })
             };
             let prefix = sampling_prefix(self.dir, job.index);
-            let record = inner.install(|| {
-                run_sampling(
+            let record = inner.install(|| match self.extend.get(&job.index) {
+                Some(previous) => extend_sampling(
+                    job,
+                    previous,
+                    self.potential,
+                    self.stop,
+                    &prefix,
+                    &self.shared.abort,
+                    &on_advance,
+                ),
+                None => run_sampling(
                     job,
                     self.system,
                     self.potential,
@@ -519,7 +552,7 @@ impl Context<'_> {
                     &prefix,
                     &self.shared.abort,
                     &on_advance,
-                )
+                ),
             });
             let Some(record) = record else {
                 return; // abandoned: the campaign is stopping
@@ -561,10 +594,62 @@ pub fn run_sampling(
     on_advance: &dyn Fn(u64, usize),
 ) -> Option<SamplingRecord> {
     remove_stale_files(prefix);
-    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+    catching_panics(job, || {
         sample(job, system, potential, stop, prefix, abort, on_advance)
-    }));
-    match outcome {
+    })
+}
+
+/// Continues a sampling recorded as `previous` (`no_event`) from its restart file up to the
+/// stop rule's `max_steps`, rewriting its files from the restored run; like
+/// [`run_sampling`] otherwise. A restart file that cannot be read leaves the sampling as it
+/// was, with the reason added.
+pub fn extend_sampling(
+    job: &SamplingJob,
+    previous: &SamplingRecord,
+    potential: &Arc<dyn Potential>,
+    stop: StopRule,
+    prefix: &Path,
+    abort: &AtomicBool,
+    on_advance: &dyn Fn(u64, usize),
+) -> Option<SamplingRecord> {
+    catching_panics(job, || {
+        let path = restart_path(prefix);
+        let restored = std::fs::read(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| {
+                serde_json::from_slice::<crate::sampling::MetadynamicsState>(&bytes)
+                    .map_err(|e| e.to_string())
+            })
+            .and_then(|state| {
+                crate::sampling::MetadynamicsRun::resume(state, potential.clone())
+                    .map_err(|e| e.to_string())
+            });
+        match restored {
+            Ok(run) => drive(job, run, stop, prefix, abort, on_advance),
+            Err(e) => {
+                let mut record = previous.clone();
+                record.reason = format!(
+                    "{}; not continued: {}: {e}",
+                    previous.reason,
+                    path.display()
+                );
+                Some(record)
+            }
+        }
+    })
+}
+
+/// `PREFIX.restart.json`.
+pub fn restart_path(prefix: &Path) -> PathBuf {
+    PathBuf::from(format!("{}{RESTART_SUFFIX}", prefix.display()))
+}
+
+/// Runs `body`; a panic in it becomes a `failed` record with the message as its reason.
+fn catching_panics(
+    job: &SamplingJob,
+    body: impl FnOnce() -> Option<SamplingRecord>,
+) -> Option<SamplingRecord> {
+    match std::panic::catch_unwind(AssertUnwindSafe(body)) {
         Ok(record) => record,
         Err(panic) => {
             let message = panic
@@ -649,7 +734,7 @@ fn sample(
 ) -> Option<SamplingRecord> {
     let mut record = empty_record(job);
     let aborted = || abort.load(Ordering::SeqCst);
-    let mut run = match start_sampling(system.clone(), potential.clone(), &job.setup, |_, _| {
+    let run = match start_sampling(system.clone(), potential.clone(), &job.setup, |_, _| {
         !aborted()
     }) {
         Ok(Some(run)) => run,
@@ -659,6 +744,20 @@ fn sample(
             return Some(record);
         }
     };
+    drive(job, run, stop, prefix, abort, on_advance)
+}
+
+/// Takes a started (or restored) sampling on to the stop rule and makes its record.
+fn drive(
+    job: &SamplingJob,
+    mut run: crate::sampling::MetadynamicsRun,
+    stop: StopRule,
+    prefix: &Path,
+    abort: &AtomicBool,
+    on_advance: &dyn Fn(u64, usize),
+) -> Option<SamplingRecord> {
+    let mut record = empty_record(job);
+    let aborted = || abort.load(Ordering::SeqCst);
     let prefix = prefix.to_string_lossy();
     let mut files = match SamplingFiles::open(&prefix, &run) {
         Ok(files) => files,
@@ -733,6 +832,10 @@ fn sample(
         }
         crate::sampling::Barrier::Determined(_) => None,
     };
+    if !run.events().is_empty() {
+        // A continued sampling that found its event no longer needs its restart file.
+        let _ = std::fs::remove_file(restart_path(Path::new(prefix.as_ref())));
+    }
     (record.status, record.reason) = match (failure, run.events().is_empty()) {
         (Some(f), _) => (SamplingStatus::Failed, f),
         (None, false) => (SamplingStatus::Ok, undetermined.unwrap_or_default()),
