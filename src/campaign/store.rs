@@ -6,7 +6,9 @@
 //! - `DIR/campaign.toml`: the campaign, complete (see [`CampaignSpec::to_toml`]), so the
 //!   folder says what it holds and `--resume` can check it continues the same campaign;
 //! - `DIR/samplings/NNNN.*`: each sampling's Colvars files and events
-//!   ([`SamplingFiles`](crate::io::sampling_files::SamplingFiles), prefix `NNNN` = index).
+//!   ([`SamplingFiles`](crate::io::sampling_files::SamplingFiles), prefix `NNNN` = index),
+//!   and for a sampling without an event its `NNNN.restart.json`, from which
+//!   `--resume --max-steps` continues it.
 //!
 //! [`CampaignSpec::to_toml`]: super::spec::CampaignSpec::to_toml
 
