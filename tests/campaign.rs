@@ -205,6 +205,22 @@ fn a_campaign_writes_one_row_and_the_colvars_files_per_sampling() {
         assert_eq!((record.delta_f_ev, record.delta_f_estimator), (None, None));
         assert_eq!(record.profile_stop, None);
         let prefix = sampling_prefix(&dir, job.index);
+        // Its censored barrier: the depth the bias filled, which is the height of F(s) in
+        // its .pmf (F = −((T+ΔT)/ΔT)·V with min 0; V ≈ 0 far from the visited s).
+        let pmf_path = format!("{}.pmf", prefix.display());
+        let pmf = betaglass::io::colvars::read_pmf(
+            &std::fs::read_to_string(&pmf_path).unwrap(),
+            &pmf_path,
+        )
+        .unwrap();
+        let height = pmf.free_energy_ev.iter().copied().fold(0.0, f64::max);
+        let bound = record
+            .delta_f_lower_bound_ev
+            .expect("a no_event row has its bound");
+        assert!(
+            bound > 0.0 && (bound - height).abs() < 1e-9,
+            "{bound} vs {height}"
+        );
         for suffix in [
             ".colvars.traj",
             ".colvars.meta.hills.traj",
@@ -427,6 +443,7 @@ fn the_reader_ignores_a_truncated_last_line_and_names_a_malformed_one() {
     );
     assert_eq!(read.records[1].centre, CentreChoice::Atom(348));
     assert_eq!(read.records[1].reason, "no confirmed event, at all");
+    assert_eq!(read.records[1].delta_f_lower_bound_ev, None);
     assert_eq!(read.warnings.len(), 1);
     assert!(read.warnings[0].contains(":4:"), "{:?}", read.warnings);
     assert!(
@@ -545,4 +562,100 @@ fn stats_defaults_to_the_estimator_the_stop_rule_produced() {
     assert!((report.temperatures[0].mean_ev.unwrap() - 0.55).abs() < 1e-12);
     let diagnostic = CampaignReport::from_samples(&samples, &options(BarrierChoice::Final));
     assert_eq!(diagnostic.temperatures[0].n, 1);
+}
+
+/// Two texts that differ at most by round-off in their numbers (relative 1e-9): the
+/// restored run sums forces in another order after its restart.
+fn same_numbers(a: &str, b: &str, what: &str) {
+    let (ta, tb): (Vec<&str>, Vec<&str>) = (
+        a.split_whitespace().collect(),
+        b.split_whitespace().collect(),
+    );
+    assert_eq!(ta.len(), tb.len(), "{what}");
+    for (x, y) in ta.iter().zip(&tb) {
+        match (x.parse::<f64>(), y.parse::<f64>()) {
+            (Ok(u), Ok(v)) => assert!((u - v).abs() <= 1e-9 * u.abs().max(1.0), "{what}: {u} {v}"),
+            _ => assert_eq!(x, y, "{what}"),
+        }
+    }
+}
+
+/// `--resume --max-steps N` with a larger N continues the samplings that ended without an
+/// event from their restart files: the continued trajectories are those of an uninterrupted
+/// run to N (to round-off), the new rows supersede the old ones (for the campaign and for `stats`), and a
+/// smaller N is another campaign.
+#[test]
+fn resume_with_a_larger_max_steps_continues_the_censored_samplings() {
+    let dir = scratch_dir("extend");
+    std::fs::write(
+        dir.join("tiny.toml"),
+        tiny_toml("[500]", 2, "[\"nearest-cu\"]", 100),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let short = tiny("[500]", 2, "[\"nearest-cu\"]", 100);
+    let first = run_campaign(&short, &out, &one_thread(false), |_| {}).unwrap();
+    for r in &first.records {
+        assert_eq!((r.status, r.steps), (SamplingStatus::NoEvent, 100), "{r:?}");
+    }
+    let smaller = tiny("[500]", 2, "[\"nearest-cu\"]", 50);
+    let e = run_campaign(&smaller, &out, &one_thread(true), |_| {}).unwrap_err();
+    assert!(matches!(e, CampaignError::DifferentCampaign { .. }), "{e}");
+
+    let run = betaglass(
+        &[
+            "campaign",
+            "tiny.toml",
+            "--output",
+            "out",
+            "--resume",
+            "--max-steps",
+            "200",
+        ],
+        &dir,
+    );
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let csv = out.join(SAMPLINGS_CSV);
+    assert_eq!(complete_rows(&csv), 4);
+    let records = read_samplings(&csv).unwrap();
+    let reference_dir = dir.join("reference");
+    let long = tiny("[500]", 2, "[\"nearest-cu\"]", 200);
+    let reference = run_campaign(&long, &reference_dir, &one_thread(false), |_| {}).unwrap();
+    for (i, r) in reference.records.iter().enumerate() {
+        let extended = &records[2 + i];
+        assert_eq!(extended.sampling, r.sampling);
+        assert_eq!(
+            (extended.status, extended.steps),
+            (r.status, 200),
+            "{extended:?}"
+        );
+        let bound = extended.delta_f_lower_bound_ev.unwrap();
+        assert!(
+            (bound - r.delta_f_lower_bound_ev.unwrap()).abs() < 1e-9,
+            "{extended:?}"
+        );
+        assert!(bound > first.records[i].delta_f_lower_bound_ev.unwrap());
+        for suffix in [".colvars.traj", ".colvars.meta.hills.traj", ".pmf"] {
+            let read = |d: &Path| {
+                std::fs::read_to_string(format!(
+                    "{}{suffix}",
+                    sampling_prefix(d, r.sampling).display()
+                ))
+                .unwrap()
+            };
+            same_numbers(&read(&out), &read(&reference_dir), &format!("{i}{suffix}"));
+        }
+    }
+    // The campaign keeps the last row of each; stats counts each sampling once, as its
+    // continued row says.
+    let again = run_campaign(&long, &out, &one_thread(true), |_| {}).unwrap();
+    assert_eq!((again.ran, again.skipped), (0, 2));
+    assert_eq!(again.records, records[2..].to_vec());
+    let table = betaglass::campaign::read_barrier_samples(&out).unwrap();
+    assert!(table.warnings.is_empty(), "{:?}", table.warnings);
+    assert_eq!(table.samples.len(), 2);
+    for (s, r) in table.samples.iter().zip(&records[2..]) {
+        assert_eq!(s.delta_f_lower_bound_ev, r.delta_f_lower_bound_ev);
+        assert_eq!(s.line, Some(4 + s.sampling));
+    }
 }

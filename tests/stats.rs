@@ -300,6 +300,8 @@ fn stats_converge_to_exact_population_values() {
                     status: SamplingStatus::Ok,
                     reason: String::new(),
                     line: None,
+                    delta_f_lower_bound_ev: None,
+                    event_boosted_ps: None,
                 })
                 .collect();
             let report = CampaignReport::from_samples(&samples, &options(0));
@@ -389,6 +391,8 @@ fn stats_fits_recover_known_dq_and_ds() {
                     status: SamplingStatus::Ok,
                     reason: String::new(),
                     line: None,
+                    delta_f_lower_bound_ev: None,
+                    event_boosted_ps: None,
                 });
             }
         }
@@ -911,4 +915,205 @@ fn stats_of_an_art_run_and_its_zero_kelvin_reference() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(message), "{stderr}");
     }
+}
+
+/// A campaign table (the store's own format) in which some samplings reach their step limit
+/// without an event, and whose boosted event times are exponential with τ(T) =
+/// e^{ΔF(T)/k_BT}/ν₀ for ΔF(T) = 0.9 eV − T·4k_B: `stats` reports each temperature's
+/// censored fraction exactly, the censored log-normal as the library fits it and within its
+/// errors of the truth, ΔF_rate within its error of ΔF(T), and shows both on the figures.
+/// The same table without the lower-bound column says its censored rows have no bound.
+#[test]
+fn stats_censored_spectrum_and_boosted_clock_rate() {
+    use betaglass::analysis::censored::{fit_censored_lognormal, lognormal_barriers};
+    use betaglass::campaign::SamplingRecord;
+    use betaglass::campaign::store::{HEADER, HEADER_BEFORE_ESTIMATORS};
+    use betaglass::sampling::setup::CentreChoice;
+
+    let dir = scratch_dir("censored");
+    let mut rng = ChaCha8Rng::seed_from_u64(1420);
+    let (dq, ds_kb) = (0.9, 4.0);
+    let temps = [250.0, 350.0, 450.0];
+    let mut records = Vec::new();
+    // Per temperature: (T, events, bounds, truth μ, σ).
+    let mut truth = Vec::new();
+    for (k, &t) in temps.iter().enumerate() {
+        let (mu, sigma) = ((0.8 - 0.1 * k as f64).ln(), 0.25);
+        let barrier = LogNormal::new(mu, sigma).unwrap();
+        let df_true: f64 = dq - t * ds_kb * KB;
+        let tau_ps = (df_true / (KB * t)).exp() / NU0_HZ * 1e12;
+        let clock = rand_distr::Exp::new(1.0 / tau_ps).unwrap();
+        let (mut events, mut bounds) = (Vec::new(), Vec::new());
+        for _ in 0..80 {
+            let x = barrier.sample(&mut rng);
+            // Each sampling's own step limit: a bound between the 40 % and 99 % quantiles.
+            let bound = (mu + sigma * rng.random_range(-0.25..2.3)).exp();
+            let event = x <= bound;
+            records.push(SamplingRecord {
+                sampling: records.len(),
+                centre: CentreChoice::Atom(348),
+                cutoff_angstrom: 4.0,
+                temperature_k: t,
+                seed: records.len() as u64,
+                delta_f_ev: event.then_some(x),
+                delta_f_estimator: event.then_some(betaglass::sampling::Estimator::Profile),
+                delta_f_profile_ev: event.then_some(x),
+                delta_f_filled_depth_ev: None,
+                delta_f_final_ev: None,
+                s_min_angstrom: None,
+                s_saddle_angstrom: None,
+                s_new_angstrom: None,
+                profile_stop: None,
+                precursors: 0,
+                event_md_ps: event.then_some(20.0),
+                event_boosted_ps: event.then(|| clock.sample(&mut rng)),
+                event_class: None,
+                steps: 10_000,
+                status: if event {
+                    SamplingStatus::Ok
+                } else {
+                    SamplingStatus::NoEvent
+                },
+                reason: String::new(),
+                delta_f_lower_bound_ev: (!event).then_some(bound),
+            });
+            if event {
+                events.push(x);
+            } else {
+                bounds.push(bound);
+            }
+        }
+        truth.push((t, events, bounds, mu, sigma, df_true));
+    }
+    let mut text = format!("{HEADER}\n");
+    for r in &records {
+        text += &r.to_csv_line();
+    }
+    std::fs::write(dir.join("samplings.csv"), &text).unwrap();
+    let plots = dir.join("plots");
+    let out = Command::new(env!("CARGO_BIN_EXE_betaglass"))
+        .args([
+            "stats",
+            dir.to_str().unwrap(),
+            "--json",
+            "--bootstrap",
+            "100",
+        ])
+        .arg("--plots")
+        .arg(&plots)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let num = |v: &serde_json::Value| v.as_f64().unwrap_or_else(|| panic!("{v}"));
+    for (i, (t, events, bounds, mu, sigma, df_true)) in truth.iter().enumerate() {
+        let c = &json["censoring"]["temperatures"][i];
+        assert_eq!(num(&c["temperature_k"]), *t);
+        assert_eq!(c["censored"], bounds.len());
+        assert_eq!(c["events"], events.len());
+        assert_eq!(
+            num(&c["censored_fraction"]),
+            bounds.len() as f64 / (events.len() + bounds.len()) as f64
+        );
+        let fit = fit_censored_lognormal(events, bounds).unwrap();
+        assert_eq!(num(&c["fit"]["mu"]), fit.mu);
+        assert_eq!(num(&c["fit"]["sigma"]), fit.sigma);
+        assert!((fit.mu - mu).abs() < 3.0 * fit.mu_se, "{t} K: {fit:?}");
+        assert!(
+            (fit.sigma - sigma).abs() < 3.0 * fit.sigma_se,
+            "{t} K: {fit:?}"
+        );
+        // Eqs. 4–6 on that fit, as the library gives them (their errors' coverage over
+        // replicas is checked in analysis::censored's tests).
+        let b = lognormal_barriers(&fit, *t, 0.999).unwrap();
+        assert_eq!(num(&c["barriers"]["para_ev"]), b.para_ev);
+        assert_eq!(num(&c["barriers"]["seq_se_ev"]), b.seq_se_ev);
+        assert_eq!(num(&c["barriers"]["eff_ev"]), b.eff_ev);
+        assert!(b.seq_ev > b.eff_ev && b.eff_ev > b.para_ev);
+        // The spectrum of the events alone sits lower: the censored rows were the high ones.
+        let plain = json["temperatures"][i]["lognormal_mu"].as_f64().unwrap();
+        assert!(fit.mu > plain, "{t} K: {} vs {plain}", fit.mu);
+
+        let r = &json["rates"]["temperatures"][i];
+        assert_eq!(r["fit"]["n"], events.len());
+        assert_eq!(r["no_event"], bounds.len());
+        let (df, se) = (num(&r["delta_f_rate_ev"]), num(&r["delta_f_rate_se_ev"]));
+        assert!(
+            (df - df_true).abs() < 3.0 * se,
+            "{t} K: ΔF_rate {df} ± {se} vs {df_true}"
+        );
+        assert!(r["accepted"].as_bool().unwrap(), "{r}");
+        let p = num(&r["fit"]["ks_p_value"]);
+        assert!(p > 0.05 && p <= 1.0, "{p}");
+    }
+    // Eq. 7 on ΔF_rate recovers ΔQ and ΔS (within 3 of its standard errors).
+    let fit = &json["rates"]["fit"];
+    assert!(
+        (num(&fit["dq_ev"]) - dq).abs() < 3.0 * num(&fit["dq_err_ev"]),
+        "{fit}"
+    );
+    assert!(
+        (num(&fit["ds_kb"]) - ds_kb).abs() < 3.0 * num(&fit["ds_err_kb"]),
+        "{fit}"
+    );
+    for m in ["para", "seq", "eff"] {
+        assert!(json["censoring"]["fits"][m]["dq_ev"].is_number(), "{m}");
+    }
+    let fig4 = figure_text(&plots, "fig4_barriers_vs_t");
+    assert!(fig4.contains("censored log-normal MLE"), "{fig4}");
+    assert!(fig4.contains("ΔF_rate"), "{fig4}");
+    assert!(figure_text(&plots, "fig4_spectra").contains("censored MLE"));
+    assert!(figure_text(&plots, "fig5_arrhenius").contains("boosted clock"));
+    let out = Command::new(env!("CARGO_BIN_EXE_betaglass"))
+        .args(["stats", dir.to_str().unwrap(), "--bootstrap", "20"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    for part in [
+        "censoring",
+        "cens %",
+        "rates from the boosted clock",
+        "ΔF_rate",
+    ] {
+        assert!(table.contains(part), "{part} missing from\n{table}");
+    }
+
+    // The table as written before the lower-bound column: its no_event rows are censored
+    // with unknown bounds, counted in the fraction, and the report says so.
+    // (The columns of tables written before the estimators were named and the bound kept.)
+    let mut old = format!("{HEADER_BEFORE_ESTIMATORS}\n");
+    let num = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v:?}"));
+    for r in &records {
+        old += &format!(
+            "{},348,4,{:?},{},,{},{},{},,{},{},\"\"\n",
+            r.sampling,
+            r.temperature_k,
+            r.seed,
+            num(r.delta_f_ev),
+            num(r.event_md_ps),
+            num(r.event_boosted_ps),
+            r.steps,
+            r.status.as_str()
+        );
+    }
+    let legacy = dir.join("legacy.csv");
+    std::fs::write(&legacy, old).unwrap();
+    let table = read_barrier_samples(&legacy).unwrap();
+    let report = CampaignReport::from_samples(&table.samples, &options(0));
+    let first = &report.censoring.temperatures[0];
+    assert_eq!(first.censored, truth[0].2.len());
+    assert_eq!(first.censored_unknown_bound, truth[0].2.len());
+    assert_eq!(first.fit.unwrap().censored, 0);
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.contains("no delta_f_lower_bound_ev")),
+        "{:?}",
+        report.notes
+    );
 }

@@ -610,6 +610,7 @@ pub fn import_sampling(
         reasons.push(NO_CLASS.to_string());
     } else {
         record.status = SamplingStatus::NoEvent;
+        record.delta_f_lower_bound_ev = Some(filled_depth_of(&job.setup, &r.hills)?);
         reasons.push(format!(
             "no event on the CV trace in {} steps ({:.1} ps of biased MD)",
             last.biased_step, last.md_time_ps
@@ -619,6 +620,20 @@ pub fn import_sampling(
     reasons.extend(pmf_note);
     record.reason = reasons.join("; ");
     Ok(record)
+}
+
+/// The depth the hills of a sampling without an event filled, as the campaign records it
+/// ([`super::run::filled_depth_ev`]).
+fn filled_depth_of(setup: &SamplingSetup, hills: &[Hill]) -> Result<f64, LammpsError> {
+    let settings = setup
+        .metadynamics_settings()
+        .map_err(|e| LammpsError::Invalid(e.to_string()))?;
+    let mut meta = Metadynamics::new(settings.hills, settings.grid)
+        .map_err(|e| LammpsError::Invalid(e.to_string()))?;
+    for h in hills {
+        meta.add_hill(*h);
+    }
+    Ok(super::run::filled_depth_ev(&meta, settings.temperature_k))
 }
 
 /// Colvars' free-energy file against F(s) rebuilt from all the hills: `Some(note)` when they

@@ -7,6 +7,7 @@
 //! - [`report`]: the barrier statistics, fits and figures of a results table (`betaglass stats`);
 //! - [`lammps`]: the campaign as LAMMPS + Colvars decks, and their results imported back.
 
+pub mod censoring;
 pub mod lammps;
 pub mod report;
 pub mod run;

@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::censoring::{self, Censored, Censoring, Rates};
 use super::spec::centre_label;
 use super::store::{SAMPLINGS_CSV, SamplingRecord, SamplingStatus, StoreError, split_csv_line};
 use crate::analysis::barriers::{
@@ -125,6 +126,11 @@ pub struct BarrierSample {
     pub reason: String,
     /// 1-based line in the source table, when read from one.
     pub line: Option<usize>,
+    /// `no_event` rows: the barrier exceeds this (eV), a right-censored barrier
+    /// (`delta_f_lower_bound_ev`; absent from tables written before that column).
+    pub delta_f_lower_bound_ev: Option<f64>,
+    /// Boosted (physical) time of the first event's crossing (ps), for the rate estimate.
+    pub event_boosted_ps: Option<f64>,
 }
 
 impl From<&SamplingRecord> for BarrierSample {
@@ -142,6 +148,8 @@ impl From<&SamplingRecord> for BarrierSample {
             status: r.status,
             reason: r.reason.clone(),
             line: None,
+            delta_f_lower_bound_ev: r.delta_f_lower_bound_ev,
+            event_boosted_ps: r.event_boosted_ps,
         }
     }
 }
@@ -250,12 +258,14 @@ pub fn parse_barrier_samples(text: &str, origin: &str) -> Result<BarrierTable, S
     let col_cutoff = find("cutoff_angstrom")?;
     let col_status = find("status")?;
     let col_reason = find("reason")?;
+    let col_lower_bound = find(super::store::LOWER_BOUND_COLUMN)?;
+    let col_boosted = find("event_boosted_ps")?;
 
     let mut table = BarrierTable::default();
     let mut rank = 0usize;
-    // Sampling id → (line, text) of its first row: a repeated id would count one sampling
-    // twice in every mean and fit.
-    let mut first_row: HashMap<usize, (usize, String)> = HashMap::new();
+    // Sampling id → (line, text, index in the table) of its first row: a repeated id would
+    // count one sampling twice in every mean and fit.
+    let mut first_row: HashMap<usize, (usize, String, usize)> = HashMap::new();
     for (i, raw) in lines {
         let line_no = i + 1;
         let line = raw.trim_end_matches(['\n', '\r']);
@@ -331,22 +341,33 @@ pub fn parse_barrier_samples(text: &str, origin: &str) -> Result<BarrierTable, S
                 status,
                 reason: col_reason.map(|c| fields[c].clone()).unwrap_or_default(),
                 line: Some(line_no),
+                delta_f_lower_bound_ev: opt_float(col_lower_bound)?,
+                event_boosted_ps: opt_float(col_boosted)?,
             })
         });
         match parsed {
             Ok(sample) if col_sampling.is_some() => {
                 match first_row.get(&sample.sampling) {
                     None => {
-                        first_row.insert(sample.sampling, (line_no, line.to_string()));
+                        first_row.insert(
+                            sample.sampling,
+                            (line_no, line.to_string(), table.samples.len()),
+                        );
                         table.samples.push(sample);
                     }
                     // Two runs of one campaign on one folder write the same row twice.
-                    Some((first, text)) if text == line => table.warnings.push(format!(
+                    Some((first, text, _)) if text == line => table.warnings.push(format!(
                         "{origin}:{line_no}: sampling {} repeats line {first} exactly; \
                          counted once",
                         sample.sampling
                     )),
-                    Some((first, _)) => {
+                    // `--resume --max-steps` continued a sampling that had no event: its
+                    // new row supersedes the old one.
+                    Some(&(_, _, at)) if table.samples[at].status == SamplingStatus::NoEvent => {
+                        first_row.insert(sample.sampling, (line_no, line.to_string(), at));
+                        table.samples[at] = sample;
+                    }
+                    Some((first, _, _)) => {
                         return Err(error(
                             line_no,
                             format!(
@@ -597,6 +618,12 @@ pub struct CampaignReport {
     /// ART's mean ΔQ at 0 K, which ΔF(T) = ΔQ − TΔS must meet at T = 0 (the paper's Fig. 4b),
     /// when given (`betaglass stats --art`).
     pub zero_k: Option<ZeroKReference>,
+    /// The selected group's samplings without an event as right-censored barriers: the
+    /// censored fraction, the log-normal fitted with them, Eqs. 4–7 on that fit.
+    pub censoring: Censoring,
+    /// The selected group's boosted first-event times: exponential fit, KS test,
+    /// ΔF_rate = k_BT ln(ν₀τ) and Eq. 7 on it.
+    pub rates: Rates,
 }
 
 /// The 0 K barrier spectrum's mean, from an ART run of the same cluster.
@@ -689,6 +716,8 @@ struct AtTemperature {
     used: Vec<Used>,
     rows: usize,
     excluded: usize,
+    /// Censored rows and boosted event times ([`super::censoring`]).
+    censored: Censored,
 }
 
 fn bootstrap_seed(seed: u64, temperature_k: f64) -> u64 {
@@ -869,6 +898,7 @@ impl CampaignReport {
                 .or_insert_with(|| (s.temperature_k, AtTemperature::default()))
                 .1;
             at.rows += 1;
+            at.censored.add(s);
             match pick_barrier(s, options.barrier) {
                 Ok((value_ev, fallback)) => {
                     counts.used += 1;
@@ -953,7 +983,16 @@ impl CampaignReport {
         // (index, usable barriers, rows): most barriers, then (none anywhere) most rows.
         let mut selected: Option<(usize, usize, usize)> = None;
         let mut convergences: Vec<Vec<Convergence>> = Vec::new();
+        let mut beyond: Vec<(Censoring, Rates)> = Vec::new();
         for (key, temps) in groups.values() {
+            beyond.push(censoring::of_group(
+                temps.values().map(|(t, at)| {
+                    let events: Vec<f64> = at.used.iter().map(|u| u.value_ev).collect();
+                    let seed = bootstrap_seed(options.seed, *t);
+                    (*t, events, &at.censored, seed)
+                }),
+                options.seq_quantile,
+            ));
             let entries: Vec<TemperatureEntry> = temps
                 .values()
                 .map(|(t, at)| temperature_entry(*t, at, options))
@@ -987,6 +1026,11 @@ impl CampaignReport {
             convergences.push(convergence);
         }
 
+        let (censoring, rates) = match selected {
+            Some((i, _, _)) => beyond.swap_remove(i),
+            None => censoring::of_group(std::iter::empty(), options.seq_quantile),
+        };
+        notes.extend(censoring::notes(&censoring));
         let (group, temperatures, fits, convergence) = match selected {
             Some((i, n, _)) => {
                 if n == 0 {
@@ -1099,6 +1143,8 @@ impl CampaignReport {
             excluded,
             notes,
             zero_k: None,
+            censoring,
+            rates,
         }
     }
 
@@ -1257,6 +1303,7 @@ impl CampaignReport {
                 )))
             );
         }
+        s.push_str(&censoring::table(&self.censoring, &self.rates));
         if self.groups.len() > 1 {
             let _ = writeln!(s, "\ngroups (mean ΔF in eV per temperature):");
             for g in &self.groups {
@@ -1569,6 +1616,8 @@ impl CampaignReport {
                     }
                     _ => notes.push(format!("{t} K: no log-normal fit (n < 2 or no spread)")),
                 }
+                p.series
+                    .extend(censoring::spectrum_series(&self.censoring, t, x_range));
                 panels.push(p);
             }
         }
@@ -1677,21 +1726,22 @@ impl CampaignReport {
             para.series
                 .extend(line(&self.fits.para_lognormal, "log-normal fit", 4));
         }
-        let seq = panel(
+        let mut seq = panel(
             "(d) sequential",
             "ΔF_seq (eV)",
             |e| Some((e.seq_ev?, e.ci95.map(|c| c.seq_ev))),
             &self.fits.seq,
             1,
         );
-        let eff = panel(
+        let mut eff = panel(
             "(e) effective",
             "ΔF_eff (eV)",
             |e| Some((e.eff_ev?, e.ci95.map(|c| c.eff_ev))),
             &self.fits.eff,
             2,
         );
-        let mut notes = Vec::new();
+        censoring::add_barrier_markers(&self.censoring, &self.rates, &mut para, &mut seq, &mut eff);
+        let mut notes: Vec<String> = censoring::rejected_note(&self.rates).into_iter().collect();
         if let Some(r) = &self.fits.reason {
             notes.push(format!("no Eq. 7 fit: {r}"));
         }
@@ -1774,7 +1824,8 @@ impl CampaignReport {
             )
             .colour(6),
         );
-        let mut notes = Vec::new();
+        p.series.extend(censoring::arrhenius_series(&self.rates));
+        let mut notes: Vec<String> = censoring::rejected_note(&self.rates).into_iter().collect();
         if let Some(r) = &self.fits.reason {
             notes.push(format!(
                 "no Eq. 7 fit, so no simulated Arrhenius lines: {r}"
@@ -1814,6 +1865,8 @@ mod tests {
             status: SamplingStatus::Ok,
             reason: String::new(),
             line: None,
+            delta_f_lower_bound_ev: None,
+            event_boosted_ps: None,
         }
     }
 
@@ -1885,6 +1938,7 @@ mod tests {
             steps: 5000,
             status: SamplingStatus::Ok,
             reason: "a, b".into(),
+            delta_f_lower_bound_ev: None,
         };
         let text = format!("{}\n{}", super::super::store::HEADER, record.to_csv_line());
         let table = parse_barrier_samples(&text, "s.csv").unwrap();

@@ -318,7 +318,11 @@ pub fn run_campaign_with(
             });
         }
         let index = r.sampling;
-        if recorded.insert(index, r).is_some() {
+        let extends =
+            |old: &SamplingRecord| old.status == SamplingStatus::NoEvent && r.steps > old.steps;
+        if recorded.get(&index).is_some_and(extends) {
+            recorded.insert(index, r);
+        } else if recorded.insert(index, r).is_some() {
             progress(CampaignProgress::Warning(&format!(
                 "{}: sampling {index} is recorded twice; keeping its last row",
                 csv_path.display()
@@ -327,11 +331,22 @@ pub fn run_campaign_with(
     }
     crate::io::write_atomic(&toml_path, campaign_file_text(spec).as_bytes())?;
 
+    // Samplings without an event that stopped short of this max_steps and kept their
+    // restart file go on from it.
+    let extend: HashMap<usize, SamplingRecord> = recorded
+        .values()
+        .filter(|r| {
+            r.status == SamplingStatus::NoEvent
+                && r.steps < spec.stop.max_steps
+                && restart_path(&sampling_prefix(dir, r.sampling)).exists()
+        })
+        .map(|r| (r.sampling, r.clone()))
+        .collect();
     let pending: Vec<&SamplingJob> = plan
         .iter()
-        .filter(|j| !recorded.contains_key(&j.index))
+        .filter(|j| !recorded.contains_key(&j.index) || extend.contains_key(&j.index))
         .collect();
-    let skipped = recorded.len();
+    let skipped = recorded.len() - extend.len();
     let parallel = options.parallel_samplings.min(pending.len()).max(1);
     progress(CampaignProgress::Planned {
         total: plan.len(),
@@ -368,6 +383,7 @@ pub fn run_campaign_with(
             threads_per_sampling: options.threads_per_sampling,
             progress,
             shared: &shared,
+            extend: &extend,
         };
         outer.broadcast(|b| context.worker(b.index()));
         let table = shared.table.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -447,7 +463,13 @@ fn same_campaign(stored: &CampaignSpec, spec: &CampaignSpec) -> Result<(), Strin
             show(&a)
         ));
     }
-    if stored.stop != spec.stop {
+    // A larger max_steps continues the samplings that ended without an event.
+    let extended = spec.stop.max_steps >= stored.stop.max_steps
+        && StopRule {
+            max_steps: stored.stop.max_steps,
+            ..spec.stop
+        } == stored.stop;
+    if stored.stop != spec.stop && !extended {
         return Err(format!(
             "stop rule {:?} instead of {:?}",
             spec.stop, stored.stop
@@ -502,6 +524,8 @@ struct Context<'a> {
     threads_per_sampling: usize,
     progress: &'a (dyn Fn(CampaignProgress<'_>) + Sync),
     shared: &'a Shared,
+    /// Recorded `no_event` samplings to continue from their restart file, by index.
+    extend: &'a HashMap<usize, SamplingRecord>,
 }
 
 impl Context<'_> {
@@ -539,8 +563,17 @@ impl Context<'_> {
                 })
             };
             let prefix = sampling_prefix(self.dir, job.index);
-            let record = inner.install(|| {
-                run_sampling(
+            let record = inner.install(|| match self.extend.get(&job.index) {
+                Some(previous) => extend_sampling(
+                    job,
+                    previous,
+                    self.potential,
+                    self.stop,
+                    &prefix,
+                    &self.shared.abort,
+                    &on_advance,
+                ),
+                None => run_sampling(
                     job,
                     self.system,
                     self.potential,
@@ -548,7 +581,7 @@ impl Context<'_> {
                     &prefix,
                     &self.shared.abort,
                     &on_advance,
-                )
+                ),
             });
             let record = match record {
                 Ok(Some(record)) => record,
@@ -595,10 +628,62 @@ pub fn run_sampling(
     on_advance: &dyn Fn(u64, usize),
 ) -> Result<Option<SamplingRecord>, WriteError> {
     remove_stale_files(prefix);
-    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+    catching_panics(job, || {
         sample(job, system, potential, stop, prefix, abort, on_advance)
-    }));
-    match outcome {
+    })
+}
+
+/// Continues a sampling recorded as `previous` (`no_event`) from its restart file up to the
+/// stop rule's `max_steps`, rewriting its files from the restored run; like
+/// [`run_sampling`] otherwise. A restart file that cannot be read leaves the sampling as it
+/// was, with the reason added.
+pub fn extend_sampling(
+    job: &SamplingJob,
+    previous: &SamplingRecord,
+    potential: &Arc<dyn Potential>,
+    stop: StopRule,
+    prefix: &Path,
+    abort: &AtomicBool,
+    on_advance: &dyn Fn(u64, usize),
+) -> Result<Option<SamplingRecord>, WriteError> {
+    catching_panics(job, || {
+        let path = restart_path(prefix);
+        let restored = std::fs::read(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| {
+                serde_json::from_slice::<crate::sampling::MetadynamicsState>(&bytes)
+                    .map_err(|e| e.to_string())
+            })
+            .and_then(|state| {
+                crate::sampling::MetadynamicsRun::resume(state, potential.clone())
+                    .map_err(|e| e.to_string())
+            });
+        match restored {
+            Ok(run) => drive(job, run, stop, prefix, abort, on_advance),
+            Err(e) => {
+                let mut record = previous.clone();
+                record.reason = format!(
+                    "{}; not continued: {}: {e}",
+                    previous.reason,
+                    path.display()
+                );
+                Ok(Some(record))
+            }
+        }
+    })
+}
+
+/// `PREFIX.restart.json`.
+pub fn restart_path(prefix: &Path) -> PathBuf {
+    PathBuf::from(format!("{}{RESTART_SUFFIX}", prefix.display()))
+}
+
+/// Runs `body`; a panic in it becomes a `failed` record with the message as its reason.
+fn catching_panics(
+    job: &SamplingJob,
+    body: impl FnOnce() -> Result<Option<SamplingRecord>, WriteError>,
+) -> Result<Option<SamplingRecord>, WriteError> {
+    match std::panic::catch_unwind(AssertUnwindSafe(body)) {
         Ok(record) => record,
         Err(panic) => {
             let message = panic
@@ -637,7 +722,35 @@ pub(crate) fn empty_record(job: &SamplingJob) -> SamplingRecord {
         steps: 0,
         status: SamplingStatus::Failed,
         reason: String::new(),
+        delta_f_lower_bound_ev: None,
     }
+}
+
+/// `PREFIX.restart.json` of a sampling without an event: the whole run's state
+/// ([`crate::sampling::MetadynamicsRun::save_state`], as `betaglass metad` writes it), from which the
+/// sampling could be continued past its step limit.
+pub const RESTART_SUFFIX: &str = ".restart.json";
+
+fn save_restart(
+    run: &mut crate::sampling::MetadynamicsRun,
+    prefix: &str,
+) -> Result<(), WriteError> {
+    let path = format!("{prefix}{RESTART_SUFFIX}");
+    let json = serde_json::to_vec(&run.save_state()).map_err(|e| WriteError::Io {
+        file: path.clone(),
+        source: e.into(),
+    })?;
+    crate::io::write_atomic(Path::new(&path), &json)
+}
+
+/// The barrier a sampling without an event has shown it exceeds: the depth the bias filled,
+/// ((T+ΔT)/ΔT)·max V (eV). Its `delta_f_lower_bound_ev` (a right-censored barrier).
+pub(crate) fn filled_depth_ev(
+    meta: &crate::sampling::bias::Metadynamics,
+    temperature_k: f64,
+) -> f64 {
+    let top = meta.grid_values_ev().iter().copied().fold(0.0, f64::max);
+    meta.settings().free_energy_factor(temperature_k) * top
 }
 
 /// Removes `prefix.*` (what a killed attempt of this sampling left).
@@ -667,7 +780,7 @@ fn sample(
 ) -> Result<Option<SamplingRecord>, WriteError> {
     let mut record = empty_record(job);
     let aborted = || abort.load(Ordering::SeqCst);
-    let mut run = match start_sampling(system.clone(), potential.clone(), &job.setup, |_, _| {
+    let run = match start_sampling(system.clone(), potential.clone(), &job.setup, |_, _| {
         !aborted()
     }) {
         Ok(Some(run)) => run,
@@ -677,6 +790,20 @@ fn sample(
             return Ok(Some(record));
         }
     };
+    drive(job, run, stop, prefix, abort, on_advance)
+}
+
+/// Takes a started (or restored) sampling on to the stop rule and makes its record.
+fn drive(
+    job: &SamplingJob,
+    mut run: crate::sampling::MetadynamicsRun,
+    stop: StopRule,
+    prefix: &Path,
+    abort: &AtomicBool,
+    on_advance: &dyn Fn(u64, usize),
+) -> Result<Option<SamplingRecord>, WriteError> {
+    let mut record = empty_record(job);
+    let aborted = || abort.load(Ordering::SeqCst);
     let prefix = prefix.to_string_lossy();
     let mut files = SamplingFiles::open(&prefix, &run)?;
     let chunk = job
@@ -723,7 +850,14 @@ fn sample(
             });
         ended = Some((ProfileStop::StepLimit, last));
     }
-    fill_record(&mut record, &run, ended, failure, &stop);
+    fill_record(&mut record, &run, ended, failure, &stop, job.temperature_k);
+    if record.status == SamplingStatus::NoEvent {
+        // Its state, so that a longer run can go on from here (the barrier is censored).
+        save_restart(&mut run, &prefix)?;
+    } else if !run.events().is_empty() {
+        // A continued sampling that found its event no longer needs its restart file.
+        let _ = std::fs::remove_file(restart_path(Path::new(prefix.as_ref())));
+    }
     Ok(Some(record))
 }
 
@@ -757,6 +891,7 @@ fn fill_record(
     ended: Option<(ProfileStop, Barrier)>,
     failure: Option<String>,
     stop: &StopRule,
+    temperature_k: f64,
 ) {
     record.steps = run.biased_steps();
     let final_reading = run.barrier();
@@ -806,6 +941,8 @@ fn fill_record(
             if let Barrier::NotYetDetermined { reason: r } = &final_reading {
                 reason = format!("{reason}; final ΔF not determined: {r}");
             }
+            record.delta_f_lower_bound_ev =
+                Some(filled_depth_ev(run.metadynamics(), temperature_k));
             (SamplingStatus::NoEvent, reason)
         }
     };

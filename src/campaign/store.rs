@@ -6,7 +6,9 @@
 //! - `DIR/campaign.toml`: the campaign, complete (see [`CampaignSpec::to_toml`]), so the
 //!   folder says what it holds and `--resume` can check it continues the same campaign;
 //! - `DIR/samplings/NNNN.*`: each sampling's Colvars files and events
-//!   ([`SamplingFiles`](crate::io::sampling_files::SamplingFiles), prefix `NNNN` = index).
+//!   ([`SamplingFiles`](crate::io::sampling_files::SamplingFiles), prefix `NNNN` = index),
+//!   and for a sampling without an event its `NNNN.restart.json`, from which
+//!   `--resume --max-steps` continues it.
 //!
 //! [`CampaignSpec::to_toml`]: super::spec::CampaignSpec::to_toml
 
@@ -33,7 +35,11 @@ pub const HEADER: &str = "sampling,centre,cutoff_angstrom,temperature_k,seed,del
                           delta_f_estimator,delta_f_profile_ev,delta_f_filled_depth_ev,\
                           delta_f_final_ev,s_min_angstrom,s_saddle_angstrom,s_new_angstrom,\
                           profile_stop,precursors,event_md_ps,event_boosted_ps,event_class,\
-                          steps,status,reason";
+                          steps,status,reason,delta_f_lower_bound_ev";
+
+/// The column a `no_event` row's barrier bound is in (a right-censored barrier: the depth
+/// the bias filled without an event); tables written before it have none.
+pub const LOWER_BOUND_COLUMN: &str = "delta_f_lower_bound_ev";
 
 /// The header of tables written before the estimators were named: `delta_f_ev` was the
 /// end-of-run (`final`) reading and `delta_f_crossing_ev` the filled depth. Still read: its
@@ -145,6 +151,9 @@ pub struct SamplingRecord {
     pub status: SamplingStatus,
     /// Why it failed, or why ΔF is empty; empty otherwise. One line.
     pub reason: String,
+    /// `no_event` only: the barrier exceeds this (eV), the depth the bias filled by the
+    /// step limit, ((T+ΔT)/ΔT)·max V. The sampling is a right-censored barrier.
+    pub delta_f_lower_bound_ev: Option<f64>,
 }
 
 impl SamplingRecord {
@@ -183,6 +192,7 @@ impl SamplingRecord {
             self.steps.to_string(),
             self.status.as_str().to_string(),
             csv_field(&reason, true),
+            opt(self.delta_f_lower_bound_ev),
         ];
         let mut line = fields.join(",");
         line.push('\n');
@@ -274,6 +284,7 @@ impl SamplingRecord {
             status: SamplingStatus::parse(text("status"))
                 .ok_or_else(|| bad(col("status"), "ok, no_event or failed"))?,
             reason: text("reason").to_string(),
+            delta_f_lower_bound_ev: opt_float(LOWER_BOUND_COLUMN)?,
         };
         if header == Header::BeforeEstimators {
             // Then `delta_f_ev` was the end-of-run reading and the filled depth the ΔF
@@ -576,6 +587,7 @@ mod tests {
             steps: 8000,
             status: SamplingStatus::Ok,
             reason: "a \"quoted\", comma\nand a line break".into(),
+            delta_f_lower_bound_ev: None,
         }
     }
 
@@ -587,6 +599,7 @@ mod tests {
         r1.event_class = None;
         r1.centre = CentreChoice::NearestCuToBoxCentre;
         r1.reason = String::new();
+        r1.delta_f_lower_bound_ev = Some(0.8125);
         for r in [record(0), r1.clone()] {
             text.push_str(&r.to_csv_line());
         }
@@ -614,7 +627,7 @@ mod tests {
     #[test]
     fn a_bad_middle_row_names_its_line() {
         let text = format!(
-            "{HEADER}\n{}1,nearest-cu,4,300,x,,,,,,,,,,0,,,,10,no_event,\"\"\n{}",
+            "{HEADER}\n{}1,nearest-cu,4,300,x,,,,,,,,,,0,,,,10,no_event,\"\",\n{}",
             record(0).to_csv_line(),
             record(2).to_csv_line()
         );

@@ -35,7 +35,8 @@ pub struct CampaignArgs {
     #[arg(long, value_name = "K", value_parser = crate::cli::threads_arg)]
     pub parallel_samplings: Option<usize>,
     /// Overrides the campaign's stop.max_steps (biased steps at most per sampling), e.g. for
-    /// a timing.
+    /// a timing. With --resume, a larger N continues the samplings that ended without an
+    /// event (no_event) from their samplings/NNNN.restart.json; a smaller one is refused.
     #[arg(long, value_name = "N")]
     pub max_steps: Option<u64>,
 }

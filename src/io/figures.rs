@@ -494,6 +494,8 @@ mod tests {
                         status: SamplingStatus::Ok,
                         reason: String::new(),
                         line: None,
+                        delta_f_lower_bound_ev: None,
+                        event_boosted_ps: None,
                     });
                 }
             }
