@@ -168,8 +168,8 @@ fn metadynamics_trajectory_is_unchanged() {
         let mut run = MetadynamicsRun::start(sim, &CLUSTER_348, meta).unwrap();
         run.advance(100).unwrap();
         let saved = serde_json::to_string(&run.save_state()).unwrap();
-        let mut run = MetadynamicsRun::resume(serde_json::from_str(&saved).unwrap(), potential())
-            .unwrap();
+        let mut run =
+            MetadynamicsRun::resume(serde_json::from_str(&saved).unwrap(), potential()).unwrap();
         run.advance(100).unwrap();
         let hills = fnv(run
             .hills()
