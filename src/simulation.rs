@@ -17,7 +17,7 @@ use crate::dynamics::{
     Atoms, Ensemble, Fire, FireLimits, FireSettings, FireVariant, Integrator, IntegratorState,
     MinimizeOutcome, integrator_for,
 };
-use crate::fix::{AtomMap, Fix, FixContext};
+use crate::fix::{AtomMap, Fix, FixContext, FixHandle, FixSlot};
 use crate::neighbor::NeighborList;
 use crate::potential::{ForceResult, Potential};
 use crate::system::units::FTM2V;
@@ -93,7 +93,7 @@ struct Checkpoint {
     time_ps: f64,
     system: System,
     integrator: Box<dyn Integrator>,
-    fixes: Vec<Box<dyn Fix>>,
+    fixes: Vec<FixSlot>,
 }
 
 /// Everything a run needs to continue bit for bit: written to a restart file by
@@ -127,7 +127,9 @@ pub struct Simulation {
     time_ps: f64,
     last_good: Option<Checkpoint>,
     /// Extra force terms, called after the potential (see [`crate::fix`]).
-    fixes: Vec<Box<dyn Fix>>,
+    fixes: Vec<FixSlot>,
+    /// Id of the next fix added (what its handle names it by).
+    next_fix_id: u64,
     /// Sum of the fixes' energies at the last force evaluation (eV).
     fix_energy_ev: f64,
     atom_map: AtomMap,
@@ -209,6 +211,7 @@ impl Simulation {
             time_ps: 0.0,
             last_good: None,
             fixes: Vec::new(),
+            next_fix_id: 0,
             fix_energy_ev: 0.0,
             atom_map: AtomMap::default(),
             // The first rebuild inside the step loop sorts the atoms.
@@ -246,10 +249,9 @@ impl Simulation {
                     fix.name()
                 ))
             })?;
-            fix.restore_state(value).map_err(|e| {
-                SimulationError::InvalidSettings(format!("fix {}: {e}", fix.name()))
-            })?;
-            sim.fixes.push(fix);
+            fix.restore_state(value)
+                .map_err(|e| SimulationError::InvalidSettings(e.to_string()))?;
+            sim.push_fix(fix);
         }
         if let Some(name) = saved.keys().next() {
             return Err(SimulationError::InvalidSettings(format!(
@@ -283,40 +285,62 @@ impl Simulation {
             fixes: self
                 .fixes
                 .iter()
-                .map(|f| (f.name().to_string(), f.save_state()))
+                .map(|slot| (slot.fix.name().to_string(), slot.fix.save_state()))
                 .collect(),
         }
     }
 
     /// Adds an extra force term (a bias, a restraint) and recomputes the forces with it.
-    /// A fix with the same name is replaced.
-    pub fn add_fix(&mut self, fix: Box<dyn Fix>) {
-        self.fixes.retain(|f| f.name() != fix.name());
-        self.fixes.push(fix);
+    /// A fix with the same name is replaced. The handle reads or changes the fix later.
+    pub fn add_fix<F: Fix>(&mut self, fix: F) -> FixHandle<F> {
+        self.fixes.retain(|slot| slot.fix.name() != fix.name());
+        let id = self.push_fix(Box::new(fix));
         self.compute_forces(false);
         self.save_checkpoint();
+        FixHandle::new(id)
     }
 
-    /// Removes the fix of this name (returns it) and recomputes the forces without it.
-    pub fn remove_fix(&mut self, name: &str) -> Option<Box<dyn Fix>> {
-        let k = self.fixes.iter().position(|f| f.name() == name)?;
-        let fix = self.fixes.remove(k);
+    fn push_fix(&mut self, fix: Box<dyn Fix>) -> u64 {
+        let id = self.next_fix_id;
+        self.next_fix_id += 1;
+        self.fixes.push(FixSlot { id, fix });
+        id
+    }
+
+    /// Removes a fix (returns it) and recomputes the forces without it.
+    pub fn remove_fix<F: Fix>(&mut self, handle: FixHandle<F>) -> Option<F> {
+        let k = self.fixes.iter().position(|slot| slot.id == handle.id())?;
+        let slot = self.fixes.remove(k);
         self.compute_forces(false);
         self.save_checkpoint();
-        Some(fix)
+        let any: Box<dyn std::any::Any> = slot.fix;
+        any.downcast().ok().map(|fix| *fix)
     }
 
-    /// The first fix of type `T`.
-    pub fn fix<T: Fix>(&self) -> Option<&T> {
-        self.fixes.iter().find_map(|f| f.as_any().downcast_ref())
+    /// The fix behind `handle`; `None` once it was removed or replaced.
+    pub fn fix<F: Fix>(&self, handle: FixHandle<F>) -> Option<&F> {
+        self.fixes
+            .iter()
+            .find(|slot| slot.id == handle.id())
+            .and_then(FixSlot::downcast_ref)
     }
 
-    /// The first fix of type `T`, to change its parameters between chunks of steps.
+    /// The fix behind `handle`, to change its parameters between chunks of steps.
     /// Forces are not recomputed: call [`Self::compute_forces`] if the change alters them.
-    pub fn fix_mut<T: Fix>(&mut self) -> Option<&mut T> {
+    pub fn fix_mut<F: Fix>(&mut self, handle: FixHandle<F>) -> Option<&mut F> {
         self.fixes
             .iter_mut()
-            .find_map(|f| f.as_any_mut().downcast_mut())
+            .find(|slot| slot.id == handle.id())
+            .and_then(FixSlot::downcast_mut)
+    }
+
+    /// A handle on the fix called `name`, if it is an `F` (e.g. after [`Self::from_state`]).
+    pub fn fix_handle<F: Fix>(&self, name: &str) -> Option<FixHandle<F>> {
+        self.fixes
+            .iter()
+            .find(|slot| slot.fix.name() == name)
+            .filter(|slot| slot.downcast_ref::<F>().is_some())
+            .map(|slot| FixHandle::new(slot.id))
     }
 
     /// Energy of all fixes at the last force evaluation (eV).
@@ -475,7 +499,7 @@ impl Simulation {
         let mut forces = std::mem::take(self.calculator.result_mut());
         let ctx = self.fix_context(dynamics);
         let mut energy = 0.0;
-        for fix in &mut fixes {
+        for FixSlot { fix, .. } in &mut fixes {
             energy += fix.post_force(
                 &ctx,
                 &mut forces.forces_ev_per_angstrom,
@@ -493,7 +517,7 @@ impl Simulation {
         }
         let mut fixes = std::mem::take(&mut self.fixes);
         let ctx = self.fix_context(true);
-        for fix in &mut fixes {
+        for FixSlot { fix, .. } in &mut fixes {
             fix.end_of_step(&ctx);
         }
         self.fixes = fixes;
