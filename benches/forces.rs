@@ -69,7 +69,7 @@ fn metadynamics_bias(c: &mut Criterion) {
     let mut sim = pool.install(|| {
         Simulation::new(glass, Arc::new(mendelev::cu_zr_mendelev_2007()), settings).unwrap()
     });
-    sim.add_fix(Box::new(fix));
+    sim.add_fix(fix);
     c.bench_function("eam_forces_plus_metad_fix_4000_atoms_1_thread", |b| {
         b.iter(|| pool.install(|| sim.compute_forces(false)))
     });

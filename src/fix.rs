@@ -1,13 +1,18 @@
 //! Extra forces at the engine's single force choke point, in the manner of LAMMPS's `fix`
 //! styles: a bias on a collective variable, a restraint, an ART push. The engine calls every
-//! fix right after the interatomic forces, adds what it returns, and saves and restores the
-//! fixes with its checkpoints, so a rollback or a resumed run sees the same fix state.
+//! fix right after the interatomic forces (`post_force`), adds what it returns, calls
+//! `end_of_step` after each completed step, and saves and restores the fixes with its
+//! checkpoints, so a rollback or a resumed run sees the same fix state.
+//!
+//! [`crate::simulation::Simulation::add_fix`] returns a typed [`FixHandle`], through which
+//! the caller reads or changes its fix later.
 //!
 //! The engine re-sorts atoms in memory for speed; a fix names its atoms by their stable id
 //! and looks up their current storage index through [`AtomMap`].
 
 use std::any::Any;
 use std::collections::HashMap;
+use std::marker::PhantomData;
 
 use crate::system::{System, Vec3};
 
@@ -60,6 +65,19 @@ pub struct FixContext<'a> {
     pub dynamics: bool,
 }
 
+/// Why a fix cannot take a saved state.
+#[derive(Debug, thiserror::Error)]
+pub enum FixError {
+    #[error("fix {fix}: the saved state does not read: {source}")]
+    Unreadable {
+        fix: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("fix {fix}: the saved state does not fit this fix: {reason}")]
+    Mismatch { fix: String, reason: String },
+}
+
 /// An extra force term. Implementations must be cheap to clone: the engine keeps a copy
 /// with its rollback checkpoint.
 pub trait Fix: Send + Sync + std::fmt::Debug + Any {
@@ -82,15 +100,73 @@ pub trait Fix: Send + Sync + std::fmt::Debug + Any {
     fn save_state(&self) -> serde_json::Value;
 
     /// Continues from a state written by [`Fix::save_state`].
-    fn restore_state(&mut self, state: serde_json::Value) -> Result<(), String>;
+    fn restore_state(&mut self, state: serde_json::Value) -> Result<(), FixError>;
 
     fn clone_box(&self) -> Box<dyn Fix>;
-    fn as_any(&self) -> &dyn Any;
-    fn as_any_mut(&mut self) -> &mut dyn Any;
 }
 
 impl Clone for Box<dyn Fix> {
     fn clone(&self) -> Self {
         self.clone_box()
+    }
+}
+
+/// A fix of type `F` inside one engine, as [`crate::simulation::Simulation::add_fix`]
+/// returned it. It stays valid until the fix is removed or replaced by one of the same name.
+pub struct FixHandle<F> {
+    id: u64,
+    fix: PhantomData<fn() -> F>,
+}
+
+impl<F> FixHandle<F> {
+    pub(crate) fn new(id: u64) -> Self {
+        Self {
+            id,
+            fix: PhantomData,
+        }
+    }
+
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+}
+
+impl<F> Clone for FixHandle<F> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<F> Copy for FixHandle<F> {}
+
+impl<F> PartialEq for FixHandle<F> {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl<F> std::fmt::Debug for FixHandle<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FixHandle<{}>({})", std::any::type_name::<F>(), self.id)
+    }
+}
+
+/// One fix in the engine, with the id its handles name it by.
+#[derive(Clone, Debug)]
+pub(crate) struct FixSlot {
+    pub id: u64,
+    pub fix: Box<dyn Fix>,
+}
+
+impl FixSlot {
+    /// The fix as its concrete type, if it is an `F`.
+    pub fn downcast_ref<F: Fix>(&self) -> Option<&F> {
+        let any: &dyn Any = &*self.fix;
+        any.downcast_ref()
+    }
+
+    pub fn downcast_mut<F: Fix>(&mut self) -> Option<&mut F> {
+        let any: &mut dyn Any = &mut *self.fix;
+        any.downcast_mut()
     }
 }

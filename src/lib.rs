@@ -3,6 +3,7 @@
 
 pub mod analysis;
 pub mod assets;
+pub mod calculator;
 pub mod campaign;
 pub mod dynamics;
 pub mod fix;

@@ -14,8 +14,9 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::dynamics::Ensemble;
+use crate::dynamics::IntegratorState;
 use crate::potential::Potential;
-use crate::simulation::{Integrator, MdSettings, Simulation, SimulationError, Thermo};
+use crate::simulation::{MdSettings, Simulation, SimulationError, Thermo};
 use crate::system::{Cell, Species, System};
 
 /// The melt–quench recipe. Defaults follow `in.glass` (reference glass, 1e13 K/s).
@@ -212,7 +213,7 @@ pub struct PreparationProgress {
     pub steps_done: u64,
     /// Thermostat and barostat variables; absent in a fresh start.
     #[serde(default)]
-    pub integrator: Option<Integrator>,
+    pub integrator: Option<IntegratorState>,
 }
 
 /// A melt–quench run in progress.
@@ -350,7 +351,7 @@ impl Preparation {
         let progress = PreparationProgress {
             protocol: self.protocol.clone(),
             steps_done: self.steps_done,
-            integrator: Some(self.sim.integrator().clone()),
+            integrator: Some(self.sim.integrator_state()),
         };
         let xyz_tmp = dir.join("state.tmp.xyz");
         let json_tmp = dir.join("progress.json.tmp");
@@ -437,8 +438,8 @@ mod tests {
         assert_eq!(resumed.steps_done(), 60);
         assert_eq!(resumed.target_temperature_k(), prep.target_temperature_k());
         assert_eq!(
-            resumed.simulation().integrator(),
-            prep.simulation().integrator()
+            resumed.simulation().integrator_state(),
+            prep.simulation().integrator_state()
         );
         // Same atoms (by id), same velocities bit for bit, positions up to re-wrapping.
         let (a, b) = (prep.simulation().system(), resumed.simulation().system());

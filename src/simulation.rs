@@ -1,19 +1,26 @@
-//! The one engine: a [`Simulation`] owns the atoms, the potential, the neighbour list and the
-//! integrator. The CLI, the app and the tests all drive it through the same methods.
+//! The one engine: a [`Simulation`] owns the atoms, the potential, the neighbour list, the
+//! integrator style and the fixes. The CLI, the app and the tests all drive it through the
+//! same methods. One step is LAMMPS's Verlet sequence (src/verlet.cpp):
+//!
+//! ```text
+//! initial_integrate → neighbours → forces → post_force (fixes) → final_integrate → end_of_step (fixes)
+//! ```
 
 use std::sync::Arc;
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::dynamics::velocities::{self, degrees_of_freedom, kinetic_energy_ev, kinetic_tensor_ev};
+use crate::calculator::{Calculator, CalculatorError};
+use crate::dynamics::velocities::{self, kinetic_energy_ev};
 use crate::dynamics::{
-    Ensemble, Fire, FireSettings, Langevin, MinimizeOutcome, MtkBarostat, NoseHooverChain,
+    Atoms, Ensemble, Fire, FireLimits, FireSettings, FireVariant, Integrator, IntegratorState,
+    MinimizeOutcome, integrator_for,
 };
-use crate::fix::{AtomMap, Fix, FixContext};
+use crate::fix::{AtomMap, Fix, FixContext, FixHandle, FixSlot};
 use crate::neighbor::NeighborList;
-use crate::potential::{ForceInput, ForceResult, Potential, Scratch, potential_label};
-use crate::system::units::{FTM2V, NKTV2P};
+use crate::potential::{ForceResult, Potential};
+use crate::system::units::FTM2V;
 use crate::system::{System, Vec3};
 
 /// A force above this (eV/Å) means the run has blown up (atoms overlapping).
@@ -79,24 +86,14 @@ pub struct Thermo {
     pub fix_energy_ev: f64,
 }
 
-/// The integrator with its thermostat and barostat variables: saved with a checkpoint so a
-/// resumed run continues the same extended dynamics.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub enum Integrator {
-    Nve,
-    Nvt(NoseHooverChain),
-    Langevin(Langevin),
-    Npt(NoseHooverChain, MtkBarostat),
-}
-
 /// A restorable copy of the dynamical state.
 #[derive(Clone, Debug)]
 struct Checkpoint {
     step: u64,
     time_ps: f64,
     system: System,
-    integrator: Integrator,
-    fixes: Vec<Box<dyn Fix>>,
+    integrator: Box<dyn Integrator>,
+    fixes: Vec<FixSlot>,
 }
 
 /// Everything a run needs to continue bit for bit: written to a restart file by
@@ -108,7 +105,7 @@ pub struct SimulationState {
     pub settings: MdSettings,
     /// Atoms in the engine's storage order at the time of saving.
     pub system: System,
-    pub integrator: Integrator,
+    pub integrator: IntegratorState,
     pub rng: ChaCha8Rng,
     /// Neighbour-list builds since the last spatial sort of the atoms.
     pub builds_since_sort: u64,
@@ -119,27 +116,31 @@ pub struct SimulationState {
 #[derive(Debug)]
 pub struct Simulation {
     system: System,
-    potential: Arc<dyn Potential>,
-    /// Potential element of each species of `system`.
-    species_to_element: Vec<usize>,
+    /// Potential, neighbour list and the forces of the last evaluation (with the fixes').
+    calculator: Calculator,
     /// Per atom, derived from `system.types` (kept in step with it by `refresh_per_atom`).
-    element_of_atom: Vec<usize>,
     masses_amu: Vec<f64>,
-    neighbors: NeighborList,
-    scratch: Scratch,
-    forces: ForceResult,
     settings: MdSettings,
-    integrator: Integrator,
+    integrator: Box<dyn Integrator>,
     rng: ChaCha8Rng,
     step: u64,
     time_ps: f64,
     last_good: Option<Checkpoint>,
     /// Extra force terms, called after the potential (see [`crate::fix`]).
-    fixes: Vec<Box<dyn Fix>>,
+    fixes: Vec<FixSlot>,
+    /// Id of the next fix added (what its handle names it by).
+    next_fix_id: u64,
     /// Sum of the fixes' energies at the last force evaluation (eV).
     fix_energy_ev: f64,
     atom_map: AtomMap,
     builds_since_sort: u64,
+}
+
+/// The two halves of an integrator's step.
+#[derive(Clone, Copy)]
+enum Half {
+    Initial,
+    Final,
 }
 
 /// Steps between the automatic checkpoints a blow-up rolls back to.
@@ -200,29 +201,24 @@ impl Simulation {
                 settings.skin_angstrom
             )));
         }
-        let map = system
-            .species_map(potential.elements())
-            .map_err(|missing| {
-                SimulationError::UnknownSpecies(missing, potential_label(potential.as_ref()))
-            })?;
+        let calculator = Calculator::new(&system, potential, settings.skin_angstrom).map_err(
+            |CalculatorError::UnknownSpecies(missing, have)| {
+                SimulationError::UnknownSpecies(missing, have)
+            },
+        )?;
         system.wrap_positions();
-        let neighbors = NeighborList::new(potential.cutoff_angstrom(), settings.skin_angstrom);
         let mut sim = Self {
-            integrator: Self::make_integrator(&settings.ensemble),
+            integrator: integrator_for(&settings.ensemble),
             rng: ChaCha8Rng::seed_from_u64(settings.seed),
             system,
-            potential,
-            species_to_element: map,
-            element_of_atom: Vec::new(),
+            calculator,
             masses_amu: Vec::new(),
-            neighbors,
-            scratch: Scratch::default(),
-            forces: ForceResult::default(),
             settings,
             step: 0,
             time_ps: 0.0,
             last_good: None,
             fixes: Vec::new(),
+            next_fix_id: 0,
             fix_energy_ev: 0.0,
             atom_map: AtomMap::default(),
             // The first rebuild inside the step loop sorts the atoms.
@@ -244,7 +240,9 @@ impl Simulation {
         fixes: Vec<Box<dyn Fix>>,
     ) -> Result<Self, SimulationError> {
         let mut sim = Self::new_unchecked(state.system, potential, state.settings)?;
-        sim.integrator = state.integrator;
+        sim.integrator
+            .restore_state(state.integrator)
+            .map_err(|e| SimulationError::InvalidSettings(e.to_string()))?;
         sim.rng = state.rng;
         sim.step = state.step;
         sim.time_ps = state.time_ps;
@@ -258,10 +256,9 @@ impl Simulation {
                     fix.name()
                 ))
             })?;
-            fix.restore_state(value).map_err(|e| {
-                SimulationError::InvalidSettings(format!("fix {}: {e}", fix.name()))
-            })?;
-            sim.fixes.push(fix);
+            fix.restore_state(value)
+                .map_err(|e| SimulationError::InvalidSettings(e.to_string()))?;
+            sim.push_fix(fix);
         }
         if let Some(name) = saved.keys().next() {
             return Err(SimulationError::InvalidSettings(format!(
@@ -279,8 +276,8 @@ impl Simulation {
     /// resumed from the returned state continue bit for bit alike.
     pub fn save_state(&mut self) -> SimulationState {
         self.system.wrap_positions();
-        self.neighbors
-            .build(&self.system.positions_angstrom, &self.system.cell);
+        self.calculator
+            .rebuild(&self.system.positions_angstrom, &self.system.cell);
         self.builds_since_sort += 1;
         self.evaluate_forces(false, false);
         self.save_checkpoint();
@@ -289,46 +286,68 @@ impl Simulation {
             time_ps: self.time_ps,
             settings: self.settings,
             system: self.system.clone(),
-            integrator: self.integrator.clone(),
+            integrator: self.integrator.save_state(),
             rng: self.rng.clone(),
             builds_since_sort: self.builds_since_sort,
             fixes: self
                 .fixes
                 .iter()
-                .map(|f| (f.name().to_string(), f.save_state()))
+                .map(|slot| (slot.fix.name().to_string(), slot.fix.save_state()))
                 .collect(),
         }
     }
 
     /// Adds an extra force term (a bias, a restraint) and recomputes the forces with it.
-    /// A fix with the same name is replaced.
-    pub fn add_fix(&mut self, fix: Box<dyn Fix>) {
-        self.fixes.retain(|f| f.name() != fix.name());
-        self.fixes.push(fix);
+    /// A fix with the same name is replaced. The handle reads or changes the fix later.
+    pub fn add_fix<F: Fix>(&mut self, fix: F) -> FixHandle<F> {
+        self.fixes.retain(|slot| slot.fix.name() != fix.name());
+        let id = self.push_fix(Box::new(fix));
         self.compute_forces(false);
         self.save_checkpoint();
+        FixHandle::new(id)
     }
 
-    /// Removes the fix of this name (returns it) and recomputes the forces without it.
-    pub fn remove_fix(&mut self, name: &str) -> Option<Box<dyn Fix>> {
-        let k = self.fixes.iter().position(|f| f.name() == name)?;
-        let fix = self.fixes.remove(k);
+    fn push_fix(&mut self, fix: Box<dyn Fix>) -> u64 {
+        let id = self.next_fix_id;
+        self.next_fix_id += 1;
+        self.fixes.push(FixSlot { id, fix });
+        id
+    }
+
+    /// Removes a fix (returns it) and recomputes the forces without it.
+    pub fn remove_fix<F: Fix>(&mut self, handle: FixHandle<F>) -> Option<F> {
+        let k = self.fixes.iter().position(|slot| slot.id == handle.id())?;
+        let slot = self.fixes.remove(k);
         self.compute_forces(false);
         self.save_checkpoint();
-        Some(fix)
+        let any: Box<dyn std::any::Any> = slot.fix;
+        any.downcast().ok().map(|fix| *fix)
     }
 
-    /// The first fix of type `T`.
-    pub fn fix<T: Fix>(&self) -> Option<&T> {
-        self.fixes.iter().find_map(|f| f.as_any().downcast_ref())
+    /// The fix behind `handle`; `None` once it was removed or replaced.
+    pub fn fix<F: Fix>(&self, handle: FixHandle<F>) -> Option<&F> {
+        self.fixes
+            .iter()
+            .find(|slot| slot.id == handle.id())
+            .and_then(FixSlot::downcast_ref)
     }
 
-    /// The first fix of type `T`, to change its parameters between chunks of steps.
+    /// The fix behind `handle`, to change its parameters between chunks of steps.
     /// Forces are not recomputed: call [`Self::compute_forces`] if the change alters them.
-    pub fn fix_mut<T: Fix>(&mut self) -> Option<&mut T> {
+    pub fn fix_mut<F: Fix>(&mut self, handle: FixHandle<F>) -> Option<&mut F> {
         self.fixes
             .iter_mut()
-            .find_map(|f| f.as_any_mut().downcast_mut())
+            .find(|slot| slot.id == handle.id())
+            .and_then(FixSlot::downcast_mut)
+    }
+
+    /// A handle on the fix called `name`, if it is an `F` (e.g. after [`Self::from_state`]).
+    pub fn fix_handle<F: Fix>(&self, name: &str) -> Option<FixHandle<F>> {
+        self.fixes
+            .iter()
+            .find(|slot| slot.fix.name() == name)
+            .filter(|slot| slot.downcast_ref::<F>().is_some())
+            .map(|slot| FixHandle::new(slot.id))
     }
 
     /// Energy of all fixes at the last force evaluation (eV).
@@ -341,39 +360,16 @@ impl Simulation {
         &self.atom_map
     }
 
-    fn make_integrator(ensemble: &Ensemble) -> Integrator {
-        match *ensemble {
-            Ensemble::Nve => Integrator::Nve,
-            Ensemble::Nvt {
-                temperature_k,
-                damping_ps,
-            } => Integrator::Nvt(NoseHooverChain::new(temperature_k, damping_ps)),
-            Ensemble::Langevin {
-                temperature_k,
-                damping_ps,
-            } => Integrator::Langevin(Langevin::new(temperature_k, damping_ps)),
-            Ensemble::Npt {
-                temperature_k,
-                temperature_damping_ps,
-                pressure_bar,
-                pressure_damping_ps,
-            } => Integrator::Npt(
-                NoseHooverChain::new(temperature_k, temperature_damping_ps),
-                MtkBarostat::new(pressure_bar, pressure_damping_ps, temperature_k),
-            ),
-        }
-    }
-
     pub fn system(&self) -> &System {
         &self.system
     }
 
     pub fn potential(&self) -> &Arc<dyn Potential> {
-        &self.potential
+        self.calculator.potential()
     }
 
     pub fn forces(&self) -> &ForceResult {
-        &self.forces
+        self.calculator.result()
     }
 
     pub fn settings(&self) -> &MdSettings {
@@ -389,7 +385,7 @@ impl Simulation {
     }
 
     pub fn neighbor_list(&self) -> &NeighborList {
-        &self.neighbors
+        self.calculator.neighbor_list()
     }
 
     pub fn masses_amu(&self) -> &[f64] {
@@ -397,19 +393,15 @@ impl Simulation {
     }
 
     /// The integrator's state (thermostat and barostat variables), for checkpoints.
-    pub fn integrator(&self) -> &Integrator {
-        &self.integrator
+    pub fn integrator_state(&self) -> IntegratorState {
+        self.integrator.save_state()
     }
 
     /// Continues with a saved integrator state; it must belong to the current ensemble.
-    pub fn restore_integrator(&mut self, integrator: Integrator) -> Result<(), SimulationError> {
-        if std::mem::discriminant(&integrator) != std::mem::discriminant(&self.integrator) {
-            return Err(SimulationError::InvalidSettings(format!(
-                "the saved integrator ({integrator:?}) does not match the ensemble {:?}",
-                self.settings.ensemble
-            )));
-        }
-        self.integrator = integrator;
+    pub fn restore_integrator(&mut self, state: IntegratorState) -> Result<(), SimulationError> {
+        self.integrator.restore_state(state).map_err(|e| {
+            SimulationError::InvalidSettings(format!("{e} (ensemble {:?})", self.settings.ensemble))
+        })?;
         self.save_checkpoint();
         Ok(())
     }
@@ -420,7 +412,7 @@ impl Simulation {
             .validate()
             .map_err(SimulationError::InvalidSettings)?;
         self.settings.ensemble = ensemble;
-        self.integrator = Self::make_integrator(&ensemble);
+        self.integrator = integrator_for(&ensemble);
         // A rollback must not bring back the old ensemble's integrator.
         self.save_checkpoint();
         Ok(())
@@ -428,15 +420,7 @@ impl Simulation {
 
     /// Changes the thermostat's target (a temperature ramp calls this as it goes).
     pub fn set_target_temperature_k(&mut self, target_k: f64) {
-        match &mut self.integrator {
-            Integrator::Nve => {}
-            Integrator::Nvt(chain) => chain.set_target_k(target_k),
-            Integrator::Langevin(l) => l.set_target_k(target_k),
-            Integrator::Npt(chain, baro) => {
-                chain.set_target_k(target_k);
-                baro.set_target_k(target_k);
-            }
-        }
+        self.integrator.set_target_temperature_k(target_k);
     }
 
     /// Draws Maxwell–Boltzmann velocities at `temperature_k` from `seed`, zero momentum.
@@ -460,10 +444,7 @@ impl Simulation {
 
     /// Element and mass of every atom, from `system.types`.
     fn refresh_per_atom(&mut self) {
-        let map = &self.species_to_element;
-        self.element_of_atom.clear();
-        self.element_of_atom
-            .extend(self.system.types.iter().map(|&t| map[t]));
+        self.calculator.set_types(&self.system.types);
         self.masses_amu.clear();
         let species = &self.system.species;
         self.masses_amu
@@ -476,8 +457,8 @@ impl Simulation {
     /// so neighbours sit close in memory: ~10 % faster force loops.
     fn update_neighbors(&mut self, allow_sort: bool) {
         if !self
-            .neighbors
-            .check(&self.system.positions_angstrom, &self.system.cell)
+            .calculator
+            .needs_rebuild(&self.system.positions_angstrom, &self.system.cell)
         {
             return;
         }
@@ -486,23 +467,19 @@ impl Simulation {
             self.sort_atoms_spatially();
             self.builds_since_sort = 0;
         }
-        self.neighbors
-            .build(&self.system.positions_angstrom, &self.system.cell);
+        self.calculator
+            .rebuild(&self.system.positions_angstrom, &self.system.cell);
         self.builds_since_sort += 1;
     }
 
     /// The force choke point: the potential, then every fix. `dynamics` tells the fixes
     /// whether this evaluation belongs to an MD step (see [`FixContext::dynamics`]).
     fn evaluate_forces(&mut self, per_atom_energy: bool, dynamics: bool) {
-        let input = ForceInput {
-            positions_angstrom: &self.system.positions_angstrom,
-            element_of_atom: &self.element_of_atom,
-            cell: &self.system.cell,
-            neighbors: &self.neighbors,
+        self.calculator.compute(
+            &self.system.positions_angstrom,
+            &self.system.cell,
             per_atom_energy,
-        };
-        self.potential
-            .compute(&input, &mut self.scratch, &mut self.forces);
+        );
         self.apply_fixes(dynamics);
     }
 
@@ -526,10 +503,10 @@ impl Simulation {
         // The fixes and forces are moved out while the fixes run, so the context can borrow
         // the engine; moving a Vec allocates nothing.
         let mut fixes = std::mem::take(&mut self.fixes);
-        let mut forces = std::mem::take(&mut self.forces);
+        let mut forces = std::mem::take(self.calculator.result_mut());
         let ctx = self.fix_context(dynamics);
         let mut energy = 0.0;
-        for fix in &mut fixes {
+        for FixSlot { fix, .. } in &mut fixes {
             energy += fix.post_force(
                 &ctx,
                 &mut forces.forces_ev_per_angstrom,
@@ -537,7 +514,7 @@ impl Simulation {
             );
         }
         self.fix_energy_ev = energy;
-        self.forces = forces;
+        *self.calculator.result_mut() = forces;
         self.fixes = fixes;
     }
 
@@ -547,7 +524,7 @@ impl Simulation {
         }
         let mut fixes = std::mem::take(&mut self.fixes);
         let ctx = self.fix_context(true);
-        for fix in &mut fixes {
+        for FixSlot { fix, .. } in &mut fixes {
             fix.end_of_step(&ctx);
         }
         self.fixes = fixes;
@@ -557,7 +534,7 @@ impl Simulation {
     fn sort_atoms_spatially(&mut self) {
         let cell = self.system.cell;
         let (lo, l) = (cell.lo_angstrom(), cell.lengths_angstrom());
-        let width = 0.5 * (self.potential.cutoff_angstrom() + self.settings.skin_angstrom);
+        let width = 0.5 * self.calculator.list_range_angstrom();
         let bins: [usize; 3] = std::array::from_fn(|k| ((l[k] / width) as usize).max(1));
         let key = |x: &Vec3| -> usize {
             let b: [usize; 3] = std::array::from_fn(|k| {
@@ -572,10 +549,10 @@ impl Simulation {
     }
 
     fn instability(&self) -> Option<String> {
-        if !self.forces.is_finite() {
+        if !self.forces().is_finite() {
             return Some("non-finite energy or force".into());
         }
-        let f = self.forces.max_force_ev_per_angstrom();
+        let f = self.forces().max_force_ev_per_angstrom();
         if f > BLOW_UP_FORCE_EV_PER_ANGSTROM {
             return Some(format!("a force of {f:.3e} eV/Å"));
         }
@@ -619,20 +596,28 @@ impl Simulation {
             self.fixes = c.fixes;
             self.refresh_per_atom();
             // Force a rebuild: the list was made for the lost positions.
-            self.neighbors = NeighborList::new(
-                self.potential.cutoff_angstrom(),
-                self.settings.skin_angstrom,
-            );
+            self.calculator.invalidate_neighbors();
             self.compute_forces(false);
         }
         self.step
     }
 
-    /// Advances `n` steps. On a blow-up (NaN or a huge force) stops, rolls back to the last
-    /// good checkpoint (at most 100 steps old) and says so.
+    /// Advances `n` steps, each LAMMPS's Verlet sequence: the clock advances (so fixes
+    /// see the step of the positions they act on, as LAMMPS's `ntimestep`), the integrator's
+    /// first half moves the atoms, the neighbour list follows, the potential and the fixes'
+    /// `post_force` give the new forces, the integrator's second half completes the
+    /// velocities, and the fixes' `end_of_step` runs (hill deposition, event checks).
+    ///
+    /// On a blow-up (NaN or a huge force) stops, rolls back to the last good checkpoint (at
+    /// most 100 steps old) and says so.
     pub fn step(&mut self, n: u64) -> Result<(), SimulationError> {
         for _ in 0..n {
-            self.step_once();
+            self.step += 1;
+            self.time_ps += self.settings.timestep_ps;
+            self.integrate(Half::Initial);
+            self.update_neighbors(true);
+            self.evaluate_forces(false, true);
+            self.integrate(Half::Final);
             self.end_of_step_fixes();
             if let Some(reason) = self.instability() {
                 let step = self.step;
@@ -650,170 +635,33 @@ impl Simulation {
         Ok(())
     }
 
-    fn kick(&mut self, dt_ps: f64) {
-        let f = &self.forces.forces_ev_per_angstrom;
-        for ((v, f), m) in self
-            .system
-            .velocities_angstrom_per_ps
-            .iter_mut()
-            .zip(f)
-            .zip(&self.masses_amu)
-        {
-            let c = dt_ps * FTM2V / m;
-            v[0] += c * f[0];
-            v[1] += c * f[1];
-            v[2] += c * f[2];
-        }
-    }
-
-    fn drift(&mut self, dt_ps: f64) {
-        for (x, v) in self
-            .system
-            .positions_angstrom
-            .iter_mut()
-            .zip(&self.system.velocities_angstrom_per_ps)
-        {
-            x[0] += dt_ps * v[0];
-            x[1] += dt_ps * v[1];
-            x[2] += dt_ps * v[2];
-        }
-    }
-
-    fn scale_velocities(&mut self, factor: f64) {
-        for v in &mut self.system.velocities_angstrom_per_ps {
-            v[0] *= factor;
-            v[1] *= factor;
-            v[2] *= factor;
-        }
-    }
-
-    fn thermostat_half_step(&mut self) {
-        let (Integrator::Nvt(chain) | Integrator::Npt(chain, _)) = &mut self.integrator else {
-            return;
+    /// One half of the integrator's update, on the engine's atoms and current forces.
+    fn integrate(&mut self, half: Half) {
+        let mut atoms = Atoms {
+            system: &mut self.system,
+            masses_amu: &self.masses_amu,
+            forces: self.calculator.result(),
+            timestep_ps: self.settings.timestep_ps,
+            rng: &mut self.rng,
         };
-        let dt = self.settings.timestep_ps;
-        let dof = degrees_of_freedom(self.system.n_atoms());
-        let ke = kinetic_energy_ev(&self.masses_amu, &self.system.velocities_angstrom_per_ps);
-        let scale = chain.half_step(ke, dof, dt);
-        self.scale_velocities(scale);
-    }
-
-    /// Isotropic dilation of box and positions about the box centre.
-    fn dilate(&mut self, factor: f64) {
-        let c = self.system.cell.centre_angstrom();
-        self.system.cell = self.system.cell.scaled_about_centre(factor);
-        for x in &mut self.system.positions_angstrom {
-            for k in 0..3 {
-                x[k] = c[k] + (x[k] - c[k]) * factor;
-            }
-        }
-    }
-
-    fn barostat_omega_half_step(&mut self) {
-        let n = self.system.n_atoms();
-        let dt = self.settings.timestep_ps;
-        let pressure = self.pressure_bar();
-        let volume = self.system.cell.volume_angstrom3();
-        let ke2 =
-            2.0 * kinetic_energy_ev(&self.masses_amu, &self.system.velocities_angstrom_per_ps);
-        if let Integrator::Npt(_, baro) = &mut self.integrator {
-            baro.omega_half_step(pressure, volume, ke2, n, dt);
-        }
-    }
-
-    fn step_once(&mut self) {
-        let dt = self.settings.timestep_ps;
-        match self.integrator {
-            Integrator::Nve | Integrator::Nvt(_) => {
-                self.thermostat_half_step();
-                self.kick(0.5 * dt);
-                self.drift(dt);
-                self.step_forces();
-                self.kick(0.5 * dt);
-                self.thermostat_half_step();
-            }
-            Integrator::Langevin(_) => {
-                self.kick(0.5 * dt);
-                self.drift(0.5 * dt);
-                if let Integrator::Langevin(l) = &self.integrator {
-                    l.ornstein_uhlenbeck(
-                        &self.masses_amu,
-                        &mut self.system.velocities_angstrom_per_ps,
-                        dt,
-                        &mut self.rng,
-                    );
-                }
-                self.drift(0.5 * dt);
-                self.step_forces();
-                self.kick(0.5 * dt);
-            }
-            Integrator::Npt(..) => {
-                // LAMMPS fix nh order: barostat chain, thermostat chain, ω, velocity scaling,
-                // kick, dilate, drift, dilate | forces | kick, velocity scaling, ω, chains.
-                self.barostat_chain_half_step();
-                self.thermostat_half_step();
-                self.barostat_omega_half_step();
-                self.barostat_velocity_scale();
-                self.kick(0.5 * dt);
-                let d = self.barostat_dilation();
-                self.dilate(d);
-                self.drift(dt);
-                self.dilate(d);
-                self.step_forces();
-                self.kick(0.5 * dt);
-                self.barostat_velocity_scale();
-                self.barostat_omega_half_step();
-                self.thermostat_half_step();
-                self.barostat_chain_half_step();
-            }
-        }
-    }
-
-    /// Forces inside the step loop, where atoms may be reordered. The clock advances first,
-    /// as LAMMPS's `ntimestep` does, so fixes see the step of the positions they act on.
-    fn step_forces(&mut self) {
-        self.step += 1;
-        self.time_ps += self.settings.timestep_ps;
-        self.update_neighbors(true);
-        self.evaluate_forces(false, true);
-    }
-
-    fn barostat_chain_half_step(&mut self) {
-        let n = self.system.n_atoms();
-        let dt = self.settings.timestep_ps;
-        if let Integrator::Npt(_, baro) = &mut self.integrator {
-            baro.thermostat_half_step(n, dt);
-        }
-    }
-
-    fn barostat_velocity_scale(&mut self) {
-        let n = self.system.n_atoms();
-        let dt = self.settings.timestep_ps;
-        if let Integrator::Npt(_, baro) = &self.integrator {
-            let s = baro.velocity_scale(n, dt);
-            self.scale_velocities(s);
-        }
-    }
-
-    fn barostat_dilation(&self) -> f64 {
-        match &self.integrator {
-            Integrator::Npt(_, baro) => baro.dilation(self.settings.timestep_ps),
-            _ => 1.0,
+        match half {
+            Half::Initial => self.integrator.initial_integrate(&mut atoms),
+            Half::Final => self.integrator.final_integrate(&mut atoms),
         }
     }
 
     /// Instantaneous pressure from kinetic and virial parts (bar), as LAMMPS `compute pressure`.
     pub fn pressure_bar(&self) -> f64 {
-        let t = self.pressure_tensor_bar();
-        (t[0] + t[1] + t[2]) / 3.0
+        crate::dynamics::pressure_bar(&self.masses_amu, &self.system, &self.forces().virial_ev)
     }
 
     /// Pressure tensor xx yy zz xy xz yz (bar), kinetic plus virial.
     pub fn pressure_tensor_bar(&self) -> [f64; 6] {
-        let k = kinetic_tensor_ev(&self.masses_amu, &self.system.velocities_angstrom_per_ps);
-        let w = self.forces.virial_ev;
-        let v = self.system.cell.volume_angstrom3();
-        std::array::from_fn(|i| (k[i] + w[i]) / v * NKTV2P)
+        crate::dynamics::pressure_tensor_bar(
+            &self.masses_amu,
+            &self.system,
+            &self.forces().virial_ev,
+        )
     }
 
     pub fn temperature_k(&self) -> f64 {
@@ -823,16 +671,10 @@ impl Simulation {
     /// Thermodynamic summary of the current state.
     pub fn thermo(&self) -> Thermo {
         let ke = kinetic_energy_ev(&self.masses_amu, &self.system.velocities_angstrom_per_ps);
-        let pe = self.forces.energy_ev;
+        let pe = self.forces().energy_ev;
         let n = self.system.n_atoms();
         let volume = self.system.cell.volume_angstrom3();
-        let extra = match &self.integrator {
-            Integrator::Nvt(chain) => chain.energy_ev(degrees_of_freedom(n)),
-            Integrator::Npt(chain, baro) => {
-                chain.energy_ev(degrees_of_freedom(n)) + baro.energy_ev(n, volume)
-            }
-            _ => 0.0,
-        };
+        let extra = self.integrator.conserved_energy_ev(n, volume);
         Thermo {
             step: self.step,
             time_ps: self.time_ps,
@@ -850,30 +692,27 @@ impl Simulation {
     /// Relaxes positions at fixed cell with FIRE until the largest force is below tolerance.
     /// Velocities are zeroed before and after.
     pub fn minimize(&mut self, settings: FireSettings) -> MinimizeOutcome {
-        let mut fire = Fire::new(settings);
-        let mut directions = vec![[0.0; 3]; self.system.n_atoms()];
-        let mut displacements: Vec<Vec3> = Vec::with_capacity(directions.len());
+        let limits = FireLimits {
+            dt_initial: settings.initial_timestep_ps,
+            dt_max: settings.max_timestep_ps,
+            dt_min: settings.min_timestep_ps,
+            max_step: settings.max_displacement_angstrom,
+        };
+        let dim = 3 * self.system.n_atoms();
+        let mut fire = Fire::new(FireVariant::Guenole2020, dim, 3, limits)
+            .with_masses(&self.masses_amu, FTM2V);
         self.compute_forces(false);
         let mut steps = 0;
         while steps < settings.max_steps
-            && self.forces.max_force_ev_per_angstrom() > settings.force_tolerance_ev_per_angstrom
+            && self.forces().max_force_ev_per_angstrom() > settings.force_tolerance_ev_per_angstrom
         {
             fire.step(
-                &mut directions,
-                &self.forces.forces_ev_per_angstrom,
-                &self.masses_amu,
-                &mut displacements,
+                self.system.positions_angstrom.as_flattened_mut(),
+                self.calculator
+                    .result()
+                    .forces_ev_per_angstrom
+                    .as_flattened(),
             );
-            for (x, d) in self
-                .system
-                .positions_angstrom
-                .iter_mut()
-                .zip(&displacements)
-            {
-                for k in 0..3 {
-                    x[k] += d[k];
-                }
-            }
             self.compute_forces(false);
             steps += 1;
         }
@@ -882,11 +721,11 @@ impl Simulation {
             .iter_mut()
             .for_each(|v| *v = [0.0; 3]);
         self.save_checkpoint();
-        let max_force = self.forces.max_force_ev_per_angstrom();
+        let max_force = self.forces().max_force_ev_per_angstrom();
         MinimizeOutcome {
             converged: max_force <= settings.force_tolerance_ev_per_angstrom,
             steps,
-            energy_ev: self.forces.energy_ev,
+            energy_ev: self.forces().energy_ev,
             max_force_ev_per_angstrom: max_force,
         }
     }
@@ -894,7 +733,7 @@ impl Simulation {
     /// Energy, per-atom energies, forces and virial of the current configuration.
     pub fn evaluate(&mut self) -> ForceResult {
         self.compute_forces(true);
-        self.forces.clone()
+        self.forces().clone()
     }
 }
 

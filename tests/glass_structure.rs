@@ -41,7 +41,7 @@ fn default_glass_matches_the_lammps_glass() {
 }
 
 #[test]
-fn rdf_of_an_fcc_crystal_peaks_at_the_neighbour_distance() {
+fn rdf_of_an_fcc_crystal_peaks_at_the_neighbor_distance() {
     // Analytic check of the RDF code: fcc Cu, a = 3.615 Å, first shell at a/√2.
     let a = 3.615;
     let basis = [

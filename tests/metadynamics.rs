@@ -107,17 +107,17 @@ fn the_bias_follows_its_atoms_by_id_through_resorts() {
     });
     let mut sim = Simulation::new(glass, potential(), nvt(300.0)).unwrap();
     sim.randomize_velocities(300.0, 7);
-    sim.add_fix(Box::new(CvBiasFix::new(
+    let handle = sim.add_fix(CvBiasFix::new(
         Box::new(cv.clone()),
         vec![restraint],
         300.0,
         0,
-    )));
+    ));
     let generation = sim.atom_map().generation();
     let mut pulled = Vec::new();
     for _ in 0..10 {
         sim.step(200).unwrap();
-        let fix = sim.fix::<CvBiasFix>().unwrap();
+        let fix = sim.fix(handle).unwrap();
         let s = fix.last_sample().s_angstrom;
         assert!((s - rmsd_of(sim.system(), &cv)).abs() < 1e-9);
         pulled.push(s);
@@ -163,12 +163,12 @@ fn nve_with_a_frozen_bias_conserves_energy_plus_bias() {
     };
     let mut sim = Simulation::new(glass, potential(), md).unwrap();
     sim.randomize_velocities(300.0, 11);
-    sim.add_fix(Box::new(CvBiasFix::new(
+    sim.add_fix(CvBiasFix::new(
         Box::new(cv),
         vec![Bias::Metadynamics(meta)],
         300.0,
         0,
-    )));
+    ));
     let (mut conserved, mut bias, mut physical) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..200 {
         sim.step(10).unwrap();

@@ -121,7 +121,7 @@ fn measure(
             Bias::Metadynamics(Metadynamics::new(p.hills, p.grid)?),
             Bias::UpperWall(p.wall.expect("the paper's settings have a wall")),
         ];
-        sim.add_fix(Box::new(CvBiasFix::new(Box::new(cv), biases, 300.0, 0)));
+        sim.add_fix(CvBiasFix::new(Box::new(cv), biases, 300.0, 0));
     }
     sim.step(50)?; // warm-up: caches, first rebuilds
     let builds0 = sim.neighbor_list().builds();

@@ -1,14 +1,20 @@
 //! Integrators and ensembles: velocity Verlet, Nosé–Hoover chains (LAMMPS `fix nvt`),
-//! Langevin (BAOAB), the isotropic MTK barostat (LAMMPS `fix npt iso`), and the FIRE minimiser.
+//! Langevin (BAOAB), the isotropic MTK barostat (LAMMPS `fix npt iso`), each an integrator
+//! style (see [`integrator`]), and the FIRE minimiser.
 
 mod barostat;
 pub mod fire;
+pub mod integrator;
 mod langevin;
 mod nose_hoover;
 pub mod velocities;
 
 pub use barostat::MtkBarostat;
-pub use fire::{Fire, FireSettings, MinimizeOutcome};
+pub use fire::{Fire, FireLimits, FireSettings, FireVariant, MinimizeOutcome};
+pub use integrator::{
+    Atoms, Integrator, IntegratorError, IntegratorState, integrator_for, pressure_bar,
+    pressure_tensor_bar,
+};
 pub use langevin::Langevin;
 pub use nose_hoover::NoseHooverChain;
 

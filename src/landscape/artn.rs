@@ -31,8 +31,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::lanczos::{LanczosSettings, lowest_eigenpair, project_out};
-use super::relax::{FireRelax, FireRelaxSettings, Minimum, minimize};
+use super::relax::{FireRelaxSettings, Minimum, minimize};
 use super::surface::{EnergySurface, dot, max_particle_distance, max_particle_force, norm};
+use crate::dynamics::Fire;
 
 /// The settings of one ART search. Lengths in the surface's unit (Å for the glass), energies in
 /// its unit (eV), curvatures in energy/length² (eV/Å²). Defaults are for the Cu–Zr glass.
@@ -285,10 +286,9 @@ fn relax_perpendicular(
     d: &[f64],
     null: &[Vec<f64>],
     steps: usize,
-    fire: &mut FireRelax,
+    fire: &mut Fire,
     done: impl Fn(&[f64], &[f64]) -> bool,
 ) -> f64 {
-    let block = surface.components_per_particle();
     for _ in 0..steps {
         let mut fp = perpendicular(f, d);
         project_out(&mut fp, null);
@@ -296,7 +296,7 @@ fn relax_perpendicular(
             break;
         }
         fire.project_velocity(d);
-        fire.step(x, &fp, block);
+        fire.step(x, &fp);
         energy = surface.energy_forces(x, f);
     }
     energy
@@ -420,7 +420,7 @@ pub fn find_saddle(
             &d,
             &null,
             settings.perpendicular_steps_activation,
-            &mut FireRelax::new(dim, settings.fire),
+            &mut settings.fire.fire(dim, block),
             |_, _| false,
         );
     }
@@ -521,7 +521,7 @@ pub fn find_saddle(
             &u,
             &null,
             perpendicular_steps,
-            &mut FireRelax::new(dim, settings.fire),
+            &mut settings.fire.fire(dim, block),
             |f, fp| {
                 let f_par = dot(f, &u).abs();
                 let perp = max_particle_force(fp, block);

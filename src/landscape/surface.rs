@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use crate::neighbor::NeighborList;
-use crate::potential::{ForceInput, ForceResult, Potential, Scratch, potential_label};
-use crate::system::{System, Vec3};
+use crate::calculator::{Calculator, CalculatorError};
+use crate::potential::Potential;
+use crate::system::System;
 
 /// A potential-energy surface over `dim()` coordinates.
 pub trait EnergySurface {
@@ -148,19 +148,12 @@ pub enum SurfaceError {
 
 /// The glass as an energy surface: coordinates are the 3N Cartesian positions (Å, unwrapped:
 /// an atom crossing the box edge keeps a continuous coordinate), energies in eV, forces in
-/// eV/Å. The cell is fixed. The neighbour list is rebuilt when the atoms have used up the skin.
+/// eV/Å. The cell is fixed. Forces come from the engine's [`Calculator`], which rebuilds the
+/// neighbour list when the atoms have used up the skin.
 #[derive(Debug)]
 pub struct GlassSurface {
     system: System,
-    potential: Arc<dyn Potential>,
-    element_of_atom: Vec<usize>,
-    neighbors: NeighborList,
-    scratch: Scratch,
-    result: ForceResult,
-    /// Per atom, the box vector added to its coordinate at the last list build to bring it
-    /// into the box; the same shift is used until the next build, so the list stays valid.
-    shifts: Vec<Vec3>,
-    positions: Vec<Vec3>,
+    calculator: Calculator,
     calls: u64,
 }
 
@@ -176,22 +169,14 @@ impl GlassSurface {
         if !(skin_angstrom > 0.0 && skin_angstrom.is_finite()) {
             return Err(SurfaceError::Skin(skin_angstrom));
         }
-        let map = system
-            .species_map(potential.elements())
-            .map_err(|missing| {
-                SurfaceError::UnknownSpecies(missing, potential_label(potential.as_ref()))
-            })?;
-        let element_of_atom = system.types.iter().map(|&t| map[t]).collect();
-        let n = system.n_atoms();
+        let calculator = Calculator::new(system, potential, skin_angstrom).map_err(
+            |CalculatorError::UnknownSpecies(missing, have)| {
+                SurfaceError::UnknownSpecies(missing, have)
+            },
+        )?;
         Ok(Self {
             system: system.clone(),
-            neighbors: NeighborList::new(potential.cutoff_angstrom(), skin_angstrom),
-            potential,
-            element_of_atom,
-            scratch: Scratch::default(),
-            result: ForceResult::default(),
-            shifts: vec![[0.0; 3]; n],
-            positions: vec![[0.0; 3]; n],
+            calculator,
             calls: 0,
         })
     }
@@ -229,7 +214,7 @@ impl GlassSurface {
     }
 
     pub fn potential(&self) -> &Arc<dyn Potential> {
-        &self.potential
+        self.calculator.potential()
     }
 }
 
@@ -244,36 +229,11 @@ impl EnergySurface for GlassSurface {
 
     fn energy_forces(&mut self, x: &[f64], f: &mut [f64]) -> f64 {
         self.calls += 1;
-        let cell = self.system.cell;
-        for ((p, c), s) in self.positions.iter_mut().zip(x.chunks(3)).zip(&self.shifts) {
-            *p = [c[0] + s[0], c[1] + s[1], c[2] + s[2]];
-        }
-        if self.neighbors.check(&self.positions, &cell) {
-            for ((p, c), s) in self
-                .positions
-                .iter_mut()
-                .zip(x.chunks(3))
-                .zip(&mut self.shifts)
-            {
-                let raw = [c[0], c[1], c[2]];
-                *p = cell.wrap(raw);
-                *s = [p[0] - raw[0], p[1] - raw[1], p[2] - raw[2]];
-            }
-            self.neighbors.build(&self.positions, &cell);
-        }
-        let input = ForceInput {
-            positions_angstrom: &self.positions,
-            element_of_atom: &self.element_of_atom,
-            cell: &cell,
-            neighbors: &self.neighbors,
-            per_atom_energy: false,
-        };
-        self.potential
-            .compute(&input, &mut self.scratch, &mut self.result);
-        for (out, g) in f.chunks_mut(3).zip(&self.result.forces_ev_per_angstrom) {
+        let result = self.calculator.compute_unwrapped(x, &self.system.cell);
+        for (out, g) in f.chunks_mut(3).zip(&result.forces_ev_per_angstrom) {
             out.copy_from_slice(g);
         }
-        self.result.energy_ev
+        result.energy_ev
     }
 
     fn force_calls(&self) -> u64 {

@@ -5,11 +5,13 @@
 //! F′. Each rayon task owns a contiguous block of atoms and accumulates into its own buffers,
 //! which are summed in a fixed order: no locks, and the same thread count gives the same bits.
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
 use super::setfl::SetflTables;
 use super::spline::Spline;
-use super::{ChunkAccumulator, ForceInput, ForceResult, NearPair, PairTerm, Potential, Scratch};
+use super::{ForceInput, ForceKernel, ForceResult, Potential};
 
 /// How many pairs ahead the density pass prefetches table rows.
 const PREFETCH_AHEAD: usize = 6;
@@ -33,6 +35,69 @@ fn prefetch_record(record: &[f64; 24]) {
     let _ = record;
 }
 use crate::system::Vec3;
+
+/// Per-atom and per-thread working memory of one EAM kernel, kept between calls so that the
+/// step loop allocates nothing.
+#[derive(Debug, Default)]
+struct Scratch {
+    per_atom_a: Vec<f64>,
+    per_atom_b: Vec<f64>,
+    chunks: Vec<ChunkAccumulator>,
+    /// Cartesian periodic-image vectors of the neighbour list, for the current box.
+    images: Vec<Vec3>,
+}
+
+/// One thread's share of a force evaluation: partial sums over its atoms' half-list pairs.
+#[derive(Debug, Default)]
+struct ChunkAccumulator {
+    atoms: std::ops::Range<usize>,
+    /// Pair terms of the chunk's atoms that do not depend on F′ (filled by the density pass),
+    /// and where each atom's terms start.
+    pairs: Vec<PairTerm>,
+    pair_starts: Vec<u32>,
+    /// One atom's pairs inside the cutoff, gathered before the table walk.
+    near: Vec<NearPair>,
+    density: Vec<f64>,
+    forces: Vec<Vec3>,
+    energies: Vec<f64>,
+    pair_energy_ev: f64,
+    virial_ev: [f64; 6],
+}
+
+/// One pair inside the cutoff, as the force pass needs it: the force is
+/// −(F′_i·a + F′_j·b + c)·(x_i − x_j), with a = g′_{j→i}/r, b = g′_{i→j}/r, c = φ′/r.
+#[derive(Clone, Copy, Debug, Default)]
+struct PairTerm {
+    a: f64,
+    b: f64,
+    c: f64,
+    j: u32,
+    image: u16,
+}
+
+/// A pair found inside the cutoff: partner, image, distance and its table row.
+#[derive(Clone, Copy, Debug, Default)]
+struct NearPair {
+    r: f64,
+    fraction: f64,
+    row: u32,
+    table: u32,
+    j: u32,
+    image: u16,
+}
+
+/// An EAM potential's force evaluation: the shared tables and this evaluator's scratch.
+#[derive(Debug)]
+struct EamKernel {
+    eam: Arc<Eam>,
+    scratch: Scratch,
+}
+
+impl ForceKernel for EamKernel {
+    fn compute(&mut self, input: &ForceInput, out: &mut ForceResult) {
+        self.eam.compute(input, &mut self.scratch, out);
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct Eam {
@@ -140,6 +205,16 @@ impl Potential for Eam {
         self.cutoff_angstrom
     }
 
+    fn kernel(self: Arc<Self>) -> Box<dyn ForceKernel> {
+        Box::new(EamKernel {
+            eam: self,
+            scratch: Scratch::default(),
+        })
+    }
+}
+
+impl Eam {
+    /// Energy, forces and virial into `out`, reusing `scratch` between calls.
     fn compute(&self, input: &ForceInput, scratch: &mut Scratch, out: &mut ForceResult) {
         let n = input.positions_angstrom.len();
         prepare_chunks(scratch, input, n);

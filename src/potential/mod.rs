@@ -10,6 +10,8 @@ pub use eam::Eam;
 pub use setfl::{SetflError, SetflFlavor, SetflTables};
 pub use spline::{GridPoint, Spline};
 
+use std::sync::Arc;
+
 use crate::neighbor::NeighborList;
 use crate::system::{Cell, Vec3};
 
@@ -55,7 +57,9 @@ impl ForceResult {
     }
 }
 
-/// An interatomic potential: LAMMPS's `pair_style` in one trait.
+/// An interatomic potential: LAMMPS's `pair_style` in one trait. The potential holds only
+/// its parameters (it is shared, read-only, between runs); each evaluator of forces gets its
+/// own [`ForceKernel`], which keeps the potential's working memory.
 pub trait Potential: Send + Sync + std::fmt::Debug {
     /// A short description (style and source) for logs and output headers.
     fn description(&self) -> String;
@@ -65,8 +69,8 @@ pub trait Potential: Send + Sync + std::fmt::Debug {
     fn masses_amu(&self) -> &[f64];
     /// Interaction range (Å).
     fn cutoff_angstrom(&self) -> f64;
-    /// Evaluates energy, forces and virial into `out`, reusing `scratch` between calls.
-    fn compute(&self, input: &ForceInput, scratch: &mut Scratch, out: &mut ForceResult);
+    /// A force kernel of this potential with fresh working memory.
+    fn kernel(self: Arc<Self>) -> Box<dyn ForceKernel>;
 }
 
 /// The potential as an error message names it: its description (for a setfl file, its
@@ -79,52 +83,9 @@ pub fn potential_label(potential: &dyn Potential) -> String {
     )
 }
 
-/// Per-atom and per-thread working memory a potential keeps between calls, so that the
-/// step loop allocates nothing.
-#[derive(Debug, Default)]
-pub struct Scratch {
-    pub(crate) per_atom_a: Vec<f64>,
-    pub(crate) per_atom_b: Vec<f64>,
-    pub(crate) chunks: Vec<ChunkAccumulator>,
-    /// Cartesian periodic-image vectors of the neighbour list, for the current box.
-    pub(crate) images: Vec<Vec3>,
-}
-
-/// One thread's share of a force evaluation: partial sums over its atoms' half-list pairs.
-#[derive(Debug, Default)]
-pub(crate) struct ChunkAccumulator {
-    pub atoms: std::ops::Range<usize>,
-    /// Pair terms of the chunk's atoms that do not depend on F′ (filled by the density pass),
-    /// and where each atom's terms start.
-    pub pairs: Vec<PairTerm>,
-    pub pair_starts: Vec<u32>,
-    /// One atom's pairs inside the cutoff, gathered before the table walk (see `eam.rs`).
-    pub near: Vec<NearPair>,
-    pub density: Vec<f64>,
-    pub forces: Vec<Vec3>,
-    pub energies: Vec<f64>,
-    pub pair_energy_ev: f64,
-    pub virial_ev: [f64; 6],
-}
-
-/// One pair inside the cutoff, as the force pass needs it: the force is
-/// −(F′_i·a + F′_j·b + c)·(x_i − x_j), with a = g′_{j→i}/r, b = g′_{i→j}/r, c = φ′/r.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct PairTerm {
-    pub a: f64,
-    pub b: f64,
-    pub c: f64,
-    pub j: u32,
-    pub image: u16,
-}
-
-/// A pair found inside the cutoff: partner, image, distance and its table row.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct NearPair {
-    pub r: f64,
-    pub fraction: f64,
-    pub row: u32,
-    pub table: u32,
-    pub j: u32,
-    pub image: u16,
+/// A potential's force evaluation with the working memory it reuses between calls, so that
+/// the step loop allocates nothing. One per [`crate::calculator::Calculator`].
+pub trait ForceKernel: Send + Sync + std::fmt::Debug {
+    /// Evaluates energy, forces and virial into `out`.
+    fn compute(&mut self, input: &ForceInput, out: &mut ForceResult);
 }

@@ -1,5 +1,9 @@
 //! Biases on one collective variable s: well-tempered metadynamics (Gaussian hills on a grid),
-//! a harmonic restraint and an upper wall. A bias knows CV values only, never atoms.
+//! a harmonic restraint and an upper wall, each a bias style ([`CvBias`]). A bias knows CV
+//! values only, never atoms; the fix that carries it ([`super::CvBiasFix`]) maps s back onto
+//! the atoms.
+
+use std::any::Any;
 
 use serde::{Deserialize, Serialize};
 
@@ -308,6 +312,65 @@ impl Metadynamics {
     }
 }
 
+/// A bias style on one CV, as Colvars' `colvarbias`: the fix hands it s once per force
+/// evaluation and applies −(dV/ds)·∇s.
+pub trait CvBias: Send + Sync + std::fmt::Debug + Any {
+    /// V(s) (eV) and dV/ds (eV/Å), leaving the bias as it is.
+    fn energy_and_derivative(&self, s: f64) -> (f64, f64);
+
+    /// Advances the bias to `biased_step` of an MD run at CV value s and returns V(s) and
+    /// dV/ds with whatever it added (Colvars' `update_bias`): a history-dependent bias
+    /// deposits its own hills here. A static bias only evaluates.
+    fn update(&mut self, biased_step: u64, s: f64) -> (f64, f64) {
+        let _ = biased_step;
+        self.energy_and_derivative(s)
+    }
+
+    /// Whether this is a history-dependent bias whose energy rescales the clock
+    /// (Tiwary–Parrinello's boosted time counts the metadynamics bias only).
+    fn boosts_time(&self) -> bool {
+        false
+    }
+
+    /// The bias as its restart record.
+    fn record(&self) -> Bias;
+
+    fn clone_box(&self) -> Box<dyn CvBias>;
+}
+
+impl Clone for Box<dyn CvBias> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
+}
+
+impl CvBias for Metadynamics {
+    fn energy_and_derivative(&self, s: f64) -> (f64, f64) {
+        Metadynamics::energy_and_derivative(self, s)
+    }
+
+    /// Colvars' order: deposit first (weight from the bias before this hill), then V and
+    /// its derivative include the new hill.
+    fn update(&mut self, biased_step: u64, s: f64) -> (f64, f64) {
+        if self.hill_due(biased_step) {
+            self.deposit(biased_step, s);
+        }
+        Metadynamics::energy_and_derivative(self, s)
+    }
+
+    fn boosts_time(&self) -> bool {
+        true
+    }
+
+    fn record(&self) -> Bias {
+        Bias::Metadynamics(self.clone())
+    }
+
+    fn clone_box(&self) -> Box<dyn CvBias> {
+        Box::new(self.clone())
+    }
+}
+
 /// A harmonic restraint ½k(s − s₀)² (Colvars `harmonic` with `width` 1).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HarmonicRestraint {
@@ -341,7 +404,36 @@ impl UpperWall {
     }
 }
 
-/// The biases one CV can carry.
+impl CvBias for HarmonicRestraint {
+    fn energy_and_derivative(&self, s: f64) -> (f64, f64) {
+        HarmonicRestraint::energy_and_derivative(self, s)
+    }
+
+    fn record(&self) -> Bias {
+        Bias::Harmonic(*self)
+    }
+
+    fn clone_box(&self) -> Box<dyn CvBias> {
+        Box::new(*self)
+    }
+}
+
+impl CvBias for UpperWall {
+    fn energy_and_derivative(&self, s: f64) -> (f64, f64) {
+        UpperWall::energy_and_derivative(self, s)
+    }
+
+    fn record(&self) -> Bias {
+        Bias::UpperWall(*self)
+    }
+
+    fn clone_box(&self) -> Box<dyn CvBias> {
+        Box::new(*self)
+    }
+}
+
+/// The record of a bias, as run settings name it and restart files store it; each variant
+/// is one [`CvBias`] style ([`Bias::into_style`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Bias {
@@ -351,6 +443,15 @@ pub enum Bias {
 }
 
 impl Bias {
+    /// The bias style this record describes.
+    pub fn into_style(self) -> Box<dyn CvBias> {
+        match self {
+            Bias::Metadynamics(m) => Box::new(m),
+            Bias::Harmonic(h) => Box::new(h),
+            Bias::UpperWall(w) => Box::new(w),
+        }
+    }
+
     pub fn energy_and_derivative(&self, s: f64) -> (f64, f64) {
         match self {
             Bias::Metadynamics(m) => m.energy_and_derivative(s),

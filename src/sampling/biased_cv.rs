@@ -1,12 +1,15 @@
 //! The fix that couples a collective variable to its biases inside the MD engine: it follows
-//! the CV's atoms by id across atom re-sorts and periodic wraps, evaluates s and ∇s, deposits
-//! metadynamics hills on schedule, and adds −(dV/ds)·∇s to the CV's atoms only.
+//! the CV's atoms by id across atom re-sorts and periodic wraps, evaluates s and ∇s, lets
+//! each bias style update itself at s (metadynamics deposits its own hills on schedule), and
+//! adds −(dV/ds)·∇s to the CV's atoms only.
+
+use std::any::Any;
 
 use serde::{Deserialize, Serialize};
 
-use super::bias::{Bias, Hill, Metadynamics};
+use super::bias::{Bias, CvBias, Hill, Metadynamics};
 use super::cv::CollectiveVariable;
-use crate::fix::{Fix, FixContext};
+use crate::fix::{Fix, FixContext, FixError};
 use crate::system::units::BOLTZMANN_EV_PER_K;
 use crate::system::{Cell, Vec3};
 
@@ -70,11 +73,22 @@ impl ClusterTracker {
     }
 }
 
-/// What of the fix changes as the run goes (saved in restart files).
+/// What of the fix changes as the run goes, as restart files store it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-struct CvBiasState {
+struct CvBiasRecord {
     tracker: ClusterTracker,
     biases: Vec<Bias>,
+    start_step: u64,
+    temperature_k: f64,
+    boosted_time_ps: f64,
+    last: CvSample,
+}
+
+/// What of the fix changes as the run goes: the biases as live styles.
+#[derive(Clone, Debug)]
+struct CvBiasState {
+    tracker: ClusterTracker,
+    biases: Vec<Box<dyn CvBias>>,
     start_step: u64,
     temperature_k: f64,
     boosted_time_ps: f64,
@@ -107,7 +121,7 @@ impl CvBiasFix {
             cv,
             state: CvBiasState {
                 tracker: ClusterTracker::default(),
-                biases,
+                biases: biases.into_iter().map(Bias::into_style).collect(),
                 start_step,
                 temperature_k,
                 boosted_time_ps: 0.0,
@@ -139,26 +153,33 @@ impl CvBiasFix {
         &self.gradient
     }
 
-    pub fn biases(&self) -> &[Bias] {
-        &self.state.biases
+    /// The biases' records, in the order they are applied.
+    pub fn biases(&self) -> Vec<Bias> {
+        self.state.biases.iter().map(|b| b.record()).collect()
     }
 
-    pub fn biases_mut(&mut self) -> &mut Vec<Bias> {
-        &mut self.state.biases
+    /// The first bias of style `B`.
+    pub fn bias<B: CvBias>(&self) -> Option<&B> {
+        self.state.biases.iter().find_map(|b| {
+            let any: &dyn Any = &**b;
+            any.downcast_ref()
+        })
+    }
+
+    /// The first bias of style `B`, to change its parameters between chunks of steps.
+    pub fn bias_mut<B: CvBias>(&mut self) -> Option<&mut B> {
+        self.state.biases.iter_mut().find_map(|b| {
+            let any: &mut dyn Any = &mut **b;
+            any.downcast_mut()
+        })
     }
 
     pub fn metadynamics(&self) -> Option<&Metadynamics> {
-        self.state.biases.iter().find_map(|b| match b {
-            Bias::Metadynamics(m) => Some(m),
-            _ => None,
-        })
+        self.bias()
     }
 
     pub fn metadynamics_mut(&mut self) -> Option<&mut Metadynamics> {
-        self.state.biases.iter_mut().find_map(|b| match b {
-            Bias::Metadynamics(m) => Some(m),
-            _ => None,
-        })
+        self.bias_mut()
     }
 
     /// The hills deposited so far.
@@ -217,21 +238,20 @@ impl Fix for CvBiasFix {
             .cv
             .value_and_gradient(self.state.tracker.positions_angstrom(), &mut self.gradient);
         let biased_step = ctx.step.saturating_sub(self.state.start_step);
-        // Colvars' order: deposit first (weight from the bias before this hill), then the
-        // forces of this step include the new hill.
-        if ctx.dynamics
-            && let Some(m) = self.metadynamics_mut().filter(|m| m.hill_due(biased_step))
-        {
-            m.deposit(biased_step, s);
-        }
+        // In the MD loop each bias updates itself (metadynamics deposits its due hill before
+        // it is evaluated, so this step's force includes it); elsewhere it only evaluates.
         let mut total = 0.0;
         let mut meta = 0.0;
         let mut dv_ds = 0.0;
-        for bias in &self.state.biases {
-            let (v, d) = bias.energy_and_derivative(s);
+        for bias in &mut self.state.biases {
+            let (v, d) = if ctx.dynamics {
+                bias.update(biased_step, s)
+            } else {
+                bias.energy_and_derivative(s)
+            };
             total += v;
             dv_ds += d;
-            if matches!(bias, Bias::Metadynamics(_)) {
+            if bias.boosts_time() {
                 meta += v;
             }
         }
@@ -265,33 +285,48 @@ impl Fix for CvBiasFix {
     }
 
     fn save_state(&self) -> serde_json::Value {
-        serde_json::to_value(&self.state).expect("the fix state is plain data")
+        let s = &self.state;
+        let record = CvBiasRecord {
+            tracker: s.tracker.clone(),
+            biases: self.biases(),
+            start_step: s.start_step,
+            temperature_k: s.temperature_k,
+            boosted_time_ps: s.boosted_time_ps,
+            last: s.last,
+        };
+        serde_json::to_value(&record).expect("the fix state is plain data")
     }
 
-    fn restore_state(&mut self, state: serde_json::Value) -> Result<(), String> {
-        let state: CvBiasState = serde_json::from_value(state).map_err(|e| e.to_string())?;
-        if state.tracker.positions_angstrom().len() != self.cv.atom_ids().len()
-            && state.tracker.is_started()
+    fn restore_state(&mut self, state: serde_json::Value) -> Result<(), FixError> {
+        let r: CvBiasRecord =
+            serde_json::from_value(state).map_err(|source| FixError::Unreadable {
+                fix: CV_BIAS_FIX_NAME.into(),
+                source,
+            })?;
+        if r.tracker.positions_angstrom().len() != self.cv.atom_ids().len()
+            && r.tracker.is_started()
         {
-            return Err(format!(
-                "saved cluster has {} atoms, the CV {}",
-                state.tracker.positions_angstrom().len(),
-                self.cv.atom_ids().len()
-            ));
+            return Err(FixError::Mismatch {
+                fix: CV_BIAS_FIX_NAME.into(),
+                reason: format!(
+                    "saved cluster has {} atoms, the CV {}",
+                    r.tracker.positions_angstrom().len(),
+                    self.cv.atom_ids().len()
+                ),
+            });
         }
-        self.state = state;
+        self.state = CvBiasState {
+            tracker: r.tracker,
+            biases: r.biases.into_iter().map(Bias::into_style).collect(),
+            start_step: r.start_step,
+            temperature_k: r.temperature_k,
+            boosted_time_ps: r.boosted_time_ps,
+            last: r.last,
+        };
         Ok(())
     }
 
     fn clone_box(&self) -> Box<dyn Fix> {
         Box::new(self.clone())
-    }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-
-    fn as_any_mut(&mut self) -> &mut dyn std::any::Any {
-        self
     }
 }

@@ -76,7 +76,7 @@ impl Cluster {
             });
         }
         let centre = index_of(system, centre_id)?;
-        let mut members = neighbours_by_distance(system, centre);
+        let mut members = neighbors_by_distance(system, centre);
         let nearest = members
             .get(1)
             .map_or(f64::INFINITY, |m| m.distance_angstrom);
@@ -162,7 +162,7 @@ fn member(system: &System, i: usize, centre: Vec3) -> ClusterMember {
 
 /// Every atom with its minimum-image distance from atom `centre`, nearest first (the centre
 /// itself first, at 0); ties broken by id so the order is reproducible.
-pub fn neighbours_by_distance(system: &System, centre: usize) -> Vec<ClusterMember> {
+pub fn neighbors_by_distance(system: &System, centre: usize) -> Vec<ClusterMember> {
     let x0 = system.positions_angstrom[centre];
     let mut all: Vec<ClusterMember> = (0..system.n_atoms())
         .map(|i| member(system, i, x0))
@@ -208,7 +208,7 @@ mod tests {
     }
 
     #[test]
-    fn an_fcc_site_has_twelve_neighbours_across_the_boundary() {
+    fn an_fcc_site_has_twelve_neighbors_across_the_boundary() {
         let s = fcc(3.6, 4);
         // Atom 1 sits at the corner: most of its neighbours are periodic images.
         let c = Cluster::around(&s, 1, 3.0).unwrap();

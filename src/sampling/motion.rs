@@ -11,7 +11,7 @@
 //!    old sites can be taken, and only they can take one.
 //! 2. **Links.** A moved atom `i` is linked to a moved atom `j ≠ i` when `i` *took* `j`'s old site
 //!    (ended within [`MotionSettings::site_tolerance_angstrom`] of it) or moved *towards* it (`j` was a
-//!    neighbour, within [`MotionSettings::neighbour_cutoff_angstrom`] of `i`'s old site, and the
+//!    neighbour, within [`MotionSettings::neighbor_cutoff_angstrom`] of `i`'s old site, and the
 //!    distance from `i` to `j`'s old site shrank by at least [`MotionSettings::towards_fraction`]).
 //!    Each atom gets at most one outgoing link and each site at most one incoming one: all eligible
 //!    pairs are taken in order of increasing distance between the atom's new position and the site
@@ -64,7 +64,8 @@ pub struct MotionSettings {
     /// Cu in the glass (12 atoms, near the first RDF minimum). Without it, a long hop would be said to
     /// move "towards" any site up to twice its length away. Does not restrict "took" links: an atom that
     /// landed on a site occupies it wherever it came from.
-    pub neighbour_cutoff_angstrom: f64,
+    #[serde(alias = "neighbour_cutoff_angstrom")]
+    pub neighbor_cutoff_angstrom: f64,
 }
 
 impl Default for MotionSettings {
@@ -73,7 +74,7 @@ impl Default for MotionSettings {
             moved_threshold_angstrom: 2.0,
             site_tolerance_angstrom: 1.0,
             towards_fraction: 0.5,
-            neighbour_cutoff_angstrom: 4.0,
+            neighbor_cutoff_angstrom: 4.0,
         }
     }
 }
@@ -85,7 +86,7 @@ impl MotionSettings {
         let distances = [
             ("moved_threshold_angstrom", self.moved_threshold_angstrom),
             ("site_tolerance_angstrom", self.site_tolerance_angstrom),
-            ("neighbour_cutoff_angstrom", self.neighbour_cutoff_angstrom),
+            ("neighbor_cutoff_angstrom", self.neighbor_cutoff_angstrom),
         ];
         for (name, value) in distances {
             if value.is_nan() || value < 0.0 {
@@ -334,8 +335,8 @@ pub fn classify_motion(
                 SiteLink::Took
             } else {
                 let start_to_site = norm(cell.minimum_image(difference(old, site)));
-                let neighbour = start_to_site <= settings.neighbour_cutoff_angstrom;
-                if neighbour && end_to_site <= (1.0 - settings.towards_fraction) * start_to_site {
+                let neighbor = start_to_site <= settings.neighbor_cutoff_angstrom;
+                if neighbor && end_to_site <= (1.0 - settings.towards_fraction) * start_to_site {
                     SiteLink::Towards
                 } else {
                     continue;
@@ -558,7 +559,7 @@ mod tests {
     }
 
     #[test]
-    fn swap_of_two_neighbours_is_a_pair_exchange() {
+    fn swap_of_two_neighbors_is_a_pair_exchange() {
         let lattice = Lattice::new(1);
         let (a, b) = (lattice.id([2, 2, 2]), lattice.id([3, 2, 2]));
         let analysis = lattice.classify(&cycled(&lattice, &[a, b]));
@@ -576,7 +577,7 @@ mod tests {
     }
 
     #[test]
-    fn three_and_four_cycles_of_neighbours_are_loops_in_cycle_order() {
+    fn three_and_four_cycles_of_neighbors_are_loops_in_cycle_order() {
         let lattice = Lattice::new(2);
         let triangle = [[2, 2, 2], [3, 2, 2], [2, 3, 2]].map(|p| lattice.id(p));
         let square = [[2, 2, 2], [3, 2, 2], [3, 3, 2], [2, 3, 2]].map(|p| lattice.id(p));
@@ -904,7 +905,7 @@ mod tests {
                 moved_threshold_angstrom: threshold,
                 site_tolerance_angstrom: tolerance,
                 towards_fraction: fraction,
-                neighbour_cutoff_angstrom: cutoff,
+                neighbor_cutoff_angstrom: cutoff,
             };
             let _ = classify_motion(&ids, &before, &after, &cell, &settings);
         }

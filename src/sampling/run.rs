@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::bias::{
     Bias, BiasError, CvGrid, HarmonicRestraint, Hill, HillSettings, Metadynamics, UpperWall,
 };
-use super::biased_cv::{CvBiasFix, CvSample};
+use super::biased_cv::{CV_BIAS_FIX_NAME, CvBiasFix, CvSample};
 use super::cluster::Cluster;
 use super::cv::RmsdCv;
 use super::event::{
@@ -19,6 +19,7 @@ use super::event::{
 use super::fes::{
     Barrier, BarrierSettings, FreeEnergyProfile, filled_depth, find_barrier, read_profile,
 };
+use crate::fix::FixHandle;
 use crate::potential::Potential;
 use crate::simulation::{Simulation, SimulationError, SimulationState};
 use crate::system::System;
@@ -215,6 +216,8 @@ pub fn end_of_run_barrier(
 /// A running metadynamics sampling.
 pub struct MetadynamicsRun {
     sim: Simulation,
+    /// The run's bias fix inside `sim`.
+    bias: FixHandle<CvBiasFix>,
     settings: MetadynamicsSettings,
     cv: RmsdCv,
     trace: Vec<CvSample>,
@@ -261,7 +264,7 @@ impl MetadynamicsRun {
             settings.temperature_k,
             sim.step_count(),
         );
-        sim.add_fix(Box::new(fix));
+        let bias = sim.add_fix(fix);
         let (inherent_basin, energy) = inherent_structure(
             sim.system(),
             sim.potential().clone(),
@@ -269,6 +272,7 @@ impl MetadynamicsRun {
         )?;
         let mut run = Self {
             sim,
+            bias,
             settings,
             cv,
             trace: Vec::new(),
@@ -305,17 +309,15 @@ impl MetadynamicsRun {
             }
         }
         let sim = Simulation::from_state(state.simulation, potential, vec![Box::new(fix)])?;
-        if sim
-            .fix::<CvBiasFix>()
-            .and_then(CvBiasFix::metadynamics)
-            .is_none()
-        {
-            return Err(SamplingError::State(
-                "the saved state holds no metadynamics bias".into(),
-            ));
-        }
+        let bias = sim
+            .fix_handle::<CvBiasFix>(CV_BIAS_FIX_NAME)
+            .filter(|&h| sim.fix(h).and_then(CvBiasFix::metadynamics).is_some())
+            .ok_or_else(|| {
+                SamplingError::State("the saved state holds no metadynamics bias".into())
+            })?;
         Ok(Self {
             sim,
+            bias,
             settings: state.settings,
             cv: state.cv,
             trace: state.trace,
@@ -346,14 +348,12 @@ impl MetadynamicsRun {
     }
 
     fn fix(&self) -> &CvBiasFix {
-        self.sim
-            .fix::<CvBiasFix>()
-            .expect("the run owns its bias fix")
+        self.sim.fix(self.bias).expect("the run owns its bias fix")
     }
 
     fn fix_mut(&mut self) -> &mut CvBiasFix {
         self.sim
-            .fix_mut::<CvBiasFix>()
+            .fix_mut(self.bias)
             .expect("the run owns its bias fix")
     }
 
