@@ -52,7 +52,6 @@ pub struct AppOptions {
     pub art: Option<PathBuf>,
 }
 
-/// Opens the betaglass window and blocks until it is closed.
 /// The display the window would open on, or why there is none: winit panics without one
 /// (exit 101 and a backtrace), so the app checks first and says what to do instead.
 fn require_display() -> anyhow::Result<()> {
@@ -69,8 +68,34 @@ fn require_display() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Bevy panics (with a backtrace) when wgpu finds no GPU adapter, which on Linux means no
+/// Vulkan driver: turn that one panic into a line that names the packages, and exit 1.
+fn explain_a_missing_vulkan_driver() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        if payload.contains("Unable to find a GPU") {
+            eprintln!(
+                "error: no Vulkan driver found, so the app cannot draw: install one (Debian/Ubuntu: \
+                 `apt-get install mesa-vulkan-drivers libvulkan1`, Mesa's software renderer \
+                 included; or your GPU vendor's driver); the subcommands (`betaglass md`, \
+                 `metad`, `campaign`, `art`, …) need no GPU"
+            );
+            std::process::exit(1);
+        }
+        previous(info);
+    }));
+}
+
+/// Opens the betaglass window and blocks until it is closed.
 pub fn run_app(options: AppOptions) -> anyhow::Result<()> {
     require_display()?;
+    explain_a_missing_vulkan_driver();
     let scene = match &options.scene {
         Some(path) => Scene::load(path)?,
         None => Scene::teaching(),
