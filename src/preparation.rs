@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::dynamics::Ensemble;
 use crate::dynamics::IntegratorState;
 use crate::potential::Potential;
-use crate::simulation::{MdSettings, Simulation, SimulationError, Thermo};
+use crate::simulation::{MdSettings, Simulation, SimulationError, SimulationState, Thermo};
 use crate::system::{Cell, Species, System};
 
 /// The melt–quench recipe. Defaults follow `in.glass` (reference glass, 1e13 K/s).
@@ -214,6 +214,11 @@ pub struct PreparationProgress {
     /// Thermostat and barostat variables; absent in a fresh start.
     #[serde(default)]
     pub integrator: Option<IntegratorState>,
+    /// The engine's whole state (storage order, neighbor-list and sort counters, integrator,
+    /// RNG), from which a resumed run continues bit for bit. Checkpoints written before it
+    /// existed resume from `state.xyz` and `integrator`, not bit for bit.
+    #[serde(default)]
+    pub state: Option<SimulationState>,
 }
 
 /// A melt–quench run in progress.
@@ -243,6 +248,7 @@ impl Preparation {
                 protocol,
                 steps_done: 0,
                 integrator: None,
+                state: None,
             },
             system,
             potential,
@@ -259,6 +265,7 @@ impl Preparation {
         potential: Arc<dyn Potential>,
     ) -> Result<Self, SimulationError> {
         let protocol = progress.protocol;
+        let has_state = progress.state.is_some();
         protocol
             .validate()
             .map_err(SimulationError::InvalidSettings)?;
@@ -269,14 +276,17 @@ impl Preparation {
             ensemble: protocol.ensemble(protocol.melt_temperature_k),
             seed: protocol.seed,
         };
-        let sim = Simulation::new(system, potential, settings)?;
+        let sim = match progress.state {
+            Some(state) => Simulation::from_state(state, potential, Vec::new())?,
+            None => Simulation::new(system, potential, settings)?,
+        };
         let mut prep = Self {
             protocol,
             stages,
             sim,
             steps_done: progress.steps_done,
         };
-        if let Some(integrator) = progress.integrator {
+        if let (false, Some(integrator)) = (has_state, progress.integrator) {
             prep.sim.restore_integrator(integrator)?;
         }
         prep.sim
@@ -344,14 +354,18 @@ impl Preparation {
         Ok(self.sim.thermo())
     }
 
-    /// Writes the configuration (extended XYZ with velocities) and progress into `dir`.
-    /// Files are written under temporary names and renamed, so a kill never leaves half a checkpoint.
-    pub fn save_checkpoint(&self, dir: &Path) -> Result<(), String> {
+    /// Writes the configuration (extended XYZ with velocities, to look at) and the progress
+    /// with the engine's whole state into `dir`. Files are written under temporary names and
+    /// renamed, so a kill never leaves half a checkpoint. Saving the state rebuilds the
+    /// neighbor list and recomputes the forces exactly as a resumed run will, so the run goes
+    /// on bit for bit the same whether it is resumed from here or not.
+    pub fn save_checkpoint(&mut self, dir: &Path) -> Result<(), String> {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let progress = PreparationProgress {
             protocol: self.protocol.clone(),
             steps_done: self.steps_done,
             integrator: Some(self.sim.integrator_state()),
+            state: Some(self.sim.save_state()),
         };
         let xyz_tmp = dir.join("state.tmp.xyz");
         let json_tmp = dir.join("progress.json.tmp");

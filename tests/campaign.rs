@@ -510,7 +510,7 @@ fn stats_defaults_to_the_estimator_the_stop_rule_produced() {
     let row = |i: usize, t: f64, ev: &str, est: &str, profile: &str, filled: &str| {
         format!(
             "{i},nearest-cu,4,{t},{i},{ev},{est},{profile},{filled},0.1,0.25,1.05,1.46,stable,0,\
-             10,1e6,loop,9000,ok,\"\"\n"
+             10,1e6,loop,9000,ok,\"\",\n"
         )
     };
     let mut text = format!("{HEADER}\n");

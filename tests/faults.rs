@@ -415,7 +415,7 @@ fn a_campaign_every_sampling_would_fail_is_refused_up_front_and_leaves_no_folder
             "99999".into(),
             4.0,
             500.0,
-            "sampling 0 (centre 99999",
+            "centre 99999 with a 4 Å cutoff",
         ),
         (
             "cutoff",

@@ -266,7 +266,7 @@ pub fn run_campaign_with(
         Some(p) => crate::io::read_configuration(p)?,
         None => crate::assets::default_glass(),
     };
-    check_clusters(spec, &system)?;
+    check_clusters(spec, &system, progress)?;
     // Held until this function returns: a second campaign on the folder stops here, before
     // it reads or appends a row (two runs would both run every sampling and repeat rows).
     let _lock = FolderLock::acquire(dir)?;
@@ -414,19 +414,43 @@ fn campaign_file_text(spec: &CampaignSpec) -> String {
     )
 }
 
-/// Every sampling of the campaign selects its cluster in `system` (an atom that exists, a
-/// cutoff below half the box, enough neighbours): else each would fail alike, one `failed`
-/// row after another. Cheap: one neighbour search of the configuration per sampling.
-fn check_clusters(spec: &CampaignSpec, system: &System) -> Result<(), CampaignError> {
-    for job in spec.plan() {
-        job.setup.cluster(system).map_err(|e| {
-            CampaignError::Invalid(format!(
-                "sampling {} (centre {}, {} Å cutoff): {e}",
-                job.index,
+/// Checks that the campaign's samplings select their clusters in `system` (an atom that
+/// exists, a cutoff below half the box, enough neighbours). When none can, the campaign is
+/// refused before its folder is made: every sampling would fail alike, one `failed` row
+/// after another. When only some cannot (a typo in one centre of several), they are named in
+/// a warning now and recorded as `failed` rows, and the others run. Cheap: one neighbour
+/// search of the configuration per sampling.
+fn check_clusters(
+    spec: &CampaignSpec,
+    system: &System,
+    progress: &(dyn Fn(CampaignProgress<'_>) + Sync),
+) -> Result<(), CampaignError> {
+    let plan = spec.plan();
+    let mut problems: Vec<String> = Vec::new();
+    let mut failing = 0;
+    for job in &plan {
+        if let Err(e) = job.setup.cluster(system) {
+            failing += 1;
+            let problem = format!(
+                "centre {} with a {} Å cutoff: {e}",
                 centre_label(&job.centre),
                 job.cutoff_angstrom
-            ))
-        })?;
+            );
+            if !problems.contains(&problem) {
+                problems.push(problem);
+            }
+        }
+    }
+    if failing == plan.len() && failing > 0 {
+        return Err(CampaignError::Invalid(format!(
+            "no sampling can select its cluster: {}",
+            problems.join("; ")
+        )));
+    }
+    for problem in &problems {
+        progress(CampaignProgress::Warning(&format!(
+            "{problem}: those samplings will be recorded as failed"
+        )));
     }
     Ok(())
 }
