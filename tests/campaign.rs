@@ -408,9 +408,11 @@ fn a_folder_with_results_is_refused_without_resume() {
     let empty = dir.join("empty");
     std::fs::create_dir_all(&empty).unwrap();
     std::fs::write(empty.join(SAMPLINGS_CSV), format!("{HEADER}\n")).unwrap();
-    let spec = tiny("[500]", 1, "[999999]", 100);
+    // (A centre that exists beside one that does not: a campaign none of whose samplings can
+    // select a cluster is refused before it starts.)
+    let spec = tiny("[500]", 1, "[999999, \"nearest-cu\"]", 100);
     let summary = run_campaign(&spec, &empty, &one_thread(false), |_| {}).unwrap();
-    assert_eq!(summary.ran, 1);
+    assert_eq!(summary.ran, 2);
 }
 
 #[test]
@@ -481,7 +483,7 @@ fn the_reader_ignores_a_truncated_last_line_and_names_a_malformed_one() {
     // A campaign resumed on the killed table cuts the unfinished row off before appending.
     let folder = dir.join("resumed");
     std::fs::create_dir_all(&folder).unwrap();
-    let spec = tiny("[500]", 1, "[999999]", 100);
+    let spec = tiny("[500]", 1, "[999999, \"nearest-cu\"]", 100);
     let partial = format!("{HEADER}\n0,999999,4,500,1");
     std::fs::write(folder.join(SAMPLINGS_CSV), &partial).unwrap();
     let warnings = std::sync::Mutex::new(Vec::new());
@@ -491,8 +493,12 @@ fn the_reader_ignores_a_truncated_last_line_and_names_a_malformed_one() {
         }
     })
     .unwrap();
-    assert_eq!(summary.ran, 1);
-    assert_eq!(warnings.into_inner().unwrap().len(), 1);
+    assert_eq!(summary.ran, 2);
+    // The cut-off row, and the centre that selects no cluster.
+    let warnings = warnings.into_inner().unwrap();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(warnings[0].contains("unfinished last line"), "{warnings:?}");
+    assert!(warnings[1].contains("centre 999999"), "{warnings:?}");
     let read = read_samplings_with_warnings(&folder.join(SAMPLINGS_CSV)).unwrap();
     assert!(read.warnings.is_empty(), "{:?}", read.warnings);
     assert_eq!(read.records.len(), 1);
