@@ -711,7 +711,7 @@ fn leftover_temporaries(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn a_full_disk_stops_the_campaign_and_resume_finishes_it() {
     let dir = scratch_dir("disk-full");
-    let Some(disk) = Tmpfs::mount(&dir.join("disk"), "96k") else {
+    let Some(disk) = Tmpfs::mount(&dir.join("disk"), "2m") else {
         eprintln!("skipped: mounting a tmpfs needs root (CI runs as root)");
         return;
     };
@@ -729,7 +729,8 @@ fn a_full_disk_stops_the_campaign_and_resume_finishes_it() {
         args.extend(extra.iter().map(|s| s.to_string()));
         bin().args(args).output().unwrap()
     };
-    // 96 kB hold the campaign's own files and a few samplings' traj, hills and PMF, not six.
+    // 2 MB hold the campaign's own files and a sampling or two (each keeps a ~0.8 MB restart
+    // file of its censored run), not six.
     let full = run(&[]);
     let err = stderr(&full);
     assert_eq!(full.status.code(), Some(1), "{err}");
