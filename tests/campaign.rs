@@ -502,8 +502,9 @@ fn the_reader_ignores_a_truncated_last_line_and_names_a_malformed_one() {
     assert!(warnings[1].contains("unfinished last line"), "{warnings:?}");
     let read = read_samplings_with_warnings(&folder.join(SAMPLINGS_CSV)).unwrap();
     assert!(read.warnings.is_empty(), "{:?}", read.warnings);
-    assert_eq!(read.records.len(), 1);
+    assert_eq!(read.records.len(), 2);
     assert_eq!(read.records[0].status, SamplingStatus::Failed);
+    assert_eq!(read.records[1].status, SamplingStatus::NoEvent);
 }
 
 /// `stats` reads the ΔF the stop rule produced, as each row names it, and leaves out (never

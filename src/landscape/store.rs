@@ -185,8 +185,8 @@ pub fn parse_events(content: &str, file: &str) -> Result<Vec<EventRow>, StoreErr
     rows(content, file, EVENTS_HEADER)?
         .into_iter()
         .map(|(line, f)| {
-            let p = |k: usize| parse::<f64>(&file, line, columns[k], f[k]);
-            let u = |k: usize| parse::<u64>(&file, line, columns[k], f[k]);
+            let p = |k: usize| parse::<f64>(file, line, columns[k], f[k]);
+            let u = |k: usize| parse::<u64>(file, line, columns[k], f[k]);
             Ok(EventRow {
                 event: u(0)? as usize,
                 exploration: u(1)?,
@@ -236,17 +236,17 @@ pub fn parse_explorations(content: &str, file: &str) -> Result<Vec<ExplorationRo
                 });
             }
             Ok(ExplorationRow {
-                exploration: parse(&file, line, columns[0], f[0])?,
-                seed: parse(&file, line, columns[1], f[1])?,
+                exploration: parse(file, line, columns[0], f[0])?,
+                seed: parse(file, line, columns[1], f[1])?,
                 outcome,
                 event: if f[3].is_empty() {
                     None
                 } else {
-                    Some(parse(&file, line, columns[3], f[3])?)
+                    Some(parse(file, line, columns[3], f[3])?)
                 },
-                force_calls: parse(&file, line, columns[4], f[4])?,
-                search_wall_s: parse(&file, line, columns[5], f[5])?,
-                wall_s: parse(&file, line, columns[6], f[6])?,
+                force_calls: parse(file, line, columns[4], f[4])?,
+                search_wall_s: parse(file, line, columns[5], f[5])?,
+                wall_s: parse(file, line, columns[6], f[6])?,
             })
         })
         .collect()
