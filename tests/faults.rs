@@ -45,21 +45,13 @@ fn refused(args: &[&str], needles: &[&str]) {
     }
 }
 
-/// A campaign of `samplings` tiny samplings at 500 K (a few hundred biased steps each).
+/// A campaign of `samplings` tiny samplings at 500 K (200 biased steps each).
 fn tiny_campaign(dir: &Path, samplings: u64) -> PathBuf {
-    let toml = dir.join("tiny.toml");
-    std::fs::write(
-        &toml,
-        format!(
-            "name = \"tiny\"\n[md]\nequilibrate_ps = 0.01\n\
-             [cluster]\ncentres = [\"nearest-cu\"]\ncutoffs_angstrom = [4.0]\n\
-             [metadynamics]\nstride_steps = 10\nsample_every_steps = 10\n\
-             [campaign]\ntemperatures_k = [500.0]\nsamplings_per_temperature = {samplings}\n\
-             seed = 11\n[stop]\nmax_steps = 200\nafter_event_ps = 0.1\n"
-        ),
-    )
-    .unwrap();
-    toml
+    let cluster = Cluster {
+        centre: "\"nearest-cu\"",
+        cutoff_angstrom: 4.0,
+    };
+    campaign_file(dir, "tiny.toml", "", cluster, 500.0, samplings, 200)
 }
 
 #[test]
@@ -378,24 +370,39 @@ fn the_app_without_a_display_says_so_instead_of_panicking() {
     assert!(!err.contains("panicked"), "{err}");
 }
 
-/// A campaign file in `dir` with the given `[system]`/`[cluster]`/temperature lines.
+/// The cluster lines of a test campaign: a centre as TOML (`99999` or `"nearest-cu"`).
+#[derive(Clone, Copy)]
+struct Cluster<'a> {
+    centre: &'a str,
+    cutoff_angstrom: f64,
+}
+
+/// A campaign file `dir/name` of tiny samplings (hills every 10 steps, 0.01 ps of
+/// equilibration) with the given `[system]` lines, cluster, temperature, samplings and step
+/// limit.
 fn campaign_file(
     dir: &Path,
     name: &str,
     system: &str,
-    centre: &str,
-    cutoff: f64,
-    t: f64,
+    cluster: Cluster,
+    temperature_k: f64,
+    samplings: u64,
+    max_steps: u64,
 ) -> PathBuf {
     let toml = dir.join(name);
+    let Cluster {
+        centre,
+        cutoff_angstrom,
+    } = cluster;
     std::fs::write(
         &toml,
         format!(
             "name = \"{name}\"\n{system}[md]\nequilibrate_ps = 0.01\n\
-             [cluster]\ncentres = [{centre}]\ncutoffs_angstrom = [{cutoff}]\n\
+             [cluster]\ncentres = [{centre}]\ncutoffs_angstrom = [{cutoff_angstrom:?}]\n\
              [metadynamics]\nstride_steps = 10\nsample_every_steps = 10\n\
-             [campaign]\ntemperatures_k = [{t}]\nsamplings_per_temperature = 2\n\
-             seed = 11\n[stop]\nmax_steps = 100\nafter_event_ps = 0.1\n"
+             [campaign]\ntemperatures_k = [{temperature_k:?}]\n\
+             samplings_per_temperature = {samplings}\nseed = 11\n\
+             [stop]\nmax_steps = {max_steps}\nafter_event_ps = 0.1\n"
         ),
     )
     .unwrap();
@@ -445,7 +452,11 @@ fn a_campaign_every_sampling_would_fail_is_refused_up_front_and_leaves_no_folder
         } else {
             ""
         };
-        let toml = campaign_file(&dir, &format!("{name}.toml"), system, &centre, cutoff, t);
+        let cluster = Cluster {
+            centre: &centre,
+            cutoff_angstrom: cutoff,
+        };
+        let toml = campaign_file(&dir, &format!("{name}.toml"), system, cluster, t, 2, 100);
         let out = dir.join(name);
         let run = [
             "campaign",
@@ -494,7 +505,11 @@ fn a_campaign_whose_every_sampling_failed_exits_non_zero_naming_the_reason() {
     let dir = scratch_dir("all-failed");
     let glass = overlapping_glass(&dir);
     let system = format!("[system]\nfile = \"{}\"\n", glass.display());
-    let toml = campaign_file(&dir, "overlap.toml", &system, "\"nearest-cu\"", 4.0, 500.0);
+    let cluster = Cluster {
+        centre: "\"nearest-cu\"",
+        cutoff_angstrom: 4.0,
+    };
+    let toml = campaign_file(&dir, "overlap.toml", &system, cluster, 500.0, 2, 100);
     let out = dir.join("out");
     refused(
         &[
