@@ -625,6 +625,13 @@ pub fn import_sampling(
 /// The depth the hills of a sampling without an event filled, as the campaign records it
 /// ([`super::run::filled_depth_ev`]).
 fn filled_depth_of(setup: &SamplingSetup, hills: &[Hill]) -> Result<f64, LammpsError> {
+    let (meta, temperature_k) = bias_of(setup, hills)?;
+    Ok(super::run::filled_depth_ev(&meta, temperature_k))
+}
+
+/// The bias of a LAMMPS run rebuilt from its hills on the sampling's grid, with the
+/// sampling's temperature (K).
+fn bias_of(setup: &SamplingSetup, hills: &[Hill]) -> Result<(Metadynamics, f64), LammpsError> {
     let settings = setup
         .metadynamics_settings()
         .map_err(|e| LammpsError::Invalid(e.to_string()))?;
@@ -633,7 +640,7 @@ fn filled_depth_of(setup: &SamplingSetup, hills: &[Hill]) -> Result<f64, LammpsE
     for h in hills {
         meta.add_hill(*h);
     }
-    Ok(super::run::filled_depth_ev(&meta, settings.temperature_k))
+    Ok((meta, settings.temperature_k))
 }
 
 /// Colvars' free-energy file against F(s) rebuilt from all the hills: `Some(note)` when they
@@ -653,15 +660,8 @@ fn check_pmf(
         Ok(p) => p,
         Err(e) => return Ok(Some(format!("unreadable pmf: {e}"))),
     };
-    let settings = setup
-        .metadynamics_settings()
-        .map_err(|e| LammpsError::Invalid(e.to_string()))?;
-    let mut meta = Metadynamics::new(settings.hills, settings.grid)
-        .map_err(|e| LammpsError::Invalid(e.to_string()))?;
-    for h in hills {
-        meta.add_hill(*h);
-    }
-    let ours = crate::sampling::FreeEnergyProfile::of_metadynamics(&meta, settings.temperature_k);
+    let (meta, temperature_k) = bias_of(setup, hills)?;
+    let ours = crate::sampling::FreeEnergyProfile::of_metadynamics(&meta, temperature_k);
     if pmf.s_angstrom.len() != ours.s_angstrom.len() {
         return Ok(Some(format!(
             "{} has {} bins, the campaign's grid {}",
