@@ -9,6 +9,7 @@ read); every check is printed with its figures either way, then a PASS/FAIL line
 
 The report (JSON object):
     frames, fps_mean, sim_steps, sim_steps_per_s, cluster_atom_ids, events,
+    pick_check {tried, agreed, wrong}: atoms the app projected to pixels with its own camera and picked back,
     window_px [w, h],
     layout {view, plots, controls}: [x0, y0, x1, y1] in screenshot pixels, x0/y0 inclusive, x1/y1 exclusive;
     colors {cu, zr, cluster_highlight, centre, trace_line}: [r, g, b], 0-255 sRGB base colours.
@@ -19,6 +20,8 @@ Checks (their names are printed):
   report.sim_steps      sim_steps >= --min-steps (default 1).
   report.sim_steps_per_s, report.fps_mean   > 0.
   report.cluster_atom_ids   >= 2 ids, integers, all distinct.
+  report.pick_check     tried >= MIN_PICK_TRIED (5) and agreed == tried: every atom the app projected to a pixel
+                        (one it can see there) is the atom picking at that pixel names.
   layout.{view,plots,controls}   4 numbers, inside the image (1 px of rounding slack), non-empty.
   layout.overlap        no two rects share more than 2 % of the smaller one's area (the panels are separate
                         regions of the window; a view rect that includes the panels would count panel pixels).
@@ -94,6 +97,8 @@ MIN_TRACE_PX = 150
 MIN_PLOTS_NON_MODAL = 0.03
 MIN_CONTROLS_NON_MODAL = 0.01
 MIN_VIEW_LUMA_STD = 6.0
+# Atoms the app's pick check must have tried (the cluster and every 40th atom, those in sight).
+MIN_PICK_TRIED = 5
 MAX_OVERLAP = 0.02
 RECT_SLACK_PX = 1
 
@@ -484,6 +489,18 @@ def run_checks(png_path, report_path, min_steps=1, frames=None, opts=None):
             )
         else:
             checks.check("report.cluster_atom_ids", False, f"cluster_atom_ids missing or not integers: {ids!r}")
+        pick = report.get("pick_check")
+        if isinstance(pick, dict) and all(
+            isinstance(pick.get(k), int) and not isinstance(pick.get(k), bool) for k in ("tried", "agreed")
+        ):
+            checks.check(
+                "report.pick_check",
+                pick["tried"] >= MIN_PICK_TRIED and pick["agreed"] == pick["tried"],
+                f"{pick['agreed']} of {pick['tried']} projected atoms picked back (need all, and >= "
+                f"{MIN_PICK_TRIED} tried); wrong: {pick.get('wrong')}",
+            )
+        else:
+            checks.check("report.pick_check", False, f"pick_check missing or malformed: {pick!r}")
         checks.figure(
             f"report: frames {report.get('frames')}, fps_mean {report.get('fps_mean')}, "
             f"sim_steps {report.get('sim_steps')}, sim_steps_per_s {report.get('sim_steps_per_s')}, "

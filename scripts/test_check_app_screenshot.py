@@ -266,6 +266,7 @@ def make_report(**over):
         "sim_steps_per_s": 220.0,
         "cluster_atom_ids": [348, 12, 97, 1001, 2567, 423, 77, 3100, 2, 5, 600, 601, 602],
         "events": 0,
+        "pick_check": {"tried": 40, "agreed": 40, "wrong": []},
         "window_px": [W, H],
         "layout": {"view": VIEW, "plots": PLOTS, "controls": CONTROLS},
         "colors": {
@@ -500,6 +501,12 @@ class ChecksTest(unittest.TestCase):
         for ids in ([5, 5, 7], [348], []):
             failed, _ = self.failed("ids", self.good, make_report(cluster_atom_ids=ids))
             self.assertEqual(failed, ["report.cluster_atom_ids"], ids)
+
+    def test_pick_check_must_give_every_atom_back(self):
+        wrong = {"tried": 40, "agreed": 31, "wrong": [[2087, [640.0, 400.0], 335]]}
+        for pick in (wrong, {"tried": 2, "agreed": 2, "wrong": []}, None, {"tried": "40"}):
+            failed, _ = self.failed("pick", self.good, make_report(pick_check=pick))
+            self.assertEqual(failed, ["report.pick_check"], pick)
 
     def test_frames_mismatch_fails(self):
         failed, _ = self.failed("frames", self.good, make_report(), frames=300)

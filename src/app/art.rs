@@ -16,7 +16,9 @@ use betaglass::landscape::explore::event_arrows;
 use betaglass::landscape::report::{ArtReport, DEFAULT_BIN_WIDTH_EV, read_run_rows};
 use betaglass::landscape::store::EventRow;
 
-use super::atoms_view::{OrbitCamera, ViewSettings};
+use super::atoms_view::{
+    CLUSTER_SUBDIVISIONS, OrbitCamera, ViewSettings, atom_material, shaded_sphere,
+};
 use super::cluster_view::arrow_gizmo;
 use super::reader::BackgroundRead;
 use super::results::draw_figure;
@@ -63,7 +65,10 @@ struct EventAtom {
 /// A kept saddle as the app shows it.
 pub struct EventView {
     pub row: EventRow,
+    /// Empty when the event's files (or the run's initial.data) are missing: the event is in
+    /// the spectrum and the table but cannot be played.
     atoms: Vec<EventAtom>,
+    playable: bool,
     /// Largest |final − initial| (Å).
     max_displacement_angstrom: f32,
 }
@@ -71,6 +76,12 @@ pub struct EventView {
 /// An ART run, read.
 pub struct LoadedRun {
     pub source: PathBuf,
+    /// The folder's name, as the window shows it (not the machine's path to it).
+    pub name: String,
+    /// Files an event needs that the folder lacks, relative to it (initial.data,
+    /// saddles/NNNN.data, minima/NNNN.data): a folder of the CSVs alone still shows the
+    /// spectrum and the table.
+    pub missing: Vec<String>,
     pub report: ArtReport,
     pub table: String,
     pub events: Vec<EventView>,
@@ -144,6 +155,8 @@ impl ArtView {
             "mean_delta_q_ev": loaded.and_then(|l| l.report.delta_q_ev.map(|m| m.mean)),
             "shown_event": self.shown_row().map(|r| r.event),
             "shown_atoms": self.shown_event().map(|e| e.atoms.len()),
+            "playable_events": loaded.map(|l| l.events.iter().filter(|e| e.playable).count()),
+            "missing_files": loaded.map(|l| l.missing.len()),
             "error": self.error,
         })
     }
@@ -161,40 +174,52 @@ fn v3(x: [f64; 3]) -> Vec3 {
     Vec3::new(x[0] as f32, x[1] as f32, x[2] as f32)
 }
 
-/// The report, and each kept saddle's moved atoms from its LAMMPS data files.
+/// The report, and each kept saddle's moved atoms from its LAMMPS data files. The report
+/// needs only events.csv and explorations.csv; an event whose data files (or the run's
+/// initial.data) are missing is listed in `missing` and kept, unplayable.
 fn read_run(dir: &Path) -> Result<LoadedRun, String> {
     let (rows, explorations) = read_run_rows(dir).map_err(|e| e.to_string())?;
-    let report = ArtReport::of_run(dir, &rows, &explorations, DEFAULT_BIN_WIDTH_EV);
-    let initial =
-        betaglass::io::read_configuration(&dir.join("initial.data")).map_err(|e| e.to_string())?;
+    let name = folder_name(dir);
+    // The report's source is the name too: its table heads the window's Table tab.
+    let report = ArtReport::of_run(Path::new(&name), &rows, &explorations, DEFAULT_BIN_WIDTH_EV);
+    let mut missing = Vec::new();
+    let mut present = |f: &str| {
+        let there = dir.join(f).is_file();
+        if !there {
+            missing.push(f.to_string());
+        }
+        there
+    };
+    let initial = if present("initial.data") {
+        Some(
+            betaglass::io::read_configuration(&dir.join("initial.data"))
+                .map_err(|e| e.to_string())?,
+        )
+    } else {
+        None
+    };
     let mut events = Vec::with_capacity(rows.len());
     for row in rows {
-        let read =
-            |f: &str| betaglass::io::read_configuration(&dir.join(f)).map_err(|e| e.to_string());
-        let (saddle, last) = (read(&row.saddle_file)?, read(&row.final_file)?);
-        let mut arrows = event_arrows(&initial, &saddle, &last, REGION_THRESHOLD_ANGSTROM);
-        arrows.truncate(MAX_REGION_ATOMS);
-        let max_displacement_angstrom = arrows
-            .first()
-            .map_or(0.0, |a| a.displacement_angstrom() as f32);
-        events.push(EventView {
-            atoms: arrows
-                .into_iter()
-                .map(|a| EventAtom {
-                    species: a.species,
-                    initial: v3(a.initial_angstrom),
-                    saddle: v3(a.saddle_angstrom),
-                    last: v3(a.final_angstrom),
-                })
-                .collect(),
-            max_displacement_angstrom,
-            row,
-        });
+        let files = present(&row.saddle_file) & present(&row.final_file);
+        let view = match &initial {
+            Some(initial) if files => event_view(dir, initial, row)?,
+            _ => EventView {
+                row,
+                atoms: Vec::new(),
+                playable: false,
+                max_displacement_angstrom: 0.0,
+            },
+        };
+        events.push(view);
     }
-    let cell = &initial.cell;
-    let cell_centre = v3(cell.lo_angstrom()) + 0.5 * v3(cell.lengths_angstrom());
+    let cell_centre = initial.as_ref().map_or(Vec3::ZERO, |initial| {
+        let cell = &initial.cell;
+        v3(cell.lo_angstrom()) + 0.5 * v3(cell.lengths_angstrom())
+    });
     Ok(LoadedRun {
         source: dir.to_path_buf(),
+        name,
+        missing,
         table: report.to_table(),
         report,
         events,
@@ -202,11 +227,55 @@ fn read_run(dir: &Path) -> Result<LoadedRun, String> {
     })
 }
 
+/// The last component of a folder's path ("art" for docs/art/ or /home/x/runs/art).
+fn folder_name(dir: &Path) -> String {
+    dir.components()
+        .next_back()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .filter(|n| !n.is_empty() && n != ".")
+        .or_else(|| {
+            std::path::absolute(dir)
+                .ok()?
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| dir.display().to_string())
+}
+
+/// One event's moved atoms, from its saddle and final minimum files.
+fn event_view(
+    dir: &Path,
+    initial: &betaglass::system::System,
+    row: EventRow,
+) -> Result<EventView, String> {
+    let read = |f: &str| betaglass::io::read_configuration(&dir.join(f)).map_err(|e| e.to_string());
+    let (saddle, last) = (read(&row.saddle_file)?, read(&row.final_file)?);
+    let mut arrows = event_arrows(initial, &saddle, &last, REGION_THRESHOLD_ANGSTROM);
+    arrows.truncate(MAX_REGION_ATOMS);
+    let max_displacement_angstrom = arrows
+        .first()
+        .map_or(0.0, |a| a.displacement_angstrom() as f32);
+    Ok(EventView {
+        atoms: arrows
+            .into_iter()
+            .map(|a| EventAtom {
+                species: a.species,
+                initial: v3(a.initial_angstrom),
+                saddle: v3(a.saddle_angstrom),
+                last: v3(a.final_angstrom),
+            })
+            .collect(),
+        playable: true,
+        max_displacement_angstrom,
+        row,
+    })
+}
+
 fn receive_run(mut view: ResMut<ArtView>) {
     match view.reading.poll() {
         Some(Ok(run)) => {
             // An opened run shows its first event at once: what ART found, in the glass.
-            view.shown = (!run.events.is_empty()).then_some(0);
+            view.shown = run.events.iter().position(|e| e.playable);
             view.loaded = Some(run);
             view.generation += 1;
         }
@@ -240,16 +309,11 @@ fn setup(
     mut materials: ResMut<Assets<StandardMaterial>>,
     mut gizmos: ResMut<Assets<GizmoAsset>>,
 ) {
-    let sphere = |r: f32| Sphere::new(r).mesh().ico(2).expect("a valid ico sphere");
-    let material = |rgb: [u8; 3]| StandardMaterial {
-        base_color: style::color(rgb),
-        emissive: LinearRgba::from(style::color(rgb)) * 0.3,
-        perceptual_roughness: 0.6,
-        ..default()
-    };
+    let mut sphere = |r: f32| meshes.add(shaded_sphere(r, CLUSTER_SUBDIVISIONS));
+    let material = |rgb: [u8; 3]| atom_material(rgb, 1.0);
     commands.insert_resource(ArtAssets {
-        cu_mesh: meshes.add(sphere(style::CU_RADIUS_ANGSTROM)),
-        zr_mesh: meshes.add(sphere(style::ZR_RADIUS_ANGSTROM)),
+        cu_mesh: sphere(style::CU_RADIUS_ANGSTROM),
+        zr_mesh: sphere(style::ZR_RADIUS_ANGSTROM),
         cu: materials.add(material(style::CLUSTER_CU_RGB)),
         zr: materials.add(material(style::CLUSTER_ZR_RGB)),
         cu_shell: materials.add(material(style::CU_RGB)),
@@ -429,7 +493,7 @@ fn art_contents(ui: &mut egui::Ui, view: &mut ArtView) {
     let s = &run.report.summary;
     ui.label(format!(
         "{}: {} explorations, {} kept saddles, success rate {:.0} %{}",
-        run.source.display(),
+        run.name,
         s.explorations,
         s.saddles_kept,
         100.0 * s.success_rate,
@@ -438,6 +502,9 @@ fn art_contents(ui: &mut egui::Ui, view: &mut ArtView) {
             .map(|m| format!(", mean ΔQ {:.3} eV", m.mean))
             .unwrap_or_default()
     ));
+    if !run.missing.is_empty() {
+        missing_files_note(ui, run);
+    }
     let mut shown = view.shown;
     if let Some(event) = shown.and_then(|i| run.events.get(i)) {
         ui.label(
@@ -486,6 +553,29 @@ fn art_contents(ui: &mut egui::Ui, view: &mut ArtView) {
     view.shown = shown;
 }
 
+/// Which of the run's files are missing, and what that costs: the spectrum and the table
+/// are whole, the events without their files cannot be played.
+fn missing_files_note(ui: &mut egui::Ui, run: &LoadedRun) {
+    let playable = run.events.iter().filter(|e| e.playable).count();
+    let shown: Vec<&str> = run.missing.iter().take(3).map(String::as_str).collect();
+    let more = run.missing.len().saturating_sub(shown.len());
+    let list = if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    };
+    ui.colored_label(
+        egui::Color32::from_rgb(255, 200, 120),
+        format!(
+            "{playable} of {} events can be played: {} file(s) missing ({list}). The spectrum \
+             and the table need only events.csv and explorations.csv; `betaglass art --output \
+             DIR` writes the data files an event is played from.",
+            run.events.len(),
+            run.missing.len(),
+        ),
+    );
+}
+
 fn events_table(ui: &mut egui::Ui, run: &LoadedRun, shown: &mut Option<usize>) {
     egui::ScrollArea::vertical().show(ui, |ui| {
         egui::Grid::new("art_events")
@@ -507,7 +597,8 @@ fn events_table(ui: &mut egui::Ui, run: &LoadedRun, shown: &mut Option<usize>) {
                     ui.label(r.prefactor_hz.map_or("-".into(), |nu| format!("{nu:.2e}")));
                     ui.label(format!("{:.2} Å", e.max_displacement_angstrom));
                     let mut on = *shown == Some(i);
-                    if ui.checkbox(&mut on, "show").changed() {
+                    let r = ui.add_enabled(e.playable, egui::Checkbox::new(&mut on, "show"));
+                    if r.changed() {
                         *shown = on.then_some(i);
                     }
                     ui.end_row();
@@ -519,6 +610,62 @@ fn events_table(ui: &mut egui::Ui, run: &LoadedRun, shown: &mut Option<usize>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_folder_is_named_by_its_last_component() {
+        assert_eq!(folder_name(Path::new("docs/art")), "art");
+        assert_eq!(folder_name(Path::new("docs/art/")), "art");
+        assert_eq!(
+            folder_name(Path::new("/home/someone/runs/art-200")),
+            "art-200"
+        );
+        assert!(!folder_name(Path::new(".")).is_empty());
+    }
+
+    /// docs/art ships the CSVs of the 200-exploration run without its data files: the run
+    /// opens, every event is listed, none can be played, and what is missing is named.
+    #[test]
+    fn the_shipped_art_folder_opens_without_its_data_files() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/art");
+        let run = read_run(&dir).expect("docs/art opens");
+        let csv_rows = |f: &str| {
+            std::fs::read_to_string(dir.join(f))
+                .expect("a shipped CSV")
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .count()
+                - 1
+        };
+        assert_eq!(run.events.len(), csv_rows("events.csv"));
+        assert_eq!(
+            run.report.summary.explorations,
+            csv_rows("explorations.csv")
+        );
+        assert_eq!(run.name, "art");
+        // The window shows the folder's name, never the machine's path to it.
+        assert!(
+            !run.table.contains(env!("CARGO_MANIFEST_DIR")),
+            "{}",
+            run.table
+        );
+        // An event plays exactly when its files and the run's initial.data are there, and
+        // every file that is not is named.
+        let initial = dir.join("initial.data").is_file();
+        assert_eq!(run.missing.contains(&"initial.data".to_string()), !initial);
+        for e in &run.events {
+            let files = [&e.row.saddle_file, &e.row.final_file];
+            let there = files.map(|f| dir.join(f).is_file());
+            assert_eq!(
+                e.playable,
+                initial && there.iter().all(|&t| t),
+                "event {}",
+                e.row.event
+            );
+            for (f, t) in files.iter().zip(there) {
+                assert_eq!(run.missing.contains(*f), !t, "{f}");
+            }
+        }
+    }
 
     #[test]
     fn an_event_passes_the_saddle_at_half_a_pass_and_returns() {

@@ -6,6 +6,7 @@ use bevy::{
     camera::{CameraOutputMode, Viewport, visibility::RenderLayers},
     core_pipeline::tonemapping::Tonemapping,
     input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseScrollUnit},
+    mesh::VertexAttributeValues,
     prelude::*,
     render::render_resource::BlendState,
     window::PrimaryWindow,
@@ -167,6 +168,9 @@ enum Role {
 struct AtomAssets {
     cu_mesh: Handle<Mesh>,
     zr_mesh: Handle<Mesh>,
+    /// The cluster's spheres, smoother than the glass's.
+    cu_cluster_mesh: Handle<Mesh>,
+    zr_cluster_mesh: Handle<Mesh>,
     materials: Vec<(Role, Handle<StandardMaterial>)>,
 }
 
@@ -177,6 +181,20 @@ impl AtomAssets {
             .find(|(r, _)| *r == role)
             .map(|(_, h)| h.clone())
             .unwrap_or_default()
+    }
+
+    /// The sphere of an atom of species Zr (`zr`) or Cu in `role`.
+    fn mesh(&self, role: Role, zr: bool) -> Handle<Mesh> {
+        let cluster = matches!(
+            role,
+            Role::Centre | Role::Preview | Role::CuCluster | Role::ZrCluster
+        );
+        match (cluster, zr) {
+            (true, true) => self.zr_cluster_mesh.clone(),
+            (true, false) => self.cu_cluster_mesh.clone(),
+            (false, true) => self.zr_mesh.clone(),
+            (false, false) => self.cu_mesh.clone(),
+        }
     }
 }
 
@@ -207,15 +225,46 @@ impl OrbitCamera {
 }
 
 #[derive(Component)]
-struct AtomIndex;
+pub struct AtomIndex;
 
-fn material(rgb: [u8; 3], emissive: f32, alpha: f32) -> StandardMaterial {
-    let base = style::color(rgb).with_alpha(alpha);
+/// Where the light comes from (world space), baked into the spheres' vertex colours.
+const LIGHT_FROM: Vec3 = Vec3::new(4.0, 8.0, 6.0);
+/// The share of a colour a sphere keeps on its side away from the light.
+const AMBIENT_SHARE: f32 = 0.4;
+/// Icosphere subdivisions: the glass's thousands of atoms are 80-triangle spheres (cheap for
+/// a software rasteriser such as lavapipe), the cluster's dozen are smoother.
+pub const GLASS_SUBDIVISIONS: u32 = 1;
+pub const CLUSTER_SUBDIVISIONS: u32 = 2;
+
+/// A sphere whose vertex colours carry Lambert shading from a fixed light: drawn with an
+/// unlit material it looks lit, at the cost of a flat colour per pixel. The atoms never
+/// rotate, so a light fixed in the world is all the PBR lighting bought, for thousands of
+/// spheres of fragment shading.
+pub fn shaded_sphere(radius_angstrom: f32, subdivisions: u32) -> Mesh {
+    let mut mesh = Sphere::new(radius_angstrom)
+        .mesh()
+        .ico(subdivisions)
+        .expect("a valid ico sphere");
+    let light = LIGHT_FROM.normalize();
+    let colors: Vec<[f32; 4]> = match mesh.attribute(Mesh::ATTRIBUTE_NORMAL) {
+        Some(VertexAttributeValues::Float32x3(normals)) => normals
+            .iter()
+            .map(|n| {
+                let f = AMBIENT_SHARE + (1.0 - AMBIENT_SHARE) * Vec3::from(*n).dot(light).max(0.0);
+                [f, f, f, 1.0]
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    mesh.insert_attribute(Mesh::ATTRIBUTE_COLOR, colors);
+    mesh
+}
+
+/// An unlit material of one of the style's colours (see [`shaded_sphere`]).
+pub fn atom_material(rgb: [u8; 3], alpha: f32) -> StandardMaterial {
     StandardMaterial {
-        base_color: base,
-        emissive: LinearRgba::from(style::color(rgb)) * emissive,
-        metallic: 0.1,
-        perceptual_roughness: 0.6,
+        base_color: style::color(rgb).with_alpha(alpha),
+        unlit: true,
         alpha_mode: if alpha < 1.0 {
             AlphaMode::Blend
         } else {
@@ -248,42 +297,38 @@ fn setup(
             ..default()
         },
     ));
-    let sphere = |r: f32| Sphere::new(r).mesh().ico(2).expect("a valid ico sphere");
     let roles = [
-        (Role::Cu, material(style::CU_RGB, 0.0, 1.0)),
-        (Role::Zr, material(style::ZR_RGB, 0.0, 1.0)),
-        (Role::CuDim, material(style::CU_RGB, 0.0, 0.10)),
-        (Role::ZrDim, material(style::ZR_RGB, 0.0, 0.10)),
-        (Role::CuCluster, material(style::CLUSTER_CU_RGB, 0.35, 1.0)),
-        (Role::ZrCluster, material(style::CLUSTER_ZR_RGB, 0.35, 1.0)),
-        (Role::Centre, material(style::CENTRE_RGB, 0.45, 1.0)),
-        (Role::Preview, material(style::PREVIEW_RGB, 0.3, 1.0)),
+        (Role::Cu, atom_material(style::CU_RGB, 1.0)),
+        (Role::Zr, atom_material(style::ZR_RGB, 1.0)),
+        (Role::CuDim, atom_material(style::CU_RGB, 0.10)),
+        (Role::ZrDim, atom_material(style::ZR_RGB, 0.10)),
+        (Role::CuCluster, atom_material(style::CLUSTER_CU_RGB, 1.0)),
+        (Role::ZrCluster, atom_material(style::CLUSTER_ZR_RGB, 1.0)),
+        (Role::Centre, atom_material(style::CENTRE_RGB, 1.0)),
+        (Role::Preview, atom_material(style::PREVIEW_RGB, 1.0)),
     ];
+    let mut sphere = |r: f32, n: u32| meshes.add(shaded_sphere(r, n));
     commands.insert_resource(AtomAssets {
-        cu_mesh: meshes.add(sphere(style::CU_RADIUS_ANGSTROM)),
-        zr_mesh: meshes.add(sphere(style::ZR_RADIUS_ANGSTROM)),
+        cu_mesh: sphere(style::CU_RADIUS_ANGSTROM, GLASS_SUBDIVISIONS),
+        zr_mesh: sphere(style::ZR_RADIUS_ANGSTROM, GLASS_SUBDIVISIONS),
+        cu_cluster_mesh: sphere(style::CU_RADIUS_ANGSTROM, CLUSTER_SUBDIVISIONS),
+        zr_cluster_mesh: sphere(style::ZR_RADIUS_ANGSTROM, CLUSTER_SUBDIVISIONS),
         materials: roles
             .into_iter()
             .map(|(r, m)| (r, materials.add(m)))
             .collect(),
     });
-    commands.spawn((
-        DirectionalLight {
-            illuminance: 9_000.0,
-            shadow_maps_enabled: false,
-            ..default()
-        },
-        Transform::from_xyz(4.0, 8.0, 6.0).looking_at(Vec3::ZERO, Vec3::Y),
-    ));
     // Opens closer than "reset view": the cluster, not the box, is what to look at.
     let orbit = OrbitCamera {
         radius: 1.2 * 41.6,
         ..OrbitCamera::whole_box(41.6)
     };
-    // No tone mapping: the colours on screen are the colours chosen (and checked by CI).
+    // No tone mapping: the colours on screen are the colours chosen (and checked by CI). No
+    // multisampling: it would quadruple a software rasteriser's work for smoother rims.
     commands.spawn((
         Camera3d::default(),
         Tonemapping::None,
+        Msaa::Off,
         orbit.transform(),
         orbit,
     ));
@@ -319,6 +364,7 @@ fn sync_atoms(
     mut spheres: Query<
         (
             &mut Transform,
+            &mut Mesh3d,
             &mut MeshMaterial3d<StandardMaterial>,
             &mut Visibility,
         ),
@@ -341,15 +387,10 @@ fn sync_atoms(
         atoms.roles.clear();
         for k in 0..frame.len() {
             let zr = frame.species_of(k) == "Zr";
-            let mesh = if zr {
-                assets.zr_mesh.clone()
-            } else {
-                assets.cu_mesh.clone()
-            };
             let role = if zr { Role::Zr } else { Role::Cu };
             let e = commands
                 .spawn((
-                    Mesh3d(mesh),
+                    Mesh3d(assets.mesh(role, zr)),
                     MeshMaterial3d(assets.material(role)),
                     Transform::from_translation(world_position(&latest, k)),
                     Visibility::Visible,
@@ -368,7 +409,8 @@ fn sync_atoms(
     // A replay or an ART event shows its own atoms only.
     let replaying = settings.replay.is_some() || settings.show_art_event;
     for k in 0..frame.len() {
-        let Ok((mut transform, mut mat, mut vis)) = spheres.get_mut(atoms.entities[k]) else {
+        let Ok((mut transform, mut mesh, mut mat, mut vis)) = spheres.get_mut(atoms.entities[k])
+        else {
             continue;
         };
         let p = world_position(&latest, k);
@@ -387,6 +429,10 @@ fn sync_atoms(
         }
         if role != Role::Hidden && atoms.roles[k] != role {
             mat.0 = assets.material(role);
+            let zr = frame.species_of(k) == "Zr";
+            if mesh.0 != assets.mesh(role, zr) {
+                mesh.0 = assets.mesh(role, zr);
+            }
             atoms.roles[k] = role;
         }
     }
@@ -557,14 +603,9 @@ fn camera_input(
     selection.focus_cluster = false;
 }
 
-/// The 3D camera draws in the rectangle the panels leave.
-fn fit_camera_viewport(
-    layout: Res<ViewLayout>,
-    window: Single<&Window, With<PrimaryWindow>>,
-    mut cameras: Query<&mut Camera, With<OrbitCamera>>,
-) {
-    let scale = window.scale_factor();
-    let size = UVec2::new(window.physical_width(), window.physical_height());
+/// The rectangle the panels leave for the 3D view, in physical pixels: (origin, size) in the
+/// window, or None (the whole window) when the panels leave less than 16 px either way.
+pub fn view_viewport(layout: &ViewLayout, window_px: UVec2, scale: f32) -> Option<(UVec2, UVec2)> {
     let px = |v: f32| (v * scale).round().max(0.0) as u32;
     let (l, r, t, b) = (
         px(layout.left),
@@ -572,8 +613,22 @@ fn fit_camera_viewport(
         px(layout.top),
         px(layout.bottom),
     );
-    let wanted = (l + r + 16 < size.x && t + b + 16 < size.y)
-        .then(|| (UVec2::new(l, t), UVec2::new(size.x - l - r, size.y - t - b)));
+    (l + r + 16 < window_px.x && t + b + 16 < window_px.y).then(|| {
+        (
+            UVec2::new(l, t),
+            UVec2::new(window_px.x - l - r, window_px.y - t - b),
+        )
+    })
+}
+
+/// The 3D camera draws in the rectangle the panels leave.
+fn fit_camera_viewport(
+    layout: Res<ViewLayout>,
+    window: Single<&Window, With<PrimaryWindow>>,
+    mut cameras: Query<&mut Camera, With<OrbitCamera>>,
+) {
+    let size = UVec2::new(window.physical_width(), window.physical_height());
+    let wanted = view_viewport(&layout, size, window.scale_factor());
     for mut camera in &mut cameras {
         let current = camera
             .viewport
@@ -589,6 +644,71 @@ fn fit_camera_viewport(
     }
 }
 
+/// A drawn atom sphere, as picking sees it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PickSphere {
+    pub id: u64,
+    pub centre: Vec3,
+    pub radius_angstrom: f32,
+}
+
+/// The atom under a pointer at `cursor`: the first sphere the camera's ray through it enters.
+///
+/// `cursor` is in logical window pixels, as `Window::cursor_position` gives it, *not* relative
+/// to the 3D view: `Camera::viewport_to_world` subtracts the viewport's origin itself (Bevy
+/// 0.19), so subtracting the panels' sizes here as well would aim the ray a panel's width off.
+pub fn pick_atom(
+    camera: &Camera,
+    camera_transform: &GlobalTransform,
+    cursor: Vec2,
+    spheres: impl IntoIterator<Item = PickSphere>,
+) -> Option<u64> {
+    let ray = camera.viewport_to_world(camera_transform, cursor).ok()?;
+    let mut best: Option<(f32, u64)> = None;
+    for s in spheres {
+        let oc = s.centre - ray.origin;
+        let along = oc.dot(*ray.direction);
+        if along < 0.0 {
+            continue;
+        }
+        let r2 = s.radius_angstrom * s.radius_angstrom;
+        let d2 = oc.length_squared() - along * along;
+        if d2 <= r2 {
+            let t = along - (r2 - d2).sqrt();
+            if best.is_none_or(|(bt, _)| t < bt) {
+                best = Some((t, s.id));
+            }
+        }
+    }
+    best.map(|(_, id)| id)
+}
+
+/// The spheres as drawn this frame: each visible atom entity's position and scaled radius
+/// (the cluster's atoms are drawn larger, dimmed ones smaller; a replay moves its atoms).
+pub fn drawn_spheres<'a>(
+    latest: &'a Latest,
+    atoms: &'a AtomEntities,
+    spheres: &'a Query<(&Transform, &Visibility), With<AtomIndex>>,
+) -> impl Iterator<Item = PickSphere> + 'a {
+    let frame = &latest.snapshot.atoms;
+    (0..frame.len().min(atoms.entities.len())).filter_map(move |k| {
+        let (t, v) = spheres.get(atoms.entities[k]).ok()?;
+        (*v != Visibility::Hidden).then(|| PickSphere {
+            id: frame.ids[k],
+            centre: t.translation,
+            radius_angstrom: t.scale.x * species_radius_angstrom(frame.species_of(k)),
+        })
+    })
+}
+
+fn species_radius_angstrom(species: &str) -> f32 {
+    if species == "Zr" {
+        style::ZR_RADIUS_ANGSTROM
+    } else {
+        style::CU_RADIUS_ANGSTROM
+    }
+}
+
 /// A click (press and release without a drag) on an atom picks it; the pointer hovering
 /// an atom names it in the status bar. Ray–sphere tests against the drawn atoms.
 #[allow(clippy::too_many_arguments)]
@@ -597,11 +717,10 @@ fn pick_atoms(
     egui_input: Res<EguiWantsInput>,
     layout: Res<ViewLayout>,
     latest: Res<Latest>,
-    settings: Res<ViewSettings>,
     atoms: Res<AtomEntities>,
     window: Single<&Window, With<PrimaryWindow>>,
     cameras: Query<(&Camera, &GlobalTransform), With<OrbitCamera>>,
-    visibility: Query<&Visibility, With<AtomIndex>>,
+    spheres: Query<(&Transform, &Visibility), With<AtomIndex>>,
     mut selection: ResMut<Selection>,
     mut press: Local<Option<Vec2>>,
     mut last_cursor: Local<Option<Vec2>>,
@@ -619,50 +738,288 @@ fn pick_atoms(
     }
     let clicked = buttons.just_released(MouseButton::Left)
         && press.take().is_some_and(|p| p.distance(cursor) < 4.0);
-    let moved = *last_cursor != Some(cursor);
+    // Hover is re-tested when the pointer or the atoms moved.
+    let moved = *last_cursor != Some(cursor) || latest.changed;
     *last_cursor = Some(cursor);
-    if !(clicked || moved) || !in_view {
+    if !in_view {
+        selection.hovered = None;
+        return;
+    }
+    if !(clicked || moved) {
         return;
     }
     let Ok((camera, camera_transform)) = cameras.single() else {
         return;
     };
-    let viewport_pos = cursor - Vec2::new(layout.left, layout.top);
-    let Ok(ray) = camera.viewport_to_world(camera_transform, viewport_pos) else {
-        return;
-    };
-    let frame = &latest.snapshot.atoms;
-    let mut best: Option<(f32, u64)> = None;
-    for k in 0..frame.len().min(atoms.entities.len()) {
-        if visibility
-            .get(atoms.entities[k])
-            .is_ok_and(|v| *v == Visibility::Hidden)
-        {
-            continue;
-        }
-        let radius = settings.atom_scale
-            * if frame.species_of(k) == "Zr" {
-                style::ZR_RADIUS_ANGSTROM
-            } else {
-                style::CU_RADIUS_ANGSTROM
-            };
-        let c = world_position(&latest, k);
-        let oc = c - ray.origin;
-        let along = oc.dot(*ray.direction);
-        if along < 0.0 {
-            continue;
-        }
-        let d2 = oc.length_squared() - along * along;
-        if d2 <= radius * radius {
-            let t = along - (radius * radius - d2).sqrt();
-            if best.is_none_or(|(bt, _)| t < bt) {
-                best = Some((t, frame.ids[k]));
-            }
-        }
-    }
-    let hit = best.map(|(_, id)| id);
+    let hit = pick_atom(
+        camera,
+        camera_transform,
+        cursor,
+        drawn_spheres(&latest, &atoms, &spheres),
+    );
     selection.hovered = hit;
     if clicked && hit.is_some() {
         selection.picked = hit;
+    }
+}
+
+/// How picking fared on atoms projected to pixels with the camera (the `--report`'s
+/// `pick_check`).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct PickProbe {
+    /// Atoms whose centre is in the view and not covered on screen by a nearer sphere.
+    pub tried: usize,
+    /// Those that picking at their centre's pixel gave back.
+    pub agreed: usize,
+    /// The first few that did not: (id, pixel, what was picked).
+    pub wrong: Vec<(u64, [f32; 2], Option<u64>)>,
+}
+
+/// Projects each of `ids` to a pixel with `camera` (`Camera::world_to_viewport`: window
+/// pixels, the panels included), picks there with [`pick_atom`], and counts the atoms that come
+/// back. An atom is tried only where it can be seen: its centre inside the view, and no nearer
+/// sphere's disc on screen (with a pixel to spare) over that pixel, a test in screen space,
+/// independent of the ray that picking casts.
+pub fn probe_picking(
+    camera: &Camera,
+    camera_transform: &GlobalTransform,
+    spheres: &[PickSphere],
+    ids: &[u64],
+) -> PickProbe {
+    let Some(view) = camera.logical_viewport_rect() else {
+        return PickProbe::default();
+    };
+    let right = camera_transform.right().as_vec3();
+    let screen: Vec<Option<(Vec2, f32, f32)>> = spheres
+        .iter()
+        .map(|s| {
+            let p = camera
+                .world_to_viewport_with_depth(camera_transform, s.centre)
+                .ok()?;
+            let rim = camera
+                .world_to_viewport(camera_transform, s.centre + right * s.radius_angstrom)
+                .ok()?;
+            Some((p.truncate(), p.z, rim.distance(p.truncate())))
+        })
+        .collect();
+    let mut probe = PickProbe::default();
+    for &id in ids {
+        let Some(k) = spheres.iter().position(|s| s.id == id) else {
+            continue;
+        };
+        let Some((pixel, depth, _)) = screen[k] else {
+            continue;
+        };
+        let covered = screen.iter().enumerate().any(|(j, other)| {
+            other.is_some_and(|(q, d, r)| j != k && d < depth && q.distance(pixel) < 1.15 * r + 1.0)
+        });
+        if covered || !view.contains(pixel) {
+            continue;
+        }
+        probe.tried += 1;
+        let picked = pick_atom(camera, camera_transform, pixel, spheres.iter().copied());
+        if picked == Some(id) {
+            probe.agreed += 1;
+        } else if probe.wrong.len() < 5 {
+            probe.wrong.push((id, pixel.to_array(), picked));
+        }
+    }
+    probe
+}
+
+#[cfg(test)]
+mod tests {
+    use bevy::camera::{CameraProjection, ComputedCameraValues, RenderTargetInfo};
+
+    use super::*;
+
+    /// The app's 3D camera for a window of `window_px` physical pixels at `scale`, with the
+    /// panels of `layout` around the view: the viewport from [`view_viewport`], the
+    /// projection and target as Bevy's `camera_system` sets them, the orbit's transform.
+    fn app_camera(
+        window_px: UVec2,
+        scale: f32,
+        layout: &ViewLayout,
+        orbit: &OrbitCamera,
+    ) -> (Camera, GlobalTransform) {
+        let viewport = view_viewport(layout, window_px, scale).map(|(position, size)| Viewport {
+            physical_position: position,
+            physical_size: size,
+            ..default()
+        });
+        let size = viewport.as_ref().map_or(window_px, |v| v.physical_size);
+        let mut projection = PerspectiveProjection::default();
+        projection.update(size.x as f32 / scale, size.y as f32 / scale);
+        let camera = Camera {
+            viewport,
+            computed: ComputedCameraValues {
+                clip_from_view: projection.get_clip_from_view(),
+                target_info: Some(RenderTargetInfo {
+                    physical_size: window_px,
+                    scale_factor: scale,
+                }),
+                ..default()
+            },
+            ..default()
+        };
+        (camera, GlobalTransform::from(orbit.transform()))
+    }
+
+    /// A 7 × 5 grid of atoms 4 Å apart across the orbit's focus plane, and a few behind it.
+    fn grid(orbit: &OrbitCamera) -> Vec<PickSphere> {
+        let t = orbit.transform();
+        let (right, up, back) = (t.right().as_vec3(), t.up().as_vec3(), t.back().as_vec3());
+        let mut spheres = Vec::new();
+        for i in -3..=3 {
+            for j in -2..=2 {
+                let centre = orbit.focus + 4.0 * (i as f32 * right + j as f32 * up);
+                let id = spheres.len() as u64 + 1;
+                spheres.push(PickSphere {
+                    id,
+                    centre,
+                    radius_angstrom: if id % 2 == 0 { 0.8 } else { 0.64 },
+                });
+            }
+        }
+        // Behind the plane, hidden by the grid's atoms: picking must give the front ones.
+        for n in 0..3 {
+            let front = spheres[n * 5];
+            spheres.push(PickSphere {
+                id: 100 + n as u64,
+                centre: front.centre - 6.0 * back,
+                radius_angstrom: 0.8,
+            });
+        }
+        spheres
+    }
+
+    fn layouts() -> [(UVec2, f32, ViewLayout); 4] {
+        let panels = ViewLayout {
+            left: 330.0,
+            right: 440.0,
+            top: 24.0,
+            bottom: 22.0,
+        };
+        [
+            // The window as it opens, the side panels as the app lays them out.
+            (UVec2::new(1280, 800), 1.0, panels),
+            // After a resize, with a panel dragged wider.
+            (
+                UVec2::new(1600, 1000),
+                1.0,
+                ViewLayout {
+                    left: 520.0,
+                    ..panels
+                },
+            ),
+            // A HiDPI screen (egui points × 1.5 = physical pixels).
+            (UVec2::new(2400, 1500), 1.5, panels),
+            // No panels.
+            (UVec2::new(1024, 768), 1.0, ViewLayout::default()),
+        ]
+    }
+
+    #[test]
+    fn the_view_is_the_window_less_the_panels_and_the_focus_is_its_centre() {
+        let orbit = OrbitCamera::whole_box(41.6);
+        for (window_px, scale, layout) in layouts() {
+            let (camera, transform) = app_camera(window_px, scale, &layout, &orbit);
+            let view = camera.logical_viewport_rect().expect("a viewport");
+            let window = window_px.as_vec2() / scale;
+            let expected = Rect::new(
+                layout.left,
+                layout.top,
+                window.x - layout.right,
+                window.y - layout.bottom,
+            );
+            assert!(
+                (view.min - expected.min).abs().max_element() < 1.0
+                    && (view.max - expected.max).abs().max_element() < 1.0,
+                "view {view:?}, expected {expected:?}"
+            );
+            // The camera looks at the focus: it is drawn at the middle of the view, not of
+            // the window.
+            let focus = camera
+                .world_to_viewport(&transform, orbit.focus)
+                .expect("the focus is in front of the camera");
+            assert!(
+                focus.distance(expected.center()) < 1.0,
+                "focus at {focus}, view centre {}",
+                expected.center()
+            );
+        }
+    }
+
+    #[test]
+    fn picking_at_an_atoms_projected_pixel_gives_that_atom() {
+        let orbit = OrbitCamera {
+            focus: Vec3::new(1.0, -2.0, 3.0),
+            radius: 40.0,
+            yaw: 0.6,
+            pitch: -0.35,
+        };
+        let spheres = grid(&orbit);
+        let front: Vec<u64> = spheres
+            .iter()
+            .map(|s| s.id)
+            .filter(|&id| id < 100)
+            .collect();
+        for (window_px, scale, layout) in layouts() {
+            let (camera, transform) = app_camera(window_px, scale, &layout, &orbit);
+            for s in spheres.iter().filter(|s| s.id < 100) {
+                let pixel = camera.world_to_viewport(&transform, s.centre).unwrap();
+                let picked = pick_atom(&camera, &transform, pixel, spheres.iter().copied());
+                assert_eq!(
+                    picked,
+                    Some(s.id),
+                    "window {window_px} at scale {scale}, atom {} at {pixel}",
+                    s.id
+                );
+            }
+            // Half-way between two grid atoms (4 Å apart, radii < 1 Å) there is nothing.
+            let (a, b) = (spheres[0].centre, spheres[5].centre);
+            let gap = camera.world_to_viewport(&transform, 0.5 * (a + b)).unwrap();
+            assert_eq!(
+                pick_atom(&camera, &transform, gap, spheres.iter().copied()),
+                None
+            );
+            // The probe of the `--report` agrees: every front atom in the view is tried and
+            // given back; those whose centre falls outside the view are not tried.
+            let view = camera.logical_viewport_rect().unwrap();
+            let in_view = front
+                .iter()
+                .filter(|&&id| {
+                    let c = spheres[id as usize - 1].centre;
+                    view.contains(camera.world_to_viewport(&transform, c).unwrap())
+                })
+                .count();
+            let ids: Vec<u64> = spheres.iter().map(|s| s.id).collect();
+            let probe = probe_picking(&camera, &transform, &spheres, &ids);
+            assert!(in_view >= 20, "{in_view} grid atoms in the view");
+            // (A hidden atom off the axis can show beside its front atom in perspective: it
+            // is tried too, and must come back as well.)
+            assert!(
+                probe.tried >= in_view && probe.tried <= in_view + 3,
+                "{probe:?}"
+            );
+            assert_eq!(probe.agreed, probe.tried, "{probe:?}");
+        }
+    }
+
+    #[test]
+    fn a_cursor_taken_relative_to_the_view_picks_the_wrong_atom() {
+        // The bug this module had: the panels' offset subtracted before viewport_to_world,
+        // which subtracts the viewport's origin again. The probe must see that.
+        let orbit = OrbitCamera::whole_box(20.0);
+        let spheres = grid(&orbit);
+        let (window_px, scale, layout) = layouts()[0];
+        let (camera, transform) = app_camera(window_px, scale, &layout, &orbit);
+        let s = spheres[17];
+        let pixel = camera.world_to_viewport(&transform, s.centre).unwrap();
+        let shifted = pixel - Vec2::new(layout.left, layout.top);
+        assert_ne!(
+            pick_atom(&camera, &transform, shifted, spheres.iter().copied()),
+            Some(s.id)
+        );
     }
 }

@@ -10,6 +10,9 @@ use std::time::Instant;
 use bevy::prelude::*;
 
 use super::art::ArtView;
+use super::atoms_view::{
+    AtomEntities, AtomIndex, OrbitCamera, PickProbe, drawn_spheres, probe_picking,
+};
 use super::bridge::Latest;
 use super::files::save_screenshot;
 use super::panels::{FrameStats, PanelRects};
@@ -46,6 +49,84 @@ struct Capture {
     ready_at_frame: Option<u64>,
     requested: Option<(Instant, u64, u64)>,
     saved: Arc<AtomicBool>,
+    /// Picking checked at the opening size, after a resize, and back.
+    pick: PickCheck,
+}
+
+/// The report's pick check: the app projects atoms to pixels with its camera and picks them
+/// back, at the window's opening size, at a smaller size (the view and panels laid out anew),
+/// and at the opening size again.
+#[derive(Default)]
+struct PickCheck {
+    /// (window size in physical pixels, what picking did there).
+    probes: Vec<([u32; 2], PickProbe)>,
+    /// The frame the last step was taken.
+    step_frame: u64,
+    opening_size: Option<Vec2>,
+}
+
+/// The window size of the middle probe (logical pixels).
+const RESIZED: Vec2 = Vec2::new(1100.0, 720.0);
+/// Frames after a resize before the probe: egui lays the panels out, the viewport follows,
+/// Bevy recomputes the projection.
+const RESIZE_SETTLE_FRAMES: u64 = 6;
+/// At most this many frames for a resize to take (a window manager may refuse it).
+const RESIZE_MAX_WAIT_FRAMES: u64 = 60;
+
+impl PickCheck {
+    /// Takes the next step when the window is ready for it; true when all three are done.
+    fn step(
+        &mut self,
+        window: &mut Window,
+        frame: u64,
+        probe: impl FnOnce() -> Option<PickProbe>,
+    ) -> bool {
+        let target = match self.probes.len() {
+            0 => None,
+            1 => Some(RESIZED),
+            2 => self.opening_size,
+            _ => return true,
+        };
+        let size = Vec2::new(window.width(), window.height());
+        let reached = target.is_none_or(|t| (size - t).abs().max_element() < 1.0);
+        let waited = frame.saturating_sub(self.step_frame);
+        if !(reached && waited >= RESIZE_SETTLE_FRAMES || waited >= RESIZE_MAX_WAIT_FRAMES) {
+            return false;
+        }
+        let physical = [window.physical_width(), window.physical_height()];
+        self.probes.push((physical, probe().unwrap_or_default()));
+        self.step_frame = frame;
+        match self.probes.len() {
+            1 => {
+                self.opening_size = Some(size);
+                window.resolution.set(RESIZED.x, RESIZED.y);
+            }
+            2 => {
+                let o = self.opening_size.unwrap_or(size);
+                window.resolution.set(o.x, o.y);
+            }
+            _ => {}
+        }
+        self.probes.len() >= 3
+    }
+
+    /// For the report: the three probes summed, and each with its window size.
+    fn summary(&self) -> serde_json::Value {
+        let tried: usize = self.probes.iter().map(|(_, p)| p.tried).sum();
+        let agreed: usize = self.probes.iter().map(|(_, p)| p.agreed).sum();
+        let wrong: Vec<_> = self
+            .probes
+            .iter()
+            .flat_map(|(_, p)| p.wrong.iter())
+            .take(5)
+            .collect();
+        let sizes: Vec<_> = self
+            .probes
+            .iter()
+            .map(|(px, p)| serde_json::json!({"window_px": px, "tried": p.tried, "agreed": p.agreed}))
+            .collect();
+        serde_json::json!({"tried": tried, "agreed": agreed, "wrong": wrong, "probes": sizes})
+    }
 }
 
 impl Plugin for CapturePlugin {
@@ -61,6 +142,7 @@ impl Plugin for CapturePlugin {
             ready_at_frame: None,
             requested: None,
             saved: Arc::new(AtomicBool::new(false)),
+            pick: PickCheck::default(),
         })
         .add_systems(Last, capture);
     }
@@ -76,7 +158,10 @@ fn capture(
     plots: Res<PlotState>,
     results: Res<ResultsView>,
     art: Res<ArtView>,
-    window: Single<&Window>,
+    mut window: Single<&mut Window>,
+    mut cameras: Query<(&mut Camera, &GlobalTransform), With<OrbitCamera>>,
+    atoms: Res<AtomEntities>,
+    spheres: Query<(&Transform, &Visibility), With<AtomIndex>>,
     mut exit: MessageWriter<AppExit>,
 ) {
     let s = &latest.snapshot;
@@ -105,6 +190,23 @@ fn capture(
         if stats.frames < ready_at {
             return;
         }
+        let probe = || {
+            let (camera, transform) = cameras.single().ok()?;
+            let drawn: Vec<_> = drawn_spheres(&latest, &atoms, &spheres).collect();
+            Some(probe_picking(camera, transform, &drawn, &probe_ids(s)))
+        };
+        let probes = cap.pick.probes.len();
+        let done = cap.pick.step(&mut window, stats.frames, probe);
+        if cap.pick.probes.len() != probes {
+            // The window was resized after this frame's viewport was fitted to it: draw this
+            // frame on the whole window rather than past its new edge (a validation error).
+            for (mut camera, _) in &mut cameras {
+                camera.viewport = None;
+            }
+        }
+        if !done {
+            return;
+        }
         let path = cap.screenshot.clone();
         match path {
             Some(p) => {
@@ -121,6 +223,8 @@ fn capture(
         return;
     }
     let (t_req, frames_at_request, steps_at_request) = cap.requested.expect("requested");
+    // Wall-clock time from the first capture call to the request (frames counted from the
+    // first frame: the few before the first call add a negligible bias).
     let elapsed = t_req.duration_since(started.0).as_secs_f64().max(1e-9);
     let scale = f64::from(window.scale_factor());
     let rect = |r: bevy_egui::egui::Rect| {
@@ -134,7 +238,8 @@ fn capture(
     let sim_steps = steps_at_request.saturating_sub(started.1);
     let report = serde_json::json!({
         "frames": frames_at_request,
-        "fps_mean": frames_at_request as f64 / elapsed,
+        "fps_mean": stats.fps_mean(t_req),
+        "fps_steady": stats.fps_steady(t_req),
         "fps_last_second": stats.fps,
         "seconds": elapsed,
         "sim_steps": sim_steps,
@@ -146,6 +251,7 @@ fn capture(
         "cv_samples": s.trace.len(),
         "hills": s.hills.len(),
         "status": s.status.label(),
+        "pick_check": cap.pick.summary(),
         "results": results.summary(),
         "art": art.summary(),
         "window_px": [window.physical_width(), window.physical_height()],
@@ -170,4 +276,17 @@ fn capture(
     }
     println!("{report}");
     exit.write(AppExit::Success);
+}
+
+/// Atoms the report's pick check projects and picks back: the cluster (centre first) and
+/// every 40th atom of the glass.
+fn probe_ids(s: &betaglass::live::Snapshot) -> Vec<u64> {
+    let mut ids: Vec<u64> = s.centre_id.into_iter().collect();
+    let others = s.cluster_ids.iter().chain(s.atoms.ids.iter().step_by(40));
+    for &id in others {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    ids
 }

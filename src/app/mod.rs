@@ -28,8 +28,9 @@ mod style;
 
 use std::path::PathBuf;
 
+use bevy::asset::AssetEventSystems;
 use bevy::prelude::*;
-use bevy_egui::EguiPlugin;
+use bevy_egui::{EguiPlugin, EguiPostUpdateSet};
 
 use betaglass::io::scene::Scene;
 
@@ -103,10 +104,6 @@ pub fn run_app(options: AppOptions) -> anyhow::Result<()> {
     let file = options.file.clone().or_else(|| scene.system_file.clone());
     let exit = App::new()
         .insert_resource(ClearColor(style::BACKGROUND))
-        .insert_resource(GlobalAmbientLight {
-            brightness: 400.0,
-            ..default()
-        })
         .add_plugins(DefaultPlugins.set(WindowPlugin {
             primary_window: Some(Window {
                 title: "betaglass — β-relaxation in a Cu50Zr50 glass".into(),
@@ -116,6 +113,18 @@ pub fn run_app(options: AppOptions) -> anyhow::Result<()> {
             ..default()
         }))
         .add_plugins(EguiPlugin::default())
+        // Glyphs on time. A glyph egui meets for the first time (a digit at a new sub-pixel
+        // offset, a size not used before) is written into its font atlas image by
+        // bevy_egui's texture update; the render world learns of the change from the
+        // image's asset event. Unordered, that update may run after this frame's asset events
+        // were sent: the frame is drawn with the new text but the old atlas, and the new
+        // glyphs are blank ("T 4 9 K"), which at the start of a session, with numbers changing
+        // every frame, is most frames. Before the asset events, the atlas and the text that
+        // uses it reach the GPU together.
+        .configure_sets(
+            PostUpdate,
+            EguiPostUpdateSet::PostProcessOutput.before(AssetEventSystems),
+        )
         .add_plugins((
             bridge::BridgePlugin {
                 scene: scene.clone(),

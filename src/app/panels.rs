@@ -7,6 +7,7 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui, input::EguiWantsInpu
 use betaglass::io::scene::Scene;
 use betaglass::live::{Command, EngineStatus, Snapshot, default_threads};
 use betaglass::sampling::{Barrier, CentreChoice, SamplingSetup};
+use betaglass::system::units::format_time_ps;
 
 use super::art::ArtView;
 use super::atoms_view::{ClipMode, OthersMode, Selection, ViewLayout, ViewSettings};
@@ -65,12 +66,40 @@ impl Controls {
     }
 }
 
-/// Frames per second, averaged over the last second.
+/// Frames drawn, and frames per second by the wall clock.
+///
+/// Not Bevy's `Time` (virtual time): it caps a frame's delta at 0.25 s, so a window drawing
+/// 1 frame/s would read 4 frames/s. `Instant` is what a person's watch says.
 #[derive(Resource, Default)]
 pub struct FrameStats {
     pub frames: u64,
+    /// Over the last whole second (or longer, when a frame takes longer).
     pub fps: f64,
-    window: (f64, u64),
+    /// When the first frame was counted.
+    pub first: Option<std::time::Instant>,
+    /// When frame `WARM_FRAMES` was counted: the start of the steady-state average (the
+    /// first frames compile shaders and lay out the panels).
+    pub warm: Option<std::time::Instant>,
+    window: Option<(std::time::Instant, u64)>,
+}
+
+/// Frames left out of the steady-state frame rate.
+pub const WARM_FRAMES: u64 = 20;
+
+impl FrameStats {
+    /// Frames per second from the first frame to `now`.
+    pub fn fps_mean(&self, now: std::time::Instant) -> f64 {
+        self.first.map_or(0.0, |t| {
+            self.frames.saturating_sub(1) as f64 / (now - t).as_secs_f64().max(1e-9)
+        })
+    }
+
+    /// Frames per second after the first `WARM_FRAMES`, to `now` (0 before then).
+    pub fn fps_steady(&self, now: std::time::Instant) -> f64 {
+        self.warm.map_or(0.0, |t| {
+            self.frames.saturating_sub(WARM_FRAMES) as f64 / (now - t).as_secs_f64().max(1e-9)
+        })
+    }
 }
 
 /// Where the panels are, in logical pixels (for the screenshot report and plot export).
@@ -91,13 +120,19 @@ impl Default for PanelRects {
     }
 }
 
-fn frame_stats(time: Res<Time>, mut stats: ResMut<FrameStats>) {
+fn frame_stats(mut stats: ResMut<FrameStats>) {
+    let now = std::time::Instant::now();
     stats.frames += 1;
-    let now = time.elapsed_secs_f64();
-    let (t0, f0) = stats.window;
-    if now - t0 >= 1.0 {
-        stats.fps = (stats.frames - f0) as f64 / (now - t0);
-        stats.window = (now, stats.frames);
+    stats.first.get_or_insert(now);
+    if stats.frames == WARM_FRAMES {
+        stats.warm = Some(now);
+    }
+    let frames = stats.frames;
+    let (t0, f0) = *stats.window.get_or_insert((now, frames));
+    let dt = (now - t0).as_secs_f64();
+    if dt >= 1.0 {
+        stats.fps = (stats.frames - f0) as f64 / dt;
+        stats.window = Some((now, stats.frames));
     }
 }
 
@@ -473,7 +508,7 @@ fn status_bar(
         ui.label(s.status.label());
         ui.separator();
         ui.label(format!(
-            "{:.0} steps/s · {:.0} frames/s · {} engine thread(s)",
+            "{:.0} steps/s · {:.1} frames/s · {} engine thread(s)",
             s.steps_per_s, stats.fps, s.threads
         ));
         ui.separator();
@@ -576,9 +611,9 @@ fn run_controls(ui: &mut egui::Ui, s: &Snapshot, bridge: &EngineBridge) {
             // here; show the bias filling instead: hills so far.
             let f = (s.hills.len() as f32 / 1000.0).min(1.0);
             ui.add(egui::ProgressBar::new(f).text(format!(
-                "{} hills · {:.1} ps of biased MD",
+                "{} hills · {} of biased MD",
                 s.hills.len(),
-                s.md_time_ps
+                format_time_ps(s.md_time_ps)
             )))
             .on_hover_text(
                 "The bar fills over the first 1000 hills; the sampling runs on until you stop it.",
@@ -615,9 +650,9 @@ fn readouts(ui: &mut egui::Ui, s: &Snapshot, stats: &FrameStats) {
         Barrier::NotYetDetermined { .. } => "not yet".into(),
     };
     egui::Grid::new("readouts").num_columns(2).show(ui, |ui| {
-        readout(ui, "MD time", format!("{:.2} ps", s.md_time_ps),
+        readout(ui, "MD time", format_time_ps(s.md_time_ps),
             "Simulated time of the biased run: what the atoms actually lived through.");
-        readout(ui, "boosted time", format!("{:.3e} ps", s.boosted_time_ps),
+        readout(ui, "boosted time", format_time_ps(s.boosted_time_ps),
             "Σ Δt·exp(V/kT): the time the same escapes would take without the bias. \
              Metadynamics buys this factor by pushing the cluster.");
         readout(ui, "s (CV)", last.map_or("—".into(), |c| format!("{:.3} Å", c.s_angstrom)),
@@ -634,7 +669,7 @@ fn readouts(ui: &mut egui::Ui, s: &Snapshot, stats: &FrameStats) {
             "Instantaneous kinetic temperature (the thermostat holds its average at the set T).");
         readout(ui, "steps/s", format!("{:.0}", s.steps_per_s),
             "MD steps per second of the engine thread.");
-        readout(ui, "frames/s", format!("{:.0}", stats.fps), "Frames per second of this window.");
+        readout(ui, "frames/s", format!("{:.1}", stats.fps), "Frames per second of this window, by the wall clock.");
     });
 }
 
@@ -826,7 +861,7 @@ fn events_list(ui: &mut egui::Ui, s: &Snapshot, settings: &mut ViewSettings) {
                 c => c,
             };
             ui.colored_label(super::style::color32(rgb), format!("#{} {class}", e.number));
-            ui.label(format!("at {:.1} ps", e.crossing_md_time_ps));
+            ui.label(format!("at {}", format_time_ps(e.crossing_md_time_ps)));
         })
         .response
         .on_hover_text(format!(

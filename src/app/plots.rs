@@ -8,6 +8,7 @@ use egui_plot::{Legend, Line, Plot, PlotPoint, PlotPoints, Points, Text, VLine};
 
 use betaglass::live::Snapshot;
 use betaglass::sampling::Barrier;
+use betaglass::system::units::format_time_ps;
 
 use super::bridge::Latest;
 use super::style;
@@ -125,9 +126,11 @@ pub fn plots_panel(ui: &mut egui::Ui, s: &Snapshot, state: &mut PlotState) {
     let trace_response = Plot::new("trace")
         .height(height)
         .x_axis_label(match state_ref.time_axis {
-            TimeAxis::Md => "MD time (ps)",
-            TimeAxis::Boosted => "boosted time (ps)",
+            TimeAxis::Md => "MD time",
+            TimeAxis::Boosted => "boosted time",
         })
+        // Ticks with their unit (the boosted clock runs from fs to ages).
+        .x_axis_formatter(|mark, _| format_time_ps(mark.value))
         .y_axis_label("s (Å)")
         .show(ui, |p| {
             p.line(line("s", &state_ref.trace, style::TRACE_RGB));
