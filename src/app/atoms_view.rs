@@ -877,7 +877,7 @@ mod tests {
                 spheres.push(PickSphere {
                     id,
                     centre,
-                    radius_angstrom: if id % 2 == 0 { 0.8 } else { 0.64 },
+                    radius_angstrom: if id.is_multiple_of(2) { 0.8 } else { 0.64 },
                 });
             }
         }

@@ -49,90 +49,8 @@ struct Capture {
     ready_at_frame: Option<u64>,
     requested: Option<(Instant, u64, u64)>,
     saved: Arc<AtomicBool>,
-    /// Picking checked at the opening size, after a resize, and back.
-    pick: PickCheck,
-}
-
-/// The report's pick check: the app projects atoms to pixels with its camera and picks them
-/// back, at the window's opening size, at a smaller size (the view and panels laid out anew),
-/// and at the opening size again.
-#[derive(Default)]
-struct PickCheck {
-    /// (window size in physical pixels, what picking did there).
-    probes: Vec<([u32; 2], PickProbe)>,
-    /// The frame the last step was taken.
-    step_frame: u64,
-    opening_size: Option<Vec2>,
-}
-
-/// Whether the pick check resizes the window (off: see `PickCheck::step`).
-const RESIZE_IN_REPORT: bool = false;
-/// The window size of the middle probe (logical pixels).
-const RESIZED: Vec2 = Vec2::new(1100.0, 720.0);
-/// Frames after a resize before the probe: egui lays the panels out, the viewport follows,
-/// Bevy recomputes the projection.
-const RESIZE_SETTLE_FRAMES: u64 = 6;
-/// At most this many frames for a resize to take (a window manager may refuse it).
-const RESIZE_MAX_WAIT_FRAMES: u64 = 60;
-
-impl PickCheck {
-    /// Takes the next step when the window is ready for it; true when all three are done.
-    fn step(
-        &mut self,
-        window: &mut Window,
-        frame: u64,
-        probe: impl FnOnce() -> Option<PickProbe>,
-    ) -> bool {
-        // Only at the opening size for now: resizing from `Last` left the 3D camera's
-        // projection stretched in the screenshot (see the report of issue 19); the resize case
-        // is covered by `atoms_view::tests` until that is understood.
-        let target = match self.probes.len() {
-            0 => None,
-            1 if RESIZE_IN_REPORT => Some(RESIZED),
-            2 if RESIZE_IN_REPORT => self.opening_size,
-            _ => return true,
-        };
-        let size = Vec2::new(window.width(), window.height());
-        let reached = target.is_none_or(|t| (size - t).abs().max_element() < 1.0);
-        let waited = frame.saturating_sub(self.step_frame);
-        if !(reached && waited >= RESIZE_SETTLE_FRAMES || waited >= RESIZE_MAX_WAIT_FRAMES) {
-            return false;
-        }
-        let physical = [window.physical_width(), window.physical_height()];
-        self.probes.push((physical, probe().unwrap_or_default()));
-        self.step_frame = frame;
-        match self.probes.len() {
-            _ if !RESIZE_IN_REPORT => return true,
-            1 => {
-                self.opening_size = Some(size);
-                window.resolution.set(RESIZED.x, RESIZED.y);
-            }
-            2 => {
-                let o = self.opening_size.unwrap_or(size);
-                window.resolution.set(o.x, o.y);
-            }
-            _ => {}
-        }
-        self.probes.len() >= 3
-    }
-
-    /// For the report: the three probes summed, and each with its window size.
-    fn summary(&self) -> serde_json::Value {
-        let tried: usize = self.probes.iter().map(|(_, p)| p.tried).sum();
-        let agreed: usize = self.probes.iter().map(|(_, p)| p.agreed).sum();
-        let wrong: Vec<_> = self
-            .probes
-            .iter()
-            .flat_map(|(_, p)| p.wrong.iter())
-            .take(5)
-            .collect();
-        let sizes: Vec<_> = self
-            .probes
-            .iter()
-            .map(|(px, p)| serde_json::json!({"window_px": px, "tried": p.tried, "agreed": p.agreed}))
-            .collect();
-        serde_json::json!({"tried": tried, "agreed": agreed, "wrong": wrong, "probes": sizes})
-    }
+    /// Picking checked on atoms projected with the app's camera, at the opening size.
+    pick: Option<PickProbe>,
 }
 
 impl Plugin for CapturePlugin {
@@ -148,7 +66,7 @@ impl Plugin for CapturePlugin {
             ready_at_frame: None,
             requested: None,
             saved: Arc::new(AtomicBool::new(false)),
-            pick: PickCheck::default(),
+            pick: None,
         })
         .add_systems(Last, capture);
     }
@@ -164,8 +82,8 @@ fn capture(
     plots: Res<PlotState>,
     results: Res<ResultsView>,
     art: Res<ArtView>,
-    mut window: Single<&mut Window>,
-    mut cameras: Query<(&mut Camera, &GlobalTransform), With<OrbitCamera>>,
+    window: Single<&Window>,
+    cameras: Query<(&Camera, &GlobalTransform), With<OrbitCamera>>,
     atoms: Res<AtomEntities>,
     spheres: Query<(&Transform, &Visibility), With<AtomIndex>>,
     mut exit: MessageWriter<AppExit>,
@@ -196,23 +114,13 @@ fn capture(
         if stats.frames < ready_at {
             return;
         }
-        let probe = || {
-            let (camera, transform) = cameras.single().ok()?;
+        // The pick check reads the camera only: a window resize here would draw this frame
+        // with the old projection in the new viewport (the stretched atoms of issue 19). The
+        // resized case is covered by `atoms_view::tests`.
+        cap.pick = cameras.single().ok().map(|(camera, transform)| {
             let drawn: Vec<_> = drawn_spheres(&latest, &atoms, &spheres).collect();
-            Some(probe_picking(camera, transform, &drawn, &probe_ids(s)))
-        };
-        let probes = cap.pick.probes.len();
-        let done = cap.pick.step(&mut window, stats.frames, probe);
-        if cap.pick.probes.len() != probes {
-            // The window was resized after this frame's viewport was fitted to it: draw this
-            // frame on the whole window rather than past its new edge (a validation error).
-            for (mut camera, _) in &mut cameras {
-                camera.viewport = None;
-            }
-        }
-        if !done {
-            return;
-        }
+            probe_picking(camera, transform, &drawn, &probe_ids(s))
+        });
         let path = cap.screenshot.clone();
         match path {
             Some(p) => {
@@ -257,7 +165,7 @@ fn capture(
         "cv_samples": s.trace.len(),
         "hills": s.hills.len(),
         "status": s.status.label(),
-        "pick_check": cap.pick.summary(),
+        "pick_check": cap.pick.clone().unwrap_or_default(),
         "results": results.summary(),
         "art": art.summary(),
         "window_px": [window.physical_width(), window.physical_height()],
