@@ -4,9 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 use betaglass::io::scene::Scene;
 use betaglass::live::{Command, Snapshot};
@@ -26,8 +28,10 @@ impl Plugin for FilesPlugin {
             results_tx: tx,
             results: Mutex::new(rx),
             scenes: find_scenes(),
+            prompt: None,
         })
-        .add_systems(Update, (open_dialogs, act_on_paths).chain());
+        .add_systems(Update, (open_dialogs, act_on_paths).chain())
+        .add_systems(EguiPrimaryContextPass, path_prompt_window);
     }
 }
 
@@ -53,10 +57,48 @@ pub enum FileAction {
 #[derive(Resource)]
 pub struct FileDialogs {
     to_do: Vec<FileAction>,
-    results_tx: Sender<(FileAction, Option<PathBuf>)>,
+    results_tx: Sender<(FileAction, DialogOutcome)>,
     /// A Mutex only to make the receiver `Sync` for a resource; one system locks it.
-    results: Mutex<Receiver<(FileAction, Option<PathBuf>)>>,
+    results: Mutex<Receiver<(FileAction, DialogOutcome)>>,
     scenes: Vec<(String, PathBuf)>,
+    /// The in-app path field, open when no native dialog could be shown.
+    prompt: Option<PathPrompt>,
+}
+
+/// How a file dialog ended.
+#[derive(Clone, Debug)]
+enum DialogOutcome {
+    Chosen(PathBuf),
+    Cancelled,
+    /// No dialog could be shown (no desktop portal, no zenity): the in-app field asks instead.
+    Unavailable(String),
+}
+
+/// The in-app path field: what it is for, what is typed, and why it is shown.
+#[derive(Clone, Debug)]
+struct PathPrompt {
+    action: FileAction,
+    text: String,
+    why: String,
+    /// The field has had the keyboard once (it takes it when the prompt opens).
+    focused: bool,
+}
+
+/// A dialog that ends sooner than this without a path did not open: nobody cancels that fast.
+/// (rfd returns `None` both for a cancel and when neither a desktop portal nor zenity can be
+/// reached, logging the error only.)
+const DIALOG_FAILED_WITHIN: Duration = Duration::from_millis(300);
+
+/// Why no native dialog can be shown here, if that is known before trying one: rfd needs the
+/// desktop portal on a D-Bus session bus, or zenity.
+fn native_dialog_unavailable() -> Option<String> {
+    let bus = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some();
+    let zenity = std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("zenity").is_file()));
+    (!bus && !zenity).then(|| {
+        "no file dialog can open here (no D-Bus session bus for the desktop portal, no zenity)"
+            .to_string()
+    })
 }
 
 impl FileDialogs {
@@ -104,25 +146,141 @@ fn find_scenes() -> Vec<(String, PathBuf)> {
     Vec::new()
 }
 
-/// Starts a dialog thread for each request (or acts at once when no dialog is needed).
+/// Starts a dialog thread for each request (or acts at once when no dialog is needed), or
+/// opens the in-app path field where no dialog can be shown.
 fn open_dialogs(mut dialogs: ResMut<FileDialogs>) {
     for action in std::mem::take(&mut dialogs.to_do) {
         let tx = dialogs.results_tx.clone();
         match action {
             FileAction::LoadScene(ref p) => {
-                let _ = tx.send((action.clone(), Some(p.clone())));
+                let _ = tx.send((action.clone(), DialogOutcome::Chosen(p.clone())));
             }
             FileAction::Quit => {
-                let _ = tx.send((action, None));
+                let _ = tx.send((action, DialogOutcome::Cancelled));
             }
-            _ => {
-                std::thread::spawn(move || {
-                    let path = ask(&action);
-                    let _ = tx.send((action, path));
-                });
-            }
+            _ => match native_dialog_unavailable() {
+                Some(why) => {
+                    let _ = tx.send((action, DialogOutcome::Unavailable(why)));
+                }
+                None => {
+                    std::thread::spawn(move || {
+                        let asked = Instant::now();
+                        let outcome = match ask(&action) {
+                            Some(p) => DialogOutcome::Chosen(p),
+                            None if asked.elapsed() < DIALOG_FAILED_WITHIN => {
+                                DialogOutcome::Unavailable(
+                                    "the file dialog did not open (see the log)".into(),
+                                )
+                            }
+                            None => DialogOutcome::Cancelled,
+                        };
+                        let _ = tx.send((action, outcome));
+                    });
+                }
+            },
         }
     }
+}
+
+/// What the path field asks for.
+fn prompt_title(action: &FileAction) -> &'static str {
+    match action {
+        FileAction::OpenConfiguration => "Open a configuration (.extxyz, .xyz, LAMMPS .data)",
+        FileAction::SaveConfiguration => "Save the configuration as (.extxyz or .data)",
+        FileAction::ExportSampling => "Export the sampling to the prefix",
+        FileAction::SaveRestart => "Save the sampling state as (.json)",
+        FileAction::ResumeRestart => "Resume the sampling state in (.json)",
+        FileAction::ExportCsv => "Export the plots as CSV to the prefix",
+        FileAction::ExportPlotsPng => "Save the plots as (.png)",
+        FileAction::Screenshot => "Save a screenshot as (.png)",
+        FileAction::OpenScene => "Open the scene (.toml)",
+        FileAction::OpenCampaignFolder => "Open the campaign folder",
+        FileAction::OpenSamplingsCsv => "Open the samplings CSV",
+        FileAction::OpenArtRun => "Open the ART run's folder",
+        FileAction::LoadScene(_) | FileAction::Quit => "",
+    }
+}
+
+/// A path typed in the field, checked before it is used: what must exist exists, and what is
+/// written goes into a folder that exists.
+fn check_typed_path(action: &FileAction, text: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(text.trim());
+    if text.trim().is_empty() {
+        return Err("type a path".into());
+    }
+    let reads = matches!(
+        action,
+        FileAction::OpenConfiguration
+            | FileAction::ResumeRestart
+            | FileAction::OpenScene
+            | FileAction::OpenCampaignFolder
+            | FileAction::OpenSamplingsCsv
+            | FileAction::OpenArtRun
+    );
+    if reads && !path.exists() {
+        return Err(format!("{}: no such file or folder", path.display()));
+    }
+    if !reads {
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+        if let Some(dir) = parent.filter(|d| !d.is_dir()) {
+            return Err(format!("{}: no such folder", dir.display()));
+        }
+    }
+    Ok(path)
+}
+
+/// The in-app path field: shown when no native dialog could be, with the reason and any error
+/// in the typed path; OK acts on the path as a dialog's choice would.
+fn path_prompt_window(mut contexts: EguiContexts, mut dialogs: ResMut<FileDialogs>) -> Result {
+    let Some(prompt) = dialogs.prompt.as_mut() else {
+        return Ok(());
+    };
+    let ctx = contexts.ctx_mut()?.clone();
+    let mut close = false;
+    let mut chosen = None;
+    egui::Window::new(prompt_title(&prompt.action))
+        .collapsible(false)
+        .anchor(egui::Align2::CENTER_CENTER, egui::vec2(0.0, 0.0))
+        .show(&ctx, |ui| {
+            ui.colored_label(egui::Color32::LIGHT_YELLOW, &prompt.why);
+            ui.label("Type the path instead (relative to the folder the app was started in):");
+            let field = ui.add(
+                egui::TextEdit::singleline(&mut prompt.text)
+                    .desired_width(420.0)
+                    .hint_text("path"),
+            );
+            if !prompt.focused {
+                field.request_focus();
+                prompt.focused = true;
+            }
+            let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            let checked = check_typed_path(&prompt.action, &prompt.text);
+            if let Err(e) = &checked {
+                ui.colored_label(egui::Color32::LIGHT_RED, e);
+            }
+            ui.horizontal(|ui| {
+                let ok = ui.add_enabled(checked.is_ok(), egui::Button::new("OK"));
+                if (ok.clicked() || entered)
+                    && let Ok(p) = checked
+                {
+                    chosen = Some(p);
+                }
+                if ui.button("Cancel").clicked() {
+                    close = true;
+                }
+            });
+        });
+    if let Some(path) = chosen {
+        let action = prompt.action.clone();
+        let _ = dialogs
+            .results_tx
+            .send((action, DialogOutcome::Chosen(path)));
+        close = true;
+    }
+    if close {
+        dialogs.prompt = None;
+    }
+    Ok(())
 }
 
 /// The dialog for `action` (blocking: runs on its own thread).
@@ -187,7 +345,7 @@ fn ask(action: &FileAction) -> Option<PathBuf> {
 #[allow(clippy::too_many_arguments)]
 fn act_on_paths(
     mut commands: Commands,
-    dialogs: Res<FileDialogs>,
+    mut dialogs: ResMut<FileDialogs>,
     bridge: Res<EngineBridge>,
     latest: Res<Latest>,
     rects: Res<PanelRects>,
@@ -197,15 +355,29 @@ fn act_on_paths(
     mut art_view: ResMut<ArtView>,
     mut exit: MessageWriter<AppExit>,
 ) {
-    let Ok(results) = dialogs.results.try_lock() else {
-        return;
+    let received: Vec<_> = match dialogs.results.try_lock() {
+        Ok(results) => results.try_iter().collect(),
+        Err(_) => return,
     };
-    while let Ok((action, path)) = results.try_recv() {
+    for (action, outcome) in received {
         if matches!(action, FileAction::Quit) {
             exit.write(AppExit::Success);
             continue;
         }
-        let Some(path) = path else { continue };
+        let path = match outcome {
+            DialogOutcome::Chosen(p) => p,
+            DialogOutcome::Cancelled => continue,
+            DialogOutcome::Unavailable(why) => {
+                controls.set_notice(format!("{why}: type the path in the window"));
+                dialogs.prompt = Some(PathPrompt {
+                    action,
+                    text: String::new(),
+                    why,
+                    focused: false,
+                });
+                continue;
+            }
+        };
         match action {
             FileAction::OpenConfiguration => bridge.send(Command::Open {
                 file: Some(path),
@@ -242,17 +414,7 @@ fn act_on_paths(
                 controls.set_notice(format!("saved a screenshot to {}", path.display()));
             }
             FileAction::OpenScene | FileAction::LoadScene(_) => match Scene::load(&path) {
-                Ok(scene) => {
-                    bridge.send(Command::Open {
-                        file: scene.system_file.clone(),
-                        setup: scene.setup.clone(),
-                    });
-                    if let Some(n) = scene.threads {
-                        bridge.send(Command::SetThreads(n));
-                    }
-                    controls.set_notice(format!("opened scene {}", scene.name));
-                    controls.scene = scene;
-                }
+                Ok(scene) => controls.adopt_scene(scene, &bridge),
                 Err(e) => controls.set_notice(format!("error: {e}")),
             },
             FileAction::OpenCampaignFolder | FileAction::OpenSamplingsCsv => {

@@ -61,8 +61,30 @@ impl Controls {
         }
     }
 
+    /// The status bar's message; also on the terminal, for a record of the session (and for
+    /// CI's scripted-input stage, which reads it there).
     pub fn set_notice(&mut self, text: impl Into<String>) {
         self.notice = text.into();
+        info!("{}", self.notice);
+    }
+
+    /// Opens `scene` as `--scene` does at start-up: its configuration (or the embedded glass),
+    /// its sampling set-up in the controls as well as in the engine (so the sliders and the
+    /// next *Start sampling* are the scene's), and its engine threads when it names them.
+    pub fn adopt_scene(&mut self, scene: Scene, bridge: &EngineBridge) {
+        bridge.send(Command::Open {
+            file: scene.system_file.clone(),
+            setup: scene.setup.clone(),
+        });
+        if let Some(n) = scene.threads {
+            bridge.send(Command::SetThreads(n));
+            self.threads = n;
+        }
+        self.pending = scene.setup.clone();
+        self.from_current = false;
+        self.preview_key = None;
+        self.set_notice(format!("opened scene {}", scene.name));
+        self.scene = scene;
     }
 }
 
@@ -164,9 +186,9 @@ fn follow_engine(
     }
     if let Some(id) = selection.picked.take() {
         controls.pending.centre = CentreChoice::Atom(id);
-        controls.notice = format!(
+        controls.set_notice(format!(
             "atom {id} picked: Enter (or \"Start sampling\") samples the cluster around it"
-        );
+        ));
     }
     // The cluster preview: atoms within the pending cutoff of the pending centre.
     let centre = match controls.pending.centre {
@@ -460,12 +482,7 @@ fn menu_bar(
                 }
             }
             if ui.button("Built-in teaching scene").clicked() {
-                let scene = Scene::teaching();
-                bridge.send(Command::Open {
-                    file: scene.system_file.clone(),
-                    setup: scene.setup.clone(),
-                });
-                controls.scene = scene;
+                controls.adopt_scene(Scene::teaching(), &bridge);
                 ui.close();
             }
             ui.separator();
@@ -565,6 +582,7 @@ fn controls_panel(
         .default_open(true)
         .show(ui, |ui| cluster_controls(ui, s, bridge, controls, settings));
     egui::CollapsingHeader::new(format!("Events ({})", s.events.len()))
+        .id_salt("events")
         .default_open(true)
         .show(ui, |ui| events_list(ui, s, settings));
     egui::CollapsingHeader::new("View")
@@ -645,10 +663,7 @@ fn run_controls(ui: &mut egui::Ui, s: &Snapshot, bridge: &EngineBridge) {
 
 fn readouts(ui: &mut egui::Ui, s: &Snapshot, stats: &FrameStats) {
     let last = s.trace.last();
-    let barrier = match &s.barrier {
-        Barrier::Determined(b) => format!("{:.3} eV", b.barrier_ev),
-        Barrier::NotYetDetermined { .. } => "not yet".into(),
-    };
+    let barrier = barrier_readout(s);
     egui::Grid::new("readouts").num_columns(2).show(ui, |ui| {
         readout(ui, "MD time", format_time_ps(s.md_time_ps),
             "Simulated time of the biased run: what the atoms actually lived through.");
@@ -660,17 +675,40 @@ fn readouts(ui: &mut egui::Ui, s: &Snapshot, stats: &FrameStats) {
         readout(ui, "bias V(s)", last.map_or("—".into(), |c| format!("{:.3} eV", c.metadynamics_ev)),
             "The metadynamics bias at the current s: the hills piled up so far.");
         readout(ui, "ΔF", barrier,
-            "Free-energy barrier from the starting basin over the saddle, read off F(s) = −(T+ΔT)/ΔT·V(s) once a second basin is visible.");
-        readout(ui, "ΔF at crossing", s.events.first().and_then(|e| e.barrier_at_crossing_ev).map_or("—".into(), |b| format!("{b:.3} eV")),
-            "ΔF read at the first event: from the basin's minimum to the rim the cluster crossed, with the hills laid before the jump. Available as soon as the first event is confirmed.");
-        readout(ui, "events", s.events.len().to_string(),
-            "β-events: the cluster moved to a new basin, confirmed by quenching before and after (inherent structures differ by ≥ 0.3 Å RMSD).");
+            "Free-energy barrier F(s‡) − F(initial minimum), read off F(s) = −(T+ΔT)/ΔT·V(s), with the estimator that read it: \
+             'profile' (the paper's) once F(s) shows the first event's two basins, before that 'final' \
+             (the first well beyond the starting basin on the profile now: a diagnostic). s‡ is the saddle it used, marked on the F(s) plot.");
+        readout(ui, "events", events_readout(s),
+            "β-events: a confirmed jump of s whose two inherent structures have at least min_movers atoms displaced more than the mover \
+             threshold (2 Å, the paper's). Smaller confirmed rearrangements are precursors: listed apart, the sampling goes on.");
         readout(ui, "T", s.thermo.map_or("—".into(), |t| format!("{:.0} K", t.temperature_k)),
             "Instantaneous kinetic temperature (the thermostat holds its average at the set T).");
         readout(ui, "steps/s", format!("{:.0}", s.steps_per_s),
             "MD steps per second of the engine thread.");
         readout(ui, "frames/s", format!("{:.1}", stats.fps), "Frames per second of this window, by the wall clock.");
     });
+}
+
+/// The one ΔF read-out: the value, the estimator that read it and the saddle it used.
+fn barrier_readout(s: &Snapshot) -> String {
+    match &s.barrier {
+        Barrier::Determined(b) => format!(
+            "{:.3} eV ({}, s‡ {:.2} Å)",
+            b.barrier_ev,
+            s.barrier_estimator.as_str(),
+            b.saddle_angstrom
+        ),
+        Barrier::NotYetDetermined { .. } => "not yet (one basin)".into(),
+    }
+}
+
+/// "1", or "1 (+2 precursors)".
+fn events_readout(s: &Snapshot) -> String {
+    match s.precursors.len() {
+        0 => s.events.len().to_string(),
+        1 => format!("{} (+1 precursor)", s.events.len()),
+        n => format!("{} (+{n} precursors)", s.events.len()),
+    }
 }
 
 fn hill_controls(ui: &mut egui::Ui, s: &Snapshot, bridge: &EngineBridge, controls: &mut Controls) {
@@ -849,8 +887,12 @@ fn cluster_controls(
 }
 
 fn events_list(ui: &mut egui::Ui, s: &Snapshot, settings: &mut ViewSettings) {
+    precursors_list(ui, s);
     if s.events.is_empty() {
-        ui.small("No event yet. Watch s(t): an event is a jump of its plateau that stays.");
+        ui.small(
+            "No event yet. Watch s(t): an event is a jump of its plateau that stays, \
+             with at least two atoms moved more than 2 Å.",
+        );
         return;
     }
     for (i, e) in s.events.iter().enumerate() {
@@ -871,10 +913,10 @@ fn events_list(ui: &mut egui::Ui, s: &Snapshot, settings: &mut ViewSettings) {
             e.inherent_energy_change_ev,
         ));
         ui.small(format!(
-            "s {:.2} -> {:.2} Å · ΔF at crossing {}",
+            "s {:.2} -> {:.2} Å · filled depth {}",
             e.basin_before_angstrom,
             e.basin_after_angstrom,
-            e.barrier_at_crossing_ev
+            e.filled_depth_ev
                 .map_or("n/a".into(), |b| format!("{b:.3} eV"))
         ));
         ui.horizontal(|ui| {
@@ -901,6 +943,35 @@ fn events_list(ui: &mut egui::Ui, s: &Snapshot, settings: &mut ViewSettings) {
 }
 
 /// egui's default fonts have no arrows: write them as ASCII.
+/// The precursors, apart from the events: what moved, when, s before and after.
+fn precursors_list(ui: &mut egui::Ui, s: &Snapshot) {
+    if s.precursors.is_empty() {
+        return;
+    }
+    egui::CollapsingHeader::new(format!("Precursors ({})", s.precursors.len()))
+        .id_salt("precursors")
+        .show(ui, |ui| {
+            ui.small(
+                "Confirmed rearrangements with fewer movers than an event: \
+                 not the paper's β-event; the bias keeps filling and the sampling goes on.",
+            );
+            for p in s.precursors.iter() {
+                ui.small(format!(
+                    "p{} at {} · s {:.2} -> {:.2} Å · {}",
+                    p.number,
+                    format_time_ps(p.crossing.md_time_ps),
+                    p.s_before_angstrom,
+                    p.s_after_angstrom,
+                    p.label()
+                ))
+                .on_hover_text(format!(
+                    "{} atom(s) moved more than the mover threshold; inherent-structure RMSD {:.2} Å",
+                    p.movers, p.inherent_rmsd_angstrom
+                ));
+            }
+        });
+}
+
 fn ascii_arrows(text: &str) -> String {
     text.replace('→', "->").replace('↔', "<->")
 }

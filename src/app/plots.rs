@@ -145,9 +145,18 @@ pub fn plots_panel(ui: &mut egui::Ui, s: &Snapshot, state: &mut PlotState) {
     let trace_rect = trace_response.response.rect;
 
     ui.strong("Bias V(s) and free energy F(s)");
+    // Headroom above the curves: the legend (top right) and the ΔF label sit in it instead of
+    // on the curves.
+    let fes_top_ev = state_ref
+        .free_energy
+        .iter()
+        .chain(state_ref.bias.iter())
+        .fold(0.0_f64, |m, q| m.max(q.y));
     Plot::new("fes")
         .height(height * 1.2)
         .legend(Legend::default())
+        .include_y(0.0)
+        .include_y(1.4 * fes_top_ev.max(1e-3))
         .x_axis_label("s (Å)")
         .y_axis_label("eV")
         .show(ui, |p| {
@@ -166,13 +175,25 @@ pub fn plots_panel(ui: &mut egui::Ui, s: &Snapshot, state: &mut PlotState) {
                     [b.saddle_angstrom, f_at(b.saddle_angstrom)],
                     [b.next_minimum_angstrom, f_at(b.next_minimum_angstrom)],
                 ];
-                let top = PlotPoint::new(b.saddle_angstrom, f_at(b.saddle_angstrom));
+                // Above the saddle marker, not on it: a tenth of the plotted range higher.
+                let top = PlotPoint::new(
+                    b.saddle_angstrom,
+                    f_at(b.saddle_angstrom) + 0.1 * fes_top_ev.max(1e-3),
+                );
                 p.points(
                     Points::new("minima and saddle", PlotPoints::new(marks))
                         .radius(5.0)
                         .color(egui::Color32::WHITE),
                 );
-                p.text(Text::new("ΔF", top, format!("ΔF = {:.3} eV", b.barrier_ev)));
+                p.text(Text::new(
+                    "ΔF",
+                    top,
+                    format!(
+                        "ΔF = {:.3} eV ({})",
+                        b.barrier_ev,
+                        s.barrier_estimator.as_str()
+                    ),
+                ));
             }
         });
 

@@ -13,8 +13,8 @@ use crate::analysis::rdf::{RdfLandmarks, partial_rdfs};
 use crate::io::sampling_files::SamplingFiles;
 use crate::potential::Potential;
 use crate::sampling::{
-    Event, HillSettings, MetadynamicsRun, MetadynamicsState, SamplingSetup, StartProgress,
-    start_sampling,
+    Barrier, Estimator, Event, HillSettings, MetadynamicsRun, MetadynamicsState, SamplingSetup,
+    StartProgress, start_sampling,
 };
 use crate::simulation::Simulation;
 use crate::system::{System, Vec3};
@@ -394,6 +394,10 @@ impl EngineLoop {
                 }
             },
         };
+        self.report(Ok::<_, String>(format!(
+            "opened {label}: {} atoms",
+            system.n_atoms()
+        )));
         self.opened = system;
         self.label = label;
         self.view.rdf_landmarks = None;
@@ -603,7 +607,7 @@ impl EngineLoop {
         match result {
             Ok(news) => {
                 if news.new_hills > 0 || self.view.barrier_history.is_empty() {
-                    let b = run.barrier().barrier_ev();
+                    let b = live_barrier(run).1.barrier_ev();
                     let t = run.last_sample().md_time_ps;
                     self.view.barrier_history.push((t, b));
                 }
@@ -803,8 +807,19 @@ impl EngineLoop {
                 .map(|h| (h.step as f64 * dt_ps, h.weight_ev))
                 .collect(),
         );
-        s.barrier = run.barrier();
+        (s.barrier_estimator, s.barrier) = live_barrier(run);
+        s.precursors = Arc::new(run.precursors().to_vec());
         s
+    }
+}
+
+/// The ΔF a display shows now, by the estimator that read it: the paper's `profile` reading
+/// of the first event once F(s) shows its two basins, else the `final` diagnostic (the first
+/// well beyond the starting basin on the profile now).
+fn live_barrier(run: &MetadynamicsRun) -> (Estimator, Barrier) {
+    match run.profile_reading(None) {
+        Some(b @ Barrier::Determined(_)) => (Estimator::Profile, b),
+        _ => (Estimator::Final, run.barrier()),
     }
 }
 
@@ -900,7 +915,7 @@ pub fn event_view(e: &Event, cluster_ids: &[u64]) -> EventView {
         inherent_rmsd_angstrom: e.inherent_rmsd_angstrom,
         inherent_energy_change_ev: e.inherent_energy_after_ev - e.inherent_energy_before_ev,
         motion: e.motion.clone(),
-        barrier_at_crossing_ev: e.filled_depth.map(|b| b.depth_ev),
+        filled_depth_ev: e.filled_depth.map(|b| b.depth_ev),
         moved,
         region,
     }

@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use crate::analysis::rdf::RdfLandmarks;
-use crate::sampling::{Barrier, CvSample, MotionKind, SamplingSetup};
+use crate::sampling::{Barrier, CvSample, Estimator, MotionKind, Precursor, SamplingSetup};
 
 /// The atoms, in ascending id order (index `k` is the same atom in every snapshot of one
 /// configuration), as the GPU wants them.
@@ -55,8 +55,9 @@ pub struct EventView {
     pub inherent_rmsd_angstrom: f64,
     pub inherent_energy_change_ev: f64,
     pub motion: MotionKind,
-    /// ΔF read at the first crossing (eV), when it could be read.
-    pub barrier_at_crossing_ev: Option<f64>,
+    /// The filled depth (T+ΔT)/ΔT·V(basin) at the last hill before the jump (eV): how much
+    /// bias the jump took, not a reading of the saddle (the `filled-depth` estimator).
+    pub filled_depth_ev: Option<f64>,
     /// Atoms that moved more than the event threshold: (id, before, after) positions (Å),
     /// `after` = `before` + minimum-image displacement, so an arrow never spans the box.
     pub moved: Vec<(u64, [f32; 3], [f32; 3])>,
@@ -145,10 +146,18 @@ pub struct Snapshot {
     pub free_energy_ev: Arc<Vec<f64>>,
     /// (MD time of the hill in ps, its height in eV).
     pub hills: Arc<Vec<(f64, f64)>>,
+    /// The one ΔF the display shows, and the estimator that read it: `profile` (the paper's:
+    /// F(s‡) − F(initial minimum) on the profile through the first event's two basins) once
+    /// the first event's basins show on F(s), else `final` (the first well beyond the
+    /// starting basin on the profile now: a diagnostic).
     pub barrier: Barrier,
-    /// (MD time in ps, end-of-run ΔF then in eV, or none yet): the estimate's convergence.
+    pub barrier_estimator: Estimator,
+    /// (MD time in ps, ΔF then in eV by the estimator of the time, or none yet): the
+    /// estimate's convergence.
     pub barrier_history: Arc<Vec<(f64, Option<f64>)>>,
     pub events: Arc<Vec<Arc<EventView>>>,
+    /// Confirmed rearrangements with fewer movers than an event's (not the paper's event).
+    pub precursors: Arc<Vec<Precursor>>,
     /// Partial-RDF landmarks of the opened configuration ("Cu–Zr", landmarks): the cutoffs
     /// that make sense for a cluster.
     pub rdf_landmarks: Arc<Vec<(String, RdfLandmarks)>>,
@@ -186,8 +195,10 @@ impl Snapshot {
             barrier: Barrier::NotYetDetermined {
                 reason: "no sampling yet".into(),
             },
+            barrier_estimator: Estimator::Final,
             barrier_history: Arc::default(),
             events: Arc::default(),
+            precursors: Arc::default(),
             rdf_landmarks: Arc::default(),
         }
     }
