@@ -341,6 +341,20 @@ const KEYS: &[(&str, &str)] = &[
     ),
 ];
 
+/// How long a button may seem held and still count as a click (s). egui times a press by the
+/// frames that see it go down and up; under a software renderer at one frame a second the
+/// release of a quick click lands a frame (over a second) after the press, beyond egui's
+/// 0.8 s, and the click is lost ("menu clicks took several tries"). Three frames' time, never
+/// under egui's own 0.8 s. Only touch screens use the limit for anything else (long-press).
+fn click_time_limit_s(frames_per_s: f64) -> f64 {
+    const EGUI_DEFAULT_S: f64 = 0.8;
+    if frames_per_s > 0.0 {
+        (3.0 / frames_per_s).clamp(EGUI_DEFAULT_S, 10.0)
+    } else {
+        EGUI_DEFAULT_S
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn ui_system(
     mut contexts: EguiContexts,
@@ -358,6 +372,8 @@ fn ui_system(
     mut art_view: ResMut<ArtView>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?.clone();
+    let max_click_s = click_time_limit_s(stats.fps);
+    ctx.options_mut(|o| o.input_options.max_click_duration = max_click_s);
     let mut root = egui::Ui::new(
         ctx.clone(),
         "betaglass_root".into(),
