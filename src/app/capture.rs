@@ -15,9 +15,9 @@ use super::atoms_view::{
 };
 use super::bridge::Latest;
 use super::files::save_screenshot;
-use super::panels::{FrameStats, PanelRects};
 use super::plots::PlotState;
 use super::results::ResultsView;
+use super::state::{FrameStats, PanelRects};
 use super::style;
 
 pub struct CapturePlugin {

@@ -15,8 +15,10 @@ use betaglass::live::{Command, Snapshot};
 
 use super::art::ArtView;
 use super::bridge::{EngineBridge, Latest};
-use super::panels::{Controls, PanelRects};
 use super::results::ResultsView;
+use super::state::{
+    ConfigurationChosen, FileAction, FileRequest, Notice, PanelRects, SceneChosen, SceneFiles,
+};
 
 pub struct FilesPlugin;
 
@@ -24,43 +26,21 @@ impl Plugin for FilesPlugin {
     fn build(&self, app: &mut App) {
         let (tx, rx) = channel();
         app.insert_resource(FileDialogs {
-            to_do: Vec::new(),
             results_tx: tx,
             results: Mutex::new(rx),
-            scenes: find_scenes(),
             prompt: None,
         })
+        .insert_resource(SceneFiles(find_scenes()))
         .add_systems(Update, (open_dialogs, act_on_paths).chain())
         .add_systems(EguiPrimaryContextPass, path_prompt_window);
     }
 }
 
-/// Something the person asked for that needs a path.
-#[derive(Clone, Debug)]
-pub enum FileAction {
-    OpenConfiguration,
-    SaveConfiguration,
-    ExportSampling,
-    SaveRestart,
-    ResumeRestart,
-    ExportCsv,
-    ExportPlotsPng,
-    Screenshot,
-    OpenScene,
-    LoadScene(PathBuf),
-    OpenCampaignFolder,
-    OpenSamplingsCsv,
-    OpenArtRun,
-    Quit,
-}
-
 #[derive(Resource)]
 pub struct FileDialogs {
-    to_do: Vec<FileAction>,
     results_tx: Sender<(FileAction, DialogOutcome)>,
     /// A Mutex only to make the receiver `Sync` for a resource; one system locks it.
     results: Mutex<Receiver<(FileAction, DialogOutcome)>>,
-    scenes: Vec<(String, PathBuf)>,
     /// The in-app path field, open when no native dialog could be shown.
     prompt: Option<PathPrompt>,
 }
@@ -101,17 +81,6 @@ fn native_dialog_unavailable() -> Option<String> {
     })
 }
 
-impl FileDialogs {
-    pub fn request(&mut self, action: FileAction) {
-        self.to_do.push(action);
-    }
-
-    /// The scenes found in `scenes/` (name, path).
-    pub fn scene_files(&self) -> Vec<(String, PathBuf)> {
-        self.scenes.clone()
-    }
-}
-
 /// `scenes/*.toml` beside the working directory, else the source tree's.
 fn find_scenes() -> Vec<(String, PathBuf)> {
     let dirs = [
@@ -148,8 +117,8 @@ fn find_scenes() -> Vec<(String, PathBuf)> {
 
 /// Starts a dialog thread for each request (or acts at once when no dialog is needed), or
 /// opens the in-app path field where no dialog can be shown.
-fn open_dialogs(mut dialogs: ResMut<FileDialogs>) {
-    for action in std::mem::take(&mut dialogs.to_do) {
+fn open_dialogs(mut requests: MessageReader<FileRequest>, dialogs: Res<FileDialogs>) {
+    for FileRequest(action) in requests.read().cloned() {
         let tx = dialogs.results_tx.clone();
         match action {
             FileAction::LoadScene(ref p) => {
@@ -350,7 +319,9 @@ fn act_on_paths(
     latest: Res<Latest>,
     rects: Res<PanelRects>,
     window: Single<&Window>,
-    mut controls: ResMut<Controls>,
+    mut notices: MessageWriter<Notice>,
+    mut configurations: MessageWriter<ConfigurationChosen>,
+    mut scenes: MessageWriter<SceneChosen>,
     mut results_view: ResMut<ResultsView>,
     mut art_view: ResMut<ArtView>,
     mut exit: MessageWriter<AppExit>,
@@ -368,7 +339,7 @@ fn act_on_paths(
             DialogOutcome::Chosen(p) => p,
             DialogOutcome::Cancelled => continue,
             DialogOutcome::Unavailable(why) => {
-                controls.set_notice(format!("{why}: type the path in the window"));
+                notices.write(Notice(format!("{why}: type the path in the window")));
                 dialogs.prompt = Some(PathPrompt {
                     action,
                     text: String::new(),
@@ -379,10 +350,9 @@ fn act_on_paths(
             }
         };
         match action {
-            FileAction::OpenConfiguration => bridge.send(Command::Open {
-                file: Some(path),
-                setup: controls.pending.clone(),
-            }),
+            FileAction::OpenConfiguration => {
+                configurations.write(ConfigurationChosen(path));
+            }
             FileAction::SaveConfiguration => bridge.send(Command::SaveConfiguration(path)),
             FileAction::ExportSampling => bridge.send(Command::ExportSampling(prefix_of(&path))),
             FileAction::SaveRestart => bridge.send(Command::SaveRestart(path)),
@@ -390,7 +360,7 @@ fn act_on_paths(
             FileAction::ExportCsv => {
                 let snapshot = latest.snapshot.clone();
                 let prefix = prefix_of(&path);
-                controls.set_notice(format!("writing {prefix}.*.csv"));
+                notices.write(Notice(format!("writing {prefix}.*.csv")));
                 std::thread::spawn(move || {
                     if let Err(e) = write_csv(&prefix, &snapshot) {
                         error!("CSV export to {prefix}: {e}");
@@ -407,22 +377,29 @@ fn act_on_paths(
                     (r.max.y * scale) as u32,
                 );
                 save_screenshot(&mut commands, path.clone(), Some(crop), None);
-                controls.set_notice(format!("saved the plots to {}", path.display()));
+                notices.write(Notice(format!("saved the plots to {}", path.display())));
             }
             FileAction::Screenshot => {
                 save_screenshot(&mut commands, path.clone(), None, None);
-                controls.set_notice(format!("saved a screenshot to {}", path.display()));
+                notices.write(Notice(format!("saved a screenshot to {}", path.display())));
             }
             FileAction::OpenScene | FileAction::LoadScene(_) => match Scene::load(&path) {
-                Ok(scene) => controls.adopt_scene(scene, &bridge),
-                Err(e) => controls.set_notice(format!("error: {e}")),
+                Ok(scene) => {
+                    scenes.write(SceneChosen(scene));
+                }
+                Err(e) => {
+                    notices.write(Notice(format!("error: {e}")));
+                }
             },
             FileAction::OpenCampaignFolder | FileAction::OpenSamplingsCsv => {
-                controls.set_notice(format!("reading campaign results from {}", path.display()));
+                notices.write(Notice(format!(
+                    "reading campaign results from {}",
+                    path.display()
+                )));
                 results_view.load(path);
             }
             FileAction::OpenArtRun => {
-                controls.set_notice(format!("reading the ART run in {}", path.display()));
+                notices.write(Notice(format!("reading the ART run in {}", path.display())));
                 art_view.load(path);
             }
             FileAction::Quit => {}

@@ -12,7 +12,10 @@
 //! - [`files`]: file dialogs (rfd, on their own threads), exports and scenes;
 //! - [`results`]: a campaign's figures (Figs. 2–5) and table, as `betaglass stats` makes them;
 //! - [`art`]: an ART nouveau run's 0 K spectrum and its events, shown moving over their saddles;
-//! - [`capture`]: `--frames N --screenshot PNG --report JSON` for headless checks.
+//! - [`capture`]: `--frames N --screenshot PNG --report JSON` for headless checks;
+//! - [`state`]: the UI state several plugins read (frame statistics, panel rectangles, the
+//!   scene list) and the messages they talk through (file requests, notices, chosen
+//!   configurations and scenes), so that no plugin reaches into another's resources.
 
 mod art;
 mod atoms_view;
@@ -24,6 +27,7 @@ mod panels;
 mod plots;
 mod reader;
 mod results;
+mod state;
 mod style;
 
 use std::path::PathBuf;
@@ -135,6 +139,7 @@ pub fn run_app(options: AppOptions) -> anyhow::Result<()> {
             panels::PanelsPlugin { scene },
             plots::PlotsPlugin,
             files::FilesPlugin,
+            state::StatePlugin,
             results::ResultsPlugin {
                 open: options.results.clone(),
             },

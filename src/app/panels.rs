@@ -12,9 +12,12 @@ use betaglass::system::units::format_time_ps;
 use super::art::ArtView;
 use super::atoms_view::{ClipMode, OthersMode, Selection, ViewLayout, ViewSettings};
 use super::bridge::{EngineBridge, Latest};
-use super::files::{FileAction, FileDialogs};
 use super::plots::{self, PlotState};
 use super::results::ResultsView;
+use super::state::{
+    ConfigurationChosen, FileAction, FileRequest, FrameStats, Notice, PanelRects, SceneChosen,
+    SceneFiles,
+};
 
 pub struct PanelsPlugin {
     pub scene: Scene,
@@ -23,9 +26,7 @@ pub struct PanelsPlugin {
 impl Plugin for PanelsPlugin {
     fn build(&self, app: &mut App) {
         app.insert_resource(Controls::new(self.scene.clone()))
-            .init_resource::<FrameStats>()
-            .init_resource::<PanelRects>()
-            .add_systems(Update, (frame_stats, follow_engine, keyboard))
+            .add_systems(Update, (follow_engine, keyboard, act_on_messages))
             .add_systems(EguiPrimaryContextPass, ui_system);
     }
 }
@@ -88,73 +89,26 @@ impl Controls {
     }
 }
 
-/// Frames drawn, and frames per second by the wall clock.
-///
-/// Not Bevy's `Time` (virtual time): it caps a frame's delta at 0.25 s, so a window drawing
-/// 1 frame/s would read 4 frames/s. `Instant` is what a person's watch says.
-#[derive(Resource, Default)]
-pub struct FrameStats {
-    pub frames: u64,
-    /// Over the last whole second (or longer, when a frame takes longer).
-    pub fps: f64,
-    /// When the first frame was counted.
-    pub first: Option<std::time::Instant>,
-    /// When frame `WARM_FRAMES` was counted: the start of the steady-state average (the
-    /// first frames compile shaders and lay out the panels).
-    pub warm: Option<std::time::Instant>,
-    window: Option<(std::time::Instant, u64)>,
-}
-
-/// Frames left out of the steady-state frame rate.
-pub const WARM_FRAMES: u64 = 20;
-
-impl FrameStats {
-    /// Frames per second from the first frame to `now`.
-    pub fn fps_mean(&self, now: std::time::Instant) -> f64 {
-        self.first.map_or(0.0, |t| {
-            self.frames.saturating_sub(1) as f64 / (now - t).as_secs_f64().max(1e-9)
-        })
+/// What the other plugins asked of the panel: notices for the status bar, a configuration to
+/// open with the pending sampling, a scene to open as `--scene` does.
+fn act_on_messages(
+    mut notices: MessageReader<Notice>,
+    mut configurations: MessageReader<ConfigurationChosen>,
+    mut scenes: MessageReader<SceneChosen>,
+    mut controls: ResMut<Controls>,
+    bridge: Res<EngineBridge>,
+) {
+    for Notice(text) in notices.read() {
+        controls.set_notice(text.clone());
     }
-
-    /// Frames per second after the first `WARM_FRAMES`, to `now` (0 before then).
-    pub fn fps_steady(&self, now: std::time::Instant) -> f64 {
-        self.warm.map_or(0.0, |t| {
-            self.frames.saturating_sub(WARM_FRAMES) as f64 / (now - t).as_secs_f64().max(1e-9)
-        })
+    for ConfigurationChosen(path) in configurations.read() {
+        bridge.send(Command::Open {
+            file: Some(path.clone()),
+            setup: controls.pending.clone(),
+        });
     }
-}
-
-/// Where the panels are, in logical pixels (for the screenshot report and plot export).
-#[derive(Resource, Clone, Copy, Debug)]
-pub struct PanelRects {
-    pub controls: egui::Rect,
-    pub plots: egui::Rect,
-    pub view: egui::Rect,
-}
-
-impl Default for PanelRects {
-    fn default() -> Self {
-        Self {
-            controls: egui::Rect::NOTHING,
-            plots: egui::Rect::NOTHING,
-            view: egui::Rect::NOTHING,
-        }
-    }
-}
-
-fn frame_stats(mut stats: ResMut<FrameStats>) {
-    let now = std::time::Instant::now();
-    stats.frames += 1;
-    stats.first.get_or_insert(now);
-    if stats.frames == WARM_FRAMES {
-        stats.warm = Some(now);
-    }
-    let frames = stats.frames;
-    let (t0, f0) = *stats.window.get_or_insert((now, frames));
-    let dt = (now - t0).as_secs_f64();
-    if dt >= 1.0 {
-        stats.fps = (stats.frames - f0) as f64 / dt;
-        stats.window = Some((now, stats.frames));
+    for SceneChosen(scene) in scenes.read() {
+        controls.adopt_scene(scene.clone(), &bridge);
     }
 }
 
@@ -248,7 +202,7 @@ fn keyboard(
     mut controls: ResMut<Controls>,
     mut selection: ResMut<Selection>,
     mut settings: ResMut<ViewSettings>,
-    mut dialogs: ResMut<FileDialogs>,
+    mut files: MessageWriter<FileRequest>,
     mut art_view: ResMut<ArtView>,
 ) {
     if egui_input.wants_any_keyboard_input() {
@@ -300,7 +254,7 @@ fn keyboard(
         controls.show_help = false;
     }
     if ctrl && keys.just_pressed(KeyCode::KeyS) {
-        dialogs.request(FileAction::Screenshot);
+        files.write(FileRequest(FileAction::Screenshot));
     }
 }
 
@@ -367,7 +321,8 @@ fn ui_system(
     mut layout: ResMut<ViewLayout>,
     mut rects: ResMut<PanelRects>,
     mut plot_state: ResMut<PlotState>,
-    mut dialogs: ResMut<FileDialogs>,
+    mut files: MessageWriter<FileRequest>,
+    scene_files: Res<SceneFiles>,
     mut results_view: ResMut<ResultsView>,
     mut art_view: ResMut<ArtView>,
 ) -> Result {
@@ -383,20 +338,21 @@ fn ui_system(
     );
     let s = latest.snapshot.clone();
 
-    let top = egui::Panel::top("menu_bar")
-        .show(&mut root, |ui| {
-            menu_bar(
-                ui,
-                &mut controls,
-                &mut dialogs,
-                &mut selection,
-                &bridge,
-                &mut results_view.open,
-                &mut art_view.open,
-            )
-        })
-        .response
-        .rect;
+    let menu = egui::Panel::top("menu_bar").show(&mut root, |ui| {
+        menu_bar(
+            ui,
+            &mut controls,
+            &mut files,
+            &scene_files,
+            &mut selection,
+            &mut results_view.open,
+            &mut art_view.open,
+        )
+    });
+    if let Some(scene) = menu.inner {
+        controls.adopt_scene(scene, &bridge);
+    }
+    let top = menu.response.rect;
     let bottom = egui::Panel::bottom("status_bar")
         .show(&mut root, |ui| {
             status_bar(ui, &s, &controls, &stats, &selection)
@@ -449,15 +405,18 @@ fn ui_system(
     Ok(())
 }
 
+/// The menu bar; returns the built-in scene when it was chosen (opened by the caller, as a
+/// scene from a file is).
 fn menu_bar(
     ui: &mut egui::Ui,
     controls: &mut Controls,
-    dialogs: &mut FileDialogs,
+    files: &mut MessageWriter<FileRequest>,
+    scene_files: &SceneFiles,
     selection: &mut Selection,
-    bridge: &EngineBridge,
     results_open: &mut bool,
     art_open: &mut bool,
-) {
+) -> Option<Scene> {
+    let mut built_in = None;
     egui::MenuBar::new().ui(ui, |ui| {
         ui.menu_button("File", |ui| {
             let items = [
@@ -481,29 +440,29 @@ fn menu_bar(
             ];
             for (label, action) in items {
                 if ui.button(label).clicked() {
-                    dialogs.request(action);
+                    files.write(FileRequest(action));
                     ui.close();
                 }
             }
             ui.separator();
             if ui.button("Quit").clicked() {
-                dialogs.request(FileAction::Quit);
+                files.write(FileRequest(FileAction::Quit));
             }
         });
         ui.menu_button("Scenes", |ui| {
-            for (name, path) in dialogs.scene_files() {
-                if ui.button(&name).clicked() {
-                    dialogs.request(FileAction::LoadScene(path));
+            for (name, path) in &scene_files.0 {
+                if ui.button(name.as_str()).clicked() {
+                    files.write(FileRequest(FileAction::LoadScene(path.clone())));
                     ui.close();
                 }
             }
             if ui.button("Built-in teaching scene").clicked() {
-                controls.adopt_scene(Scene::teaching(), &bridge);
+                built_in = Some(Scene::teaching());
                 ui.close();
             }
             ui.separator();
             if ui.button("Open scene file…").clicked() {
-                dialogs.request(FileAction::OpenScene);
+                files.write(FileRequest(FileAction::OpenScene));
                 ui.close();
             }
         });
@@ -528,6 +487,7 @@ fn menu_bar(
         ui.separator();
         ui.label(egui::RichText::new(&controls.scene.name).strong());
     });
+    built_in
 }
 
 fn status_bar(
