@@ -254,7 +254,7 @@ def run_betaglass(a, k):
         raise RuntimeError(f"betaglass sampling {k} failed (rc {proc.returncode}); see {prefix}.stdout")
     r = fes_json(a.betaglass, prefix, p)
     if stop is None:
-        stop = "CV rule (event confirmed by quench)" if r and r.get("first_crossing") else "step limit"
+        stop = "CV rule" if r and r.get("first_crossing") else "step limit"
     # Equilibration is inside the same process: its share of the wall time is not separated here.
     return {"stop": stop, "biased_steps": r["last_step"] if r else None, "wall_s_incl_equilibration": wall}
 
