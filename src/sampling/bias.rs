@@ -541,6 +541,38 @@ mod tests {
         .unwrap()
     }
 
+    /// Colvars' lookup: V and dV/ds are the bin's values across the whole bin, a hill is cut
+    /// off beyond √23 σ, and an old restart record (no `lookup`) reads as Hermite.
+    #[test]
+    fn colvars_lookup_is_constant_across_a_bin_and_cuts_hills_off() {
+        let mut m = meta().with_lookup(GridLookup::ColvarsBin);
+        let hill = m.deposit(1000, 0.5);
+        let g = *m.grid();
+        let i = g.bin_of(0.62).unwrap();
+        let centre = g.centre(i);
+        let expected = (hill.energy_ev(centre), hill.derivative(centre));
+        for s in [
+            g.lower_angstrom + i as f64 * g.width_angstrom,
+            centre,
+            0.62,
+            g.lower_angstrom + (i as f64 + 0.999) * g.width_angstrom,
+        ] {
+            assert_eq!(m.energy_and_derivative(s), expected, "s = {s}");
+        }
+        // Beyond √23 σ ≈ 0.839 Å from the centre: nothing (exp(−11.5)·w₀ ≈ 3e-7 eV otherwise).
+        let far = g.bin_of(0.5 + 0.85).unwrap();
+        assert_eq!(m.grid_values_ev()[far], 0.0);
+        let mut hermite = meta();
+        hermite.deposit(1000, 0.5);
+        assert!(hermite.grid_values_ev()[far] > 0.0);
+        assert_ne!(hermite.energy_and_derivative(0.62), expected);
+        // Restart files from before the lookup existed.
+        let mut json = serde_json::to_value(&hermite).unwrap();
+        json.as_object_mut().unwrap().remove("lookup");
+        let old: Metadynamics = serde_json::from_value(json).unwrap();
+        assert_eq!(old.lookup(), GridLookup::Hermite);
+    }
+
     #[test]
     fn colvars_grid_of_the_reference_set_up() {
         let g = CvGrid::new(0.0, 5.25, 0.035).unwrap();
