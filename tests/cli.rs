@@ -455,3 +455,117 @@ fn art_settings_file_is_used_and_recorded() {
     assert_eq!(used["settings"]["art"]["eigenvalue_threshold"], -0.5);
     assert_eq!(used["settings"]["art"]["force_threshold"], 0.01);
 }
+
+/// A Colvars configuration for the paper's cluster with hills every 10 steps and the CV every
+/// 10, without refPositions (the reference is then the file's own cluster).
+const CLUSTER_348_COLVARS: &str = "colvarsTrajFrequency 10\n\
+    colvar {\n  name rmsd\n  width 0.035\n  lowerBoundary 0.0\n  upperBoundary 5.25\n\
+    \x20 rmsd {\n    atoms {\n      atomNumbers 348 1393 2543 2104 2341 724 1915 2148 3291 2675 \
+    2459 1614 2011\n    }\n  }\n}\n\
+    metadynamics {\n  name meta\n  colvars rmsd\n  hillWeight 0.03\n  hillWidth 10.0\n\
+    \x20 newHillFrequency 10\n  wellTempered on\n  biasTemperature 2700\n}\n";
+
+/// `metad FILE --keep-velocities --equilibrate-ps 0 --colvars CFG` (issue 16 item 5): the bias
+/// starts at step 0 on FILE as given (s = 0 there: the reference is FILE's cluster), from FILE's
+/// velocities (the seed then changes nothing), and `betaglass lockstep` tells a run that follows
+/// it step for step from one that does not.
+#[test]
+fn metad_keep_velocities_starts_from_the_file_and_lockstep_compares_runs() {
+    let dir = scratch_dir("metad-keep-velocities");
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/glass_300K.data");
+    std::fs::write(dir.join("cluster.colvars"), CLUSTER_348_COLVARS).unwrap();
+    let run = |prefix: &'static str, seed: &'static str, keep: bool| {
+        let mut args = vec![
+            "metad",
+            data,
+            "--colvars",
+            "cluster.colvars",
+            "--equilibrate-ps",
+            "0",
+            "--steps",
+            "40",
+            "--restart-every",
+            "40",
+            "--seed",
+            seed,
+            "--threads",
+            "1",
+            "--output",
+            prefix,
+        ];
+        if keep {
+            args.push("--keep-velocities");
+        }
+        succeed(&args, &dir)
+    };
+    run("keep1", "1", true);
+    run("keep2", "2", true);
+    run("drawn", "1", false);
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+    let traj = read("keep1.colvars.traj");
+    let first = traj.lines().find(|l| !l.starts_with('#')).unwrap();
+    let s0: f64 = first.split_whitespace().nth(1).unwrap().parse().unwrap();
+    assert_eq!(s0, 0.0, "step 0 is FILE as given: {first}");
+    for suffix in [".colvars.traj", ".colvars.meta.hills.traj"] {
+        assert_eq!(
+            read(&format!("keep1{suffix}")),
+            read(&format!("keep2{suffix}")),
+            "{suffix}: with --keep-velocities the seed must not matter"
+        );
+    }
+    assert_ne!(read("keep1.colvars.traj"), read("drawn.colvars.traj"));
+    assert_eq!(read("keep1.colvars.meta.hills.traj").lines().count(), 4);
+
+    let same = succeed(&["lockstep", "keep1", "keep2", "--min-steps", "40"], &dir);
+    assert!(same.contains("step for step"), "{same}");
+    let err = fail(&["lockstep", "keep1", "drawn", "--min-steps", "40"], &dir);
+    assert!(err.contains("parts at step 10"), "{err}");
+    let err = fail(&["lockstep", "keep1", "keep2", "--min-steps", "1000"], &dir);
+    assert!(err.contains("--min-steps 1000"), "{err}");
+    let err = fail(&["lockstep", "keep1", "absent"], &dir);
+    assert!(err.contains("absent.colvars.traj"), "{err}");
+    for bad in ["0", "-1e-6", "nan", "x"] {
+        let flag = format!("--tolerance={bad}");
+        let err = fail(&["lockstep", "keep1", "keep2", &flag], &dir);
+        assert!(
+            err.contains("--tolerance") && err.contains(bad),
+            "{bad}: {err}"
+        );
+    }
+}
+
+/// `--keep-velocities` needs a FILE that has velocities, and cannot go with --resume.
+#[test]
+fn metad_keep_velocities_refuses_a_file_without_velocities() {
+    let dir = scratch_dir("metad-keep-velocities-bad");
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/glass_300K.data");
+    let text = std::fs::read_to_string(data).unwrap();
+    let still = &text[..text.find("Velocities").unwrap()];
+    std::fs::write(dir.join("still.data"), still).unwrap();
+    let base = [
+        "--centre",
+        "348",
+        "--steps",
+        "100",
+        "--equilibrate-ps",
+        "0",
+        "--threads",
+        "1",
+        "--keep-velocities",
+    ];
+    let with = |first: &[&'static str]| -> Vec<&'static str> {
+        first.iter().chain(&base).copied().collect()
+    };
+    let err = fail(&with(&["metad", "still.data"]), &dir);
+    assert!(
+        err.contains("--keep-velocities") && err.contains("still.data"),
+        "{err}"
+    );
+    let err = fail(&with(&["metad"]), &dir);
+    assert!(err.contains("--keep-velocities"), "{err}");
+    let err = fail(&with(&["metad", "still.data", "--resume"]), &dir);
+    assert!(
+        err.contains("--keep-velocities") && err.contains("--resume"),
+        "{err}"
+    );
+}

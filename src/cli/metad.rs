@@ -9,7 +9,7 @@ use betaglass::dynamics::Ensemble;
 use betaglass::io::colvars::{self, ColvarsConfig};
 use betaglass::io::sampling_files::{SamplingFiles, prefixed as path};
 use betaglass::sampling::{
-    Barrier, Cluster, CvGrid, Event, EventSettings, HarmonicRestraint, HillSettings,
+    Barrier, Cluster, CvGrid, Event, EventSettings, GridLookup, HarmonicRestraint, HillSettings,
     MetadynamicsRun, MetadynamicsSettings, MetadynamicsState, Precursor, UpperWall,
 };
 use betaglass::simulation::{MdSettings, Simulation};
@@ -31,7 +31,10 @@ pub struct MetadArgs {
     #[arg(long, value_delimiter = ',')]
     pub atoms: Vec<u64>,
     /// A Colvars configuration (rmsd colvar, metadynamics, harmonic); its values replace
-    /// the hill and cluster options.
+    /// the hill and cluster options, and the bias is read off its grid as Colvars reads it
+    /// (the bin's value and gradient, hills cut off beyond √23 σ). Without refPositions the
+    /// reference is the cluster at the start of the bias (FILE's own positions with
+    /// --equilibrate-ps 0).
     #[arg(long)]
     pub colvars: Option<PathBuf>,
     #[arg(long, default_value_t = 300.0, value_parser = crate::cli::temperature_arg)]
@@ -55,6 +58,11 @@ pub struct MetadArgs {
     /// Seed of the starting velocities (and of the Langevin noise).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Start from FILE's own velocities (its `Velocities` section, Å/ps) instead of drawing
+    /// new ones: with --equilibrate-ps 0 and --colvars, the run follows LAMMPS `fix nvt` +
+    /// `fix colvars` from the same data file step for step.
+    #[arg(long, conflicts_with = "resume")]
+    pub keep_velocities: bool,
     /// Unbiased NVT before the biased run (ps).
     #[arg(long, default_value_t = 10.0, value_parser = crate::cli::duration_ps_arg)]
     pub equilibrate_ps: f64,
@@ -271,6 +279,9 @@ fn start(args: &MetadArgs) -> anyhow::Result<MetadynamicsRun> {
     };
     let settings = metad_settings(args, config.as_ref())?;
     let system = super::load_system(args.file.as_deref())?;
+    if args.keep_velocities {
+        check_file_velocities(args.file.as_deref(), &system)?;
+    }
     let (ids, reference) = cluster_of(args, config.as_ref(), &system)?;
     let ensemble = if args.langevin {
         Ensemble::Langevin {
@@ -290,7 +301,9 @@ fn start(args: &MetadArgs) -> anyhow::Result<MetadynamicsRun> {
         seed: args.seed,
     };
     let mut sim = Simulation::new(system, args.potential.load()?, md)?;
-    sim.randomize_velocities(args.temperature, args.seed);
+    if !args.keep_velocities {
+        sim.randomize_velocities(args.temperature, args.seed);
+    }
     let equilibrate_steps = (args.equilibrate_ps / md.timestep_ps).round() as u64;
     if equilibrate_steps > 0 {
         let bar = super::progress_bar(equilibrate_steps, "equilibrate");
@@ -314,6 +327,34 @@ fn start(args: &MetadArgs) -> anyhow::Result<MetadynamicsRun> {
         reference.as_deref(),
         settings,
     )?)
+}
+
+/// `--keep-velocities` needs a FILE whose velocities were read: a file without a
+/// `Velocities` section (or the embedded glass) leaves every atom at rest, and a run from rest
+/// is not what the flag promises.
+fn check_file_velocities(
+    file: Option<&Path>,
+    system: &betaglass::system::System,
+) -> anyhow::Result<()> {
+    let Some(file) = file else {
+        bail!(
+            "--keep-velocities needs a FILE with velocities (a LAMMPS data file with a \
+             Velocities section); the embedded glass has none"
+        );
+    };
+    let moving = system
+        .velocities_angstrom_per_ps
+        .iter()
+        .flatten()
+        .any(|v| *v != 0.0);
+    if !moving {
+        bail!(
+            "--keep-velocities: {} has no velocities (no Velocities section, or all zero); \
+             drop the flag to draw them at --temperature",
+            file.display()
+        );
+    }
+    Ok(())
 }
 
 fn resume(args: &MetadArgs) -> anyhow::Result<MetadynamicsRun> {
@@ -352,6 +393,9 @@ fn metad_settings(
     s.sample_every_steps = args.sample_every;
     let (mut lower, mut upper, mut width) = (0.0, args.grid_upper, args.grid_width);
     if let Some(c) = config {
+        // Colvars' force is the gradient stored for the bin holding s (no interpolation):
+        // the same here, or the two codes part after the first hill.
+        s.grid_lookup = GridLookup::ColvarsBin;
         (lower, upper, width) = (
             c.colvar.lower_boundary_angstrom,
             c.colvar.upper_boundary_angstrom,
@@ -404,7 +448,7 @@ fn cluster_of(
 ) -> anyhow::Result<(Vec<u64>, Option<Vec<Vec3>>)> {
     if let Some(c) = config {
         let reference = match (&c.colvar.reference_angstrom, &c.colvar.reference_file) {
-            (Some(r), _) => r.clone(),
+            (Some(r), _) => Some(r.clone()),
             (None, Some(f)) => {
                 let base = args
                     .colvars
@@ -412,15 +456,18 @@ fn cluster_of(
                     .and_then(Path::parent)
                     .unwrap_or(Path::new("."));
                 let refsys = betaglass::io::read_configuration(&base.join(f))?;
-                Cluster::from_ids(&refsys, &c.colvar.atom_ids)
-                    .with_context(|| format!("refPositionsFile {f}"))?
-                    .positions_angstrom()
+                Some(
+                    Cluster::from_ids(&refsys, &c.colvar.atom_ids)
+                        .with_context(|| format!("refPositionsFile {f}"))?
+                        .positions_angstrom(),
+                )
             }
-            (None, None) => unreachable!("the parser requires one"),
+            // No reference given: the cluster as the biased run starts (made whole).
+            (None, None) => None,
         };
         // Validate the ids against the system.
         Cluster::from_ids(system, &c.colvar.atom_ids)?;
-        return Ok((c.colvar.atom_ids.clone(), Some(reference)));
+        return Ok((c.colvar.atom_ids.clone(), reference));
     }
     if !args.atoms.is_empty() {
         return Ok((Cluster::from_ids(system, &args.atoms)?.ids(), None));

@@ -16,6 +16,7 @@ mod cluster;
 mod eval;
 mod fes;
 mod lammps;
+mod lockstep;
 mod md;
 mod metad;
 mod prepare;
@@ -185,6 +186,9 @@ pub enum Command {
     Metad(metad::MetadArgs),
     /// ΔF and the first crossing from the Colvars files of any WT-MetaD run (betaglass's or LAMMPS').
     Fes(fes::FesArgs),
+    /// Two WT-MetaD runs (LAMMPS + Colvars and betaglass) compared step for step from their
+    /// Colvars files: s(t) and the hills; fails on a mismatch.
+    Lockstep(lockstep::LockstepArgs),
     /// The atoms of a cluster and the RDF landmarks that make sensible cutoffs.
     Cluster(cluster::ClusterArgs),
     /// The RMSD collective variable and its gradient (Colvars' rmsd).
@@ -257,6 +261,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Bench(a)) => bench::run(a),
         Some(Command::Metad(a)) => metad::run(a),
         Some(Command::Fes(a)) => fes::run(a),
+        Some(Command::Lockstep(a)) => lockstep::run(a),
         Some(Command::Cluster(a)) => cluster::run(a),
         Some(Command::Rmsd(a)) => rmsd::run(a),
         Some(Command::Campaign(a)) => campaign::run(a),

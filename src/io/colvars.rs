@@ -177,7 +177,9 @@ pub struct ColvarsRmsd {
     pub lower_boundary_angstrom: f64,
     pub upper_boundary_angstrom: f64,
     pub atom_ids: Vec<u64>,
-    /// `refPositions`, in `atomNumbers` order; None when given by `refPositionsFile`.
+    /// `refPositions`, in `atomNumbers` order; None when given by `refPositionsFile`, or
+    /// when neither is given (betaglass then takes the cluster as the run starts; LAMMPS's
+    /// Colvars would refuse such a file).
     pub reference_angstrom: Option<Vec<Vec3>>,
     pub reference_file: Option<String>,
 }
@@ -441,7 +443,6 @@ fn parse_colvar(ctx: Ctx, item: &Item) -> Result<ColvarsRmsd, ReadError> {
                 r.len()
             )));
         }
-        (None, None) => return Err(bad("the rmsd needs refPositions or refPositionsFile".into())),
         (Some(_), Some(_)) => {
             return Err(bad("give refPositions or refPositionsFile, not both".into()));
         }

@@ -174,9 +174,27 @@ impl HillSettings {
     }
 }
 
+/// How the bias and its force are read off the grid between bin centres.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GridLookup {
+    /// Cubic Hermite between bin centres: C¹, so the force is the exact derivative of the
+    /// energy used (energy is conserved; betaglass's default).
+    #[default]
+    Hermite,
+    /// Colvars' own scheme (`colvarbias_meta::calc_energy`/`calc_forces` with grids): V and
+    /// dV/ds of the bin holding s, constant across the bin, and each hill cut off where
+    /// (s − c)²/σ² > 23 (`calc_hills`). The force is then not the derivative of the energy,
+    /// but a run follows `fix colvars` step for step (`metad --colvars`).
+    ColvarsBin,
+}
+
+/// Colvars' hill cut-off: a Gaussian is zero where (s − c)²/σ² exceeds this (exp(−11.5) ≈
+/// 1e-5, "log(1.0E-06)" in `colvarbias_meta::calc_hills`).
+pub const COLVARS_HILL_CUTOFF_SQ: f64 = 23.0;
+
 /// Well-tempered metadynamics on one CV: every hill kept exactly, and their sum kept on a
-/// grid (values and derivatives at bin centres, cubic Hermite between them) for O(1) cost
-/// per step. Off the grid the exact sum of hills is used.
+/// grid (values and derivatives at bin centres, read between them as [`GridLookup`] says)
+/// for O(1) cost per step. Off the grid the exact sum of hills is used.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Metadynamics {
     settings: HillSettings,
@@ -184,6 +202,9 @@ pub struct Metadynamics {
     hills: Vec<Hill>,
     values_ev: Vec<f64>,
     derivatives_ev_per_angstrom: Vec<f64>,
+    /// Restart files written before Colvars' scheme existed read as Hermite.
+    #[serde(default)]
+    lookup: GridLookup,
 }
 
 impl Metadynamics {
@@ -195,7 +216,31 @@ impl Metadynamics {
             hills: Vec::new(),
             values_ev: vec![0.0; grid.n_bins],
             derivatives_ev_per_angstrom: vec![0.0; grid.n_bins],
+            lookup: GridLookup::Hermite,
         })
+    }
+
+    /// The same bias read off its grid as `lookup` says. Set before the first hill: the
+    /// cut-off of [`GridLookup::ColvarsBin`] applies to hills as they are projected.
+    pub fn with_lookup(mut self, lookup: GridLookup) -> Self {
+        self.lookup = lookup;
+        self
+    }
+
+    pub fn lookup(&self) -> GridLookup {
+        self.lookup
+    }
+
+    /// A hill's value and derivative at s as this bias sums them (Colvars' cut-off with
+    /// [`GridLookup::ColvarsBin`]).
+    fn hill_at(&self, hill: &Hill, s: f64) -> (f64, f64) {
+        if self.lookup == GridLookup::ColvarsBin {
+            let x = (s - hill.centre_angstrom) / hill.sigma_angstrom;
+            if x * x > COLVARS_HILL_CUTOFF_SQ {
+                return (0.0, 0.0);
+            }
+        }
+        (hill.energy_ev(s), hill.derivative(s))
     }
 
     pub fn settings(&self) -> &HillSettings {
@@ -256,26 +301,34 @@ impl Metadynamics {
     /// Adds a hill (e.g. read from a hills file) to the record and the grid.
     pub fn add_hill(&mut self, hill: Hill) {
         for i in 0..self.grid.n_bins {
-            let c = self.grid.centre(i);
-            self.values_ev[i] += hill.energy_ev(c);
-            self.derivatives_ev_per_angstrom[i] += hill.derivative(c);
+            let (v, d) = self.hill_at(&hill, self.grid.centre(i));
+            self.values_ev[i] += v;
+            self.derivatives_ev_per_angstrom[i] += d;
         }
         self.hills.push(hill);
     }
 
-    /// Σ of all hills at s, exactly (O(number of hills)).
+    /// Σ of all hills at s, exactly (O(number of hills); with Colvars' cut-off under
+    /// [`GridLookup::ColvarsBin`]).
     pub fn exact_energy_ev(&self, s: f64) -> f64 {
-        self.hills.iter().map(|h| h.energy_ev(s)).sum()
+        self.hills.iter().map(|h| self.hill_at(h, s).0).sum()
     }
 
     fn exact_derivative(&self, s: f64) -> f64 {
-        self.hills.iter().map(|h| h.derivative(s)).sum()
+        self.hills.iter().map(|h| self.hill_at(h, s).1).sum()
     }
 
     /// V(s) and dV/ds: cubic Hermite between bin centres (C¹, so forces are the exact
     /// derivative of the energy used); the exact sum below the first or above the last centre.
+    /// With [`GridLookup::ColvarsBin`]: the values of the bin holding s (exact sum off the grid).
     pub fn energy_and_derivative(&self, s: f64) -> (f64, f64) {
         let g = &self.grid;
+        if self.lookup == GridLookup::ColvarsBin {
+            return match g.bin_of(s) {
+                Some(i) => (self.values_ev[i], self.derivatives_ev_per_angstrom[i]),
+                None => (self.exact_energy_ev(s), self.exact_derivative(s)),
+            };
+        }
         let x = (s - g.lower_angstrom) / g.width_angstrom - 0.5;
         if !(x >= 0.0 && x < (g.n_bins - 1) as f64) {
             return (self.exact_energy_ev(s), self.exact_derivative(s));
@@ -305,7 +358,7 @@ impl Metadynamics {
         let mut v = vec![0.0; self.grid.n_bins];
         for hill in self.hills.iter().take_while(|h| h.step <= biased_step) {
             for (i, vi) in v.iter_mut().enumerate() {
-                *vi += hill.energy_ev(self.grid.centre(i));
+                *vi += self.hill_at(hill, self.grid.centre(i)).0;
             }
         }
         v
@@ -486,6 +539,38 @@ mod tests {
             CvGrid::new(0.0, 5.25, 0.035).unwrap(),
         )
         .unwrap()
+    }
+
+    /// Colvars' lookup: V and dV/ds are the bin's values across the whole bin, a hill is cut
+    /// off beyond √23 σ, and an old restart record (no `lookup`) reads as Hermite.
+    #[test]
+    fn colvars_lookup_is_constant_across_a_bin_and_cuts_hills_off() {
+        let mut m = meta().with_lookup(GridLookup::ColvarsBin);
+        let hill = m.deposit(1000, 0.5);
+        let g = *m.grid();
+        let i = g.bin_of(0.62).unwrap();
+        let centre = g.centre(i);
+        let expected = (hill.energy_ev(centre), hill.derivative(centre));
+        for s in [
+            g.lower_angstrom + i as f64 * g.width_angstrom,
+            centre,
+            0.62,
+            g.lower_angstrom + (i as f64 + 0.999) * g.width_angstrom,
+        ] {
+            assert_eq!(m.energy_and_derivative(s), expected, "s = {s}");
+        }
+        // Beyond √23 σ ≈ 0.839 Å from the centre: nothing (exp(−11.5)·w₀ ≈ 3e-7 eV otherwise).
+        let far = g.bin_of(0.5 + 0.85).unwrap();
+        assert_eq!(m.grid_values_ev()[far], 0.0);
+        let mut hermite = meta();
+        hermite.deposit(1000, 0.5);
+        assert!(hermite.grid_values_ev()[far] > 0.0);
+        assert_ne!(hermite.energy_and_derivative(0.62), expected);
+        // Restart files from before the lookup existed.
+        let mut json = serde_json::to_value(&hermite).unwrap();
+        json.as_object_mut().unwrap().remove("lookup");
+        let old: Metadynamics = serde_json::from_value(json).unwrap();
+        assert_eq!(old.lookup(), GridLookup::Hermite);
     }
 
     #[test]

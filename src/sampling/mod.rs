@@ -14,7 +14,8 @@ pub mod run;
 pub mod setup;
 
 pub use bias::{
-    Bias, BiasError, CvBias, CvGrid, HarmonicRestraint, Hill, HillSettings, Metadynamics, UpperWall,
+    Bias, BiasError, CvBias, CvGrid, GridLookup, HarmonicRestraint, Hill, HillSettings,
+    Metadynamics, UpperWall,
 };
 pub use biased_cv::{CV_BIAS_FIX_NAME, ClusterTracker, CvBiasFix, CvSample};
 pub use cluster::{Cluster, ClusterError, ClusterMember};

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::bias::{
-    Bias, BiasError, CvGrid, HarmonicRestraint, Hill, HillSettings, Metadynamics, UpperWall,
+    Bias, BiasError, CvGrid, GridLookup, HarmonicRestraint, Hill, HillSettings, Metadynamics,
+    UpperWall,
 };
 use super::biased_cv::{CV_BIAS_FIX_NAME, CvBiasFix, CvSample};
 use super::cluster::Cluster;
@@ -38,6 +39,11 @@ pub struct MetadynamicsSettings {
     pub sample_every_steps: u64,
     pub events: EventSettings,
     pub barrier: BarrierSettings,
+    /// How the metadynamics bias is read off its grid: Colvars' bin values for a run that
+    /// must follow LAMMPS + Colvars step for step (`metad --colvars`), else Hermite.
+    /// Restart files without it read as Hermite, as they ran.
+    #[serde(default)]
+    pub grid_lookup: GridLookup,
 }
 
 impl MetadynamicsSettings {
@@ -56,6 +62,7 @@ impl MetadynamicsSettings {
             sample_every_steps: 100,
             events: EventSettings::default(),
             barrier: BarrierSettings::default(),
+            grid_lookup: GridLookup::Hermite,
         }
     }
 
@@ -87,9 +94,9 @@ impl MetadynamicsSettings {
     }
 
     fn biases(&self) -> Result<Vec<Bias>, SamplingError> {
-        let mut biases = vec![Bias::Metadynamics(Metadynamics::new(
-            self.hills, self.grid,
-        )?)];
+        let mut biases = vec![Bias::Metadynamics(
+            Metadynamics::new(self.hills, self.grid)?.with_lookup(self.grid_lookup),
+        )];
         biases.extend(self.wall.map(Bias::UpperWall));
         biases.extend(self.restraint.map(Bias::Harmonic));
         for b in &biases {
