@@ -701,7 +701,13 @@ mod tests {
         .unwrap_err();
         assert!(matches!(e, CampaignSpecError::Setup { .. }), "{e}");
         let e = parse(&format!("{MINIMAL}[campaign]\n")).unwrap_err();
-        assert!(matches!(e, CampaignSpecError::Syntax { .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                CampaignSpecError::File(crate::io::FileError::Parse { .. })
+            ),
+            "{e}"
+        );
     }
 
     #[test]

@@ -494,7 +494,10 @@ mod tests {
     #[test]
     fn syntax_errors_name_file_and_line() {
         let e = parse("name = \"x\"\n[md]\ntemperature_k = = 3\n").unwrap_err();
-        assert!(matches!(e, SceneError::Syntax { .. }), "{e}");
+        assert!(
+            matches!(e, SceneError::File(crate::io::FileError::Parse { .. })),
+            "{e}"
+        );
         assert_eq!(e.line(), Some(3), "{e}");
         assert!(e.to_string().starts_with("test-scene.toml:3: "), "{e}");
         let e = parse("name = \"x\"\nname = \"y\"\n").unwrap_err();
@@ -516,7 +519,10 @@ mod tests {
     #[test]
     fn io_errors_name_the_file() {
         let e = Scene::load(Path::new("/nonexistent-dir/none.toml")).unwrap_err();
-        assert!(matches!(e, SceneError::Io { .. }));
+        assert!(matches!(
+            e,
+            SceneError::File(crate::io::FileError::Io { .. })
+        ));
         assert!(e.to_string().contains("/nonexistent-dir/none.toml"), "{e}");
     }
 

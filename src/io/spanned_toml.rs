@@ -9,26 +9,17 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use super::FileError;
 use crate::sampling::setup::{CentreChoice, SamplingSetup};
 
 /// Why a TOML file of the project (a scene, a campaign) could not be read. Every
 /// message names the file, and where it can the 1-based line, the dotted key and the value.
 #[derive(Debug, thiserror::Error)]
 pub enum TomlFileError {
-    /// The file could not be read (or is not UTF-8).
-    #[error("{file}: {source}")]
-    Io {
-        file: String,
-        #[source]
-        source: std::io::Error,
-    },
-    /// The text is not TOML; `message` is the TOML parser's.
-    #[error("{file}:{line}: TOML syntax error: {message}")]
-    Syntax {
-        file: String,
-        line: usize,
-        message: String,
-    },
+    /// The file could not be read (or is not UTF-8), or its text is not TOML (a
+    /// [`FileError::Parse`] whose message is `TOML syntax error: ` and the TOML parser's).
+    #[error(transparent)]
+    File(#[from] FileError),
     /// A key or table this format does not have (often a typo).
     #[error("{file}:{line}: unknown key `{key}`; {known}")]
     UnknownKey {
@@ -76,9 +67,8 @@ impl TomlFileError {
     /// The file the error is about.
     pub fn file(&self) -> &str {
         match self {
-            Self::Io { file, .. }
-            | Self::Syntax { file, .. }
-            | Self::UnknownKey { file, .. }
+            Self::File(e) => e.file(),
+            Self::UnknownKey { file, .. }
             | Self::WrongType { file, .. }
             | Self::Invalid { file, .. }
             | Self::Missing { file, .. }
@@ -89,11 +79,11 @@ impl TomlFileError {
     /// The 1-based line the error is on, if it is about one place in the file.
     pub fn line(&self) -> Option<usize> {
         match self {
-            Self::Syntax { line, .. }
-            | Self::UnknownKey { line, .. }
+            Self::File(e) => e.line(),
+            Self::UnknownKey { line, .. }
             | Self::WrongType { line, .. }
             | Self::Invalid { line, .. } => Some(*line),
-            Self::Io { .. } | Self::Missing { .. } | Self::Setup { .. } => None,
+            Self::Missing { .. } | Self::Setup { .. } => None,
         }
     }
 
@@ -104,7 +94,7 @@ impl TomlFileError {
             | Self::WrongType { key, .. }
             | Self::Invalid { key, .. } => Some(key),
             Self::Missing { key, .. } => Some(key),
-            Self::Io { .. } | Self::Syntax { .. } | Self::Setup { .. } => None,
+            Self::File(_) | Self::Setup { .. } => None,
         }
     }
 }
@@ -189,7 +179,7 @@ pub(crate) fn load<T>(
     parse: impl FnOnce(&str, &str, &Path) -> Result<T, TomlFileError>,
 ) -> Result<T, TomlFileError> {
     let file = path.display().to_string();
-    let text = crate::io::read_text(path).map_err(|source| TomlFileError::Io {
+    let text = crate::io::read_text(path).map_err(|source| FileError::Io {
         file: file.clone(),
         source,
     })?;
@@ -212,11 +202,11 @@ pub(crate) fn parse_document<'i>(
         {
             message = format!("{message} (in `{}`)", super::shorten(written));
         }
-        TomlFileError::Syntax {
+        TomlFileError::File(FileError::Parse {
             file: origin.to_string(),
             line,
-            message,
-        }
+            message: format!("TOML syntax error: {message}"),
+        })
     })
 }
 
