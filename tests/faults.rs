@@ -9,41 +9,13 @@
 //! - an extended XYZ whose atom count undercounts its atom lines, or is 0, is an error naming
 //!   the file and line, not a smaller system.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_betaglass"))
-}
-
-/// A fresh, empty folder for one test's files.
-fn scratch_dir(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("faults-{test}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// Runs the binary with `args`, which must fail (not panic: exit status 1 or clap's 2) with
-/// every one of `needles` in its stderr.
-fn refused(args: &[&str], needles: &[&str]) {
-    let out = bin().args(args).output().unwrap();
-    let err = stderr(&out);
-    let code = out.status.code();
-    assert!(
-        matches!(code, Some(1) | Some(2)),
-        "{args:?}: exit {code:?}, stderr {err}"
-    );
-    assert!(!err.contains("panicked"), "{args:?}: {err}");
-    for n in needles {
-        assert!(err.contains(n), "{args:?}: {n:?} not in {err}");
-    }
-}
+use common::{bin, refused, scratch_dir, stderr};
 
 /// A campaign of `samplings` tiny samplings at 500 K (200 biased steps each).
 fn tiny_campaign(dir: &Path, samplings: u64) -> PathBuf {
