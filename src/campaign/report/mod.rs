@@ -8,8 +8,9 @@
 //!   log-normal (numerical integral) and ΔF_seq of that log-normal truncated at a stated
 //!   quantile (the untruncated one diverges), with bootstrap 95 % intervals;
 //! - per mechanism, the fit ΔF(T) = ΔQ − TΔS (Eq. 7) with standard errors;
-//! - Arrhenius frequencies (Eq. 8, ν₀ = [`NU0_HZ`](crate::analysis::barriers::NU0_HZ)) over a temperature range, next to the
-//!   experimental Cu50Zr50 line, and the frequencies of the measured barriers (Eq. 2);
+//! - Arrhenius frequencies (Eq. 8, ν₀ = [`NU0_HZ`](crate::analysis::barriers::NU0_HZ)) over
+//!   a temperature range, next to the experimental Cu50Zr50 line, and the frequencies of the
+//!   measured barriers (Eq. 2);
 //! - the running mean and spread against the number of samplings (Fig. 3);
 //! - mean ΔF and frequency against the cluster cutoff (Fig. 2);
 //! - every sampling that does not enter the statistics, with the reason.
@@ -107,6 +108,7 @@ impl BarrierChoice {
     }
 }
 
+/// Choices behind a report.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReportOptions {
     pub barrier: BarrierChoice,

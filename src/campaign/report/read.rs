@@ -64,6 +64,29 @@ impl From<&SamplingRecord> for BarrierSample {
     }
 }
 
+#[cfg(test)]
+impl BarrierSample {
+    /// An `ok` row with only the stop rule's ΔF `f` (eV) at `t` (K), for tests.
+    pub(crate) fn ok(sampling: usize, centre: &str, cutoff: f64, t: f64, f: f64) -> Self {
+        Self {
+            sampling,
+            centre: centre.into(),
+            cutoff_angstrom: Some(cutoff),
+            temperature_k: t,
+            delta_f_ev: Some(f),
+            delta_f_crossing_ev: None,
+            delta_f_estimator: None,
+            delta_f_profile_ev: None,
+            delta_f_final_ev: None,
+            status: SamplingStatus::Ok,
+            reason: String::new(),
+            line: None,
+            delta_f_lower_bound_ev: None,
+            event_boosted_ps: None,
+        }
+    }
+}
+
 /// A table read by [`read_barrier_samples`]: its rows and any warnings.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BarrierTable {
@@ -306,8 +329,6 @@ pub fn parse_barrier_samples(text: &str, origin: &str) -> Result<BarrierTable, S
     }
     Ok(table)
 }
-
-/// Choices behind a report.
 
 #[cfg(test)]
 mod tests {

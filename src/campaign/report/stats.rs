@@ -172,11 +172,14 @@ fn fits_of(entries: &[TemperatureEntry]) -> Fits {
     }
 }
 
+/// One reduction's (T, ΔF) point of an entry, if it has one.
+pub(crate) type Reduction<E> = fn(&E) -> Option<(f64, f64)>;
+
 /// Eq. 7, ΔF(T) = ΔQ − TΔS, fitted to each reduction's (T, ΔF) points over `entries`, and
 /// why the first fit that failed did (`which` says which temperatures count).
 pub(crate) fn eq7_fits<E, const N: usize>(
     entries: &[E],
-    reductions: [fn(&E) -> Option<(f64, f64)>; N],
+    reductions: [Reduction<E>; N],
     which: &str,
 ) -> ([Option<LineFit>; N], Option<String>) {
     let results = reductions.map(|point| {
@@ -525,22 +528,7 @@ mod tests {
     use super::*;
 
     fn sample(sampling: usize, centre: &str, cutoff: f64, t: f64, f: f64) -> BarrierSample {
-        BarrierSample {
-            sampling,
-            centre: centre.into(),
-            cutoff_angstrom: Some(cutoff),
-            temperature_k: t,
-            delta_f_ev: Some(f),
-            delta_f_crossing_ev: None,
-            delta_f_estimator: None,
-            delta_f_profile_ev: None,
-            delta_f_final_ev: None,
-            status: SamplingStatus::Ok,
-            reason: String::new(),
-            line: None,
-            delta_f_lower_bound_ev: None,
-            event_boosted_ps: None,
-        }
+        BarrierSample::ok(sampling, centre, cutoff, t, f)
     }
 
     #[test]
