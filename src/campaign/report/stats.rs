@@ -221,184 +221,14 @@ impl CampaignReport {
         ordered.sort_by(|a, b| {
             (a.sampling, a.line.unwrap_or(0)).cmp(&(b.sampling, b.line.unwrap_or(0)))
         });
-
-        let mut counts = Counts {
-            rows: samples.len(),
-            ..Counts::default()
-        };
-        let mut excluded = Vec::new();
-        // Groups in (centre, cutoff) order; cutoffs compared by total order.
-        type Key = (String, Option<u64>);
-        let key_of = |s: &BarrierSample| -> Key {
-            (
-                s.centre.clone(),
-                s.cutoff_angstrom.map(|c| {
-                    // Order-preserving bits for non-negative and negative floats alike.
-                    let bits = c.to_bits();
-                    if c.is_sign_negative() {
-                        !bits
-                    } else {
-                        bits | (1 << 63)
-                    }
-                }),
-            )
-        };
-        // Per group, its temperatures (keyed by order-preserving bits) and their rows.
-        type Temperatures = BTreeMap<u64, (f64, AtTemperature)>;
-        let mut groups: BTreeMap<Key, (GroupKey, Temperatures)> = BTreeMap::new();
-        for s in &ordered {
-            match s.status {
-                SamplingStatus::Ok => counts.ok += 1,
-                SamplingStatus::NoEvent => counts.no_event += 1,
-                SamplingStatus::Failed => counts.failed += 1,
-            }
-            let group = groups.entry(key_of(s)).or_insert_with(|| {
-                (
-                    GroupKey {
-                        centre: s.centre.clone(),
-                        cutoff_angstrom: s.cutoff_angstrom,
-                    },
-                    BTreeMap::new(),
-                )
-            });
-            let t_key = if s.temperature_k >= 0.0 {
-                s.temperature_k.to_bits() | (1 << 63)
-            } else {
-                !s.temperature_k.to_bits()
-            };
-            let at = &mut group
-                .1
-                .entry(t_key)
-                .or_insert_with(|| (s.temperature_k, AtTemperature::default()))
-                .1;
-            at.rows += 1;
-            at.censored.add(s);
-            match pick_barrier(s, options.barrier) {
-                Ok((value_ev, fallback)) => {
-                    counts.used += 1;
-                    counts.crossing_fallbacks += usize::from(fallback);
-                    at.used.push(Used {
-                        sampling: s.sampling,
-                        line: s.line,
-                        value_ev,
-                        fallback,
-                    });
-                }
-                Err(why) => {
-                    at.excluded += 1;
-                    if s.status == SamplingStatus::Ok {
-                        if why.starts_with("no ") || why.starts_with("neither") {
-                            counts.ok_without_barrier += 1;
-                        } else {
-                            counts.invalid += 1;
-                        }
-                    }
-                    excluded.push(Excluded {
-                        sampling: s.sampling,
-                        line: s.line,
-                        temperature_k: s.temperature_k,
-                        centre: s.centre.clone(),
-                        cutoff_angstrom: s.cutoff_angstrom,
-                        status: s.status.as_str(),
-                        reason: s.reason.clone(),
-                        excluded_because: why,
-                    });
-                }
-            }
-        }
-
-        let mut notes = Vec::new();
-        if counts.crossing_fallbacks > 0 {
-            let list: Vec<String> = groups
-                .values()
-                .flat_map(|(_, temps)| temps.values())
-                .flat_map(|(_, at)| at.used.iter())
-                .filter(|u| u.fallback)
-                .map(|u| match u.line {
-                    Some(l) => format!("{} (line {l})", u.sampling),
-                    None => u.sampling.to_string(),
-                })
-                .collect();
-            notes.push(format!(
-                "{} barrier(s) are the filled depth (delta_f_filled_depth_ev) for want of \
-                 delta_f_ev: samplings {}",
-                counts.crossing_fallbacks,
-                list.join(", ")
-            ));
-        }
-        if options.barrier == BarrierChoice::StopRule
-            && excluded
-                .iter()
-                .any(|e| e.excluded_because.contains("it has a filled depth"))
-        {
-            notes.push(
-                "some ok samplings have only the filled depth; they are left out (see \
-                 excluded). --barrier stop-rule-else-filled-depth would use it for them."
-                    .into(),
-            );
-        }
-        if options.barrier == BarrierChoice::StopRule {
-            let mut named: Vec<&str> = samples
-                .iter()
-                .filter(|s| s.delta_f_ev.is_some())
-                .map(|s| s.delta_f_estimator.map_or("as given", |e| e.as_str()))
-                .collect();
-            named.sort_unstable();
-            named.dedup();
-            if !named.is_empty() {
-                notes.push(format!(
-                    "ΔF estimator(s) the stop rule produced: {}",
-                    named.join(", ")
-                ));
-            }
-        }
-
-        let mut group_reports = Vec::new();
-        // (index, usable barriers, rows): most barriers, then (none anywhere) most rows.
-        let mut selected: Option<(usize, usize, usize)> = None;
-        let mut convergences: Vec<Vec<Convergence>> = Vec::new();
-        let mut beyond: Vec<(Censoring, Rates)> = Vec::new();
-        for (key, temps) in groups.values() {
-            beyond.push(censoring::of_group(
-                temps.values().map(|(t, at)| {
-                    let events: Vec<f64> = at.used.iter().map(|u| u.value_ev).collect();
-                    let seed = bootstrap_seed(options.seed, *t);
-                    (*t, events, &at.censored, seed)
-                }),
-                options.seq_quantile,
-            ));
-            let entries: Vec<TemperatureEntry> = temps
-                .values()
-                .map(|(t, at)| temperature_entry(*t, at, options))
-                .collect();
-            let convergence: Vec<Convergence> = temps
-                .values()
-                .filter(|(_, at)| !at.used.is_empty())
-                .map(|(t, at)| {
-                    let barriers_ev: Vec<f64> = at.used.iter().map(|u| u.value_ev).collect();
-                    Convergence {
-                        temperature_k: *t,
-                        samplings: at.used.iter().map(|u| u.sampling).collect(),
-                        running: running_mean_std(&barriers_ev),
-                        barriers_ev,
-                    }
-                })
-                .collect();
-            let n: usize = temps.values().map(|(_, at)| at.used.len()).sum();
-            let rows: usize = temps.values().map(|(_, at)| at.rows).sum();
-            let index = group_reports.len();
-            if selected.is_none_or(|(_, best_n, best_rows)| (n, rows) > (best_n, best_rows)) {
-                selected = Some((index, n, rows));
-            }
-            group_reports.push(GroupReport {
-                centre: key.centre.clone(),
-                cutoff_angstrom: key.cutoff_angstrom,
-                n,
-                fits: fits_of(&entries),
-                temperatures: entries,
-            });
-            convergences.push(convergence);
-        }
+        let (counts, excluded, groups) = tally(&ordered, samples.len(), options);
+        let mut notes = notes_on_rows(samples, &counts, &groups, &excluded, options);
+        let PerGroup {
+            reports: group_reports,
+            mut convergences,
+            mut beyond,
+            selected,
+        } = per_group(&groups, options);
 
         let (censoring, rates) = match selected {
             Some((i, _, _)) => beyond.swap_remove(i),
@@ -435,72 +265,11 @@ impl CampaignReport {
             ));
         }
 
-        let rate = |f: &Option<LineFit>, t: f64| {
-            f.as_ref()
-                .map(|f| arrhenius_hz(f.dq_ev, f.ds_kb, t, NU0_HZ))
-        };
-        let arrhenius = Arrhenius {
-            nu0_hz: NU0_HZ,
-            experiment_dq_ev: EXPERIMENT_DQ_EV,
-            experiment_ds_kb: EXPERIMENT_DS_KB,
-            rows: arrhenius_temperatures(options)
-                .into_iter()
-                .map(|t| ArrheniusRow {
-                    temperature_k: t,
-                    inverse_temperature_1000_per_k: 1000.0 / t,
-                    para_hz: rate(&fits.para, t),
-                    seq_hz: rate(&fits.seq, t),
-                    eff_hz: rate(&fits.eff, t),
-                    experiment_hz: arrhenius_hz(EXPERIMENT_DQ_EV, EXPERIMENT_DS_KB, t, NU0_HZ),
-                })
-                .collect(),
-            measured: temperatures
-                .iter()
-                .filter_map(|e| {
-                    let t = e.temperature_k;
-                    let nu = |f: f64| arrhenius_hz(f, 0.0, t, NU0_HZ);
-                    Some(MeasuredRate {
-                        temperature_k: t,
-                        para_hz: nu(e.para_ev?),
-                        seq_hz: nu(e.seq_ev?),
-                        eff_hz: nu(e.eff_ev?),
-                    })
-                })
-                .collect(),
-        };
-
-        let mut cutoffs = Vec::new();
-        for g in &group_reports {
-            let Some(cutoff) = g.cutoff_angstrom else {
-                continue;
-            };
-            for e in &g.temperatures {
-                if let (Some(mean), Some(eff)) = (e.mean_ev, e.eff_ev) {
-                    cutoffs.push(CutoffPoint {
-                        centre: g.centre.clone(),
-                        temperature_k: e.temperature_k,
-                        cutoff_angstrom: cutoff,
-                        n: e.n,
-                        mean_ev: mean,
-                        mean_ci95: e.ci95.map(|c| c.mean_ev),
-                        eff_ev: eff,
-                        frequency_mean_hz: arrhenius_hz(mean, 0.0, e.temperature_k, NU0_HZ),
-                        frequency_eff_hz: arrhenius_hz(eff, 0.0, e.temperature_k, NU0_HZ),
-                    });
-                }
-            }
-        }
-
+        let arrhenius = arrhenius_table(&fits, &temperatures, options);
         Self {
             source: None,
             barrier: options.barrier,
-            barrier_column: match options.barrier {
-                BarrierChoice::StopRule => "delta_f_ev",
-                BarrierChoice::Profile => "delta_f_profile_ev",
-                BarrierChoice::Crossing => "delta_f_filled_depth_ev",
-                BarrierChoice::FinalElseCrossing => "delta_f_ev|delta_f_filled_depth_ev",
-                BarrierChoice::Final => "delta_f_final_ev",
-            },
+            barrier_column: barrier_column(options.barrier),
             nu0_hz: NU0_HZ,
             boltzmann_ev_per_k: BOLTZMANN_CODATA_EV_PER_K,
             bootstrap_resamples: options.bootstrap,
@@ -511,7 +280,7 @@ impl CampaignReport {
             fits,
             arrhenius,
             convergence,
-            cutoffs,
+            cutoffs: cutoff_points(&group_reports),
             groups: group_reports,
             counts,
             excluded,
@@ -520,6 +289,302 @@ impl CampaignReport {
             censoring,
             rates,
         }
+    }
+}
+
+/// Groups in (centre, cutoff) order; cutoffs compared by total order.
+type Key = (String, Option<u64>);
+/// Per group, its temperatures (keyed by order-preserving bits) and their rows.
+type Temperatures = BTreeMap<u64, (f64, AtTemperature)>;
+type Groups = BTreeMap<Key, (GroupKey, Temperatures)>;
+
+/// The `rows` samples, `ordered` by sampling, counted and sorted into their group and
+/// temperature, each used or excluded with why.
+fn tally(
+    ordered: &[&BarrierSample],
+    rows: usize,
+    options: &ReportOptions,
+) -> (Counts, Vec<Excluded>, Groups) {
+    let mut counts = Counts {
+        rows,
+        ..Counts::default()
+    };
+    let mut excluded = Vec::new();
+    let key_of = |s: &BarrierSample| -> Key {
+        (
+            s.centre.clone(),
+            s.cutoff_angstrom.map(|c| {
+                // Order-preserving bits for non-negative and negative floats alike.
+                let bits = c.to_bits();
+                if c.is_sign_negative() {
+                    !bits
+                } else {
+                    bits | (1 << 63)
+                }
+            }),
+        )
+    };
+    let mut groups = Groups::new();
+    for s in ordered {
+        match s.status {
+            SamplingStatus::Ok => counts.ok += 1,
+            SamplingStatus::NoEvent => counts.no_event += 1,
+            SamplingStatus::Failed => counts.failed += 1,
+        }
+        let group = groups.entry(key_of(s)).or_insert_with(|| {
+            (
+                GroupKey {
+                    centre: s.centre.clone(),
+                    cutoff_angstrom: s.cutoff_angstrom,
+                },
+                BTreeMap::new(),
+            )
+        });
+        let t_key = if s.temperature_k >= 0.0 {
+            s.temperature_k.to_bits() | (1 << 63)
+        } else {
+            !s.temperature_k.to_bits()
+        };
+        let at = &mut group
+            .1
+            .entry(t_key)
+            .or_insert_with(|| (s.temperature_k, AtTemperature::default()))
+            .1;
+        at.rows += 1;
+        at.censored.add(s);
+        match pick_barrier(s, options.barrier) {
+            Ok((value_ev, fallback)) => {
+                counts.used += 1;
+                counts.crossing_fallbacks += usize::from(fallback);
+                at.used.push(Used {
+                    sampling: s.sampling,
+                    line: s.line,
+                    value_ev,
+                    fallback,
+                });
+            }
+            Err(why) => {
+                at.excluded += 1;
+                if s.status == SamplingStatus::Ok {
+                    if why.starts_with("no ") || why.starts_with("neither") {
+                        counts.ok_without_barrier += 1;
+                    } else {
+                        counts.invalid += 1;
+                    }
+                }
+                excluded.push(Excluded {
+                    sampling: s.sampling,
+                    line: s.line,
+                    temperature_k: s.temperature_k,
+                    centre: s.centre.clone(),
+                    cutoff_angstrom: s.cutoff_angstrom,
+                    status: s.status.as_str(),
+                    reason: s.reason.clone(),
+                    excluded_because: why,
+                });
+            }
+        }
+    }
+    (counts, excluded, groups)
+}
+
+/// What the report says of the rows: fallbacks, ok rows without the chosen barrier, the
+/// estimators the stop rule produced.
+fn notes_on_rows(
+    samples: &[BarrierSample],
+    counts: &Counts,
+    groups: &Groups,
+    excluded: &[Excluded],
+    options: &ReportOptions,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    if counts.crossing_fallbacks > 0 {
+        let list: Vec<String> = groups
+            .values()
+            .flat_map(|(_, temps)| temps.values())
+            .flat_map(|(_, at)| at.used.iter())
+            .filter(|u| u.fallback)
+            .map(|u| match u.line {
+                Some(l) => format!("{} (line {l})", u.sampling),
+                None => u.sampling.to_string(),
+            })
+            .collect();
+        notes.push(format!(
+            "{} barrier(s) are the filled depth (delta_f_filled_depth_ev) for want of \
+             delta_f_ev: samplings {}",
+            counts.crossing_fallbacks,
+            list.join(", ")
+        ));
+    }
+    if options.barrier == BarrierChoice::StopRule
+        && excluded
+            .iter()
+            .any(|e| e.excluded_because.contains("it has a filled depth"))
+    {
+        notes.push(
+            "some ok samplings have only the filled depth; they are left out (see \
+             excluded). --barrier stop-rule-else-filled-depth would use it for them."
+                .into(),
+        );
+    }
+    if options.barrier == BarrierChoice::StopRule {
+        let mut named: Vec<&str> = samples
+            .iter()
+            .filter(|s| s.delta_f_ev.is_some())
+            .map(|s| s.delta_f_estimator.map_or("as given", |e| e.as_str()))
+            .collect();
+        named.sort_unstable();
+        named.dedup();
+        if !named.is_empty() {
+            notes.push(format!(
+                "ΔF estimator(s) the stop rule produced: {}",
+                named.join(", ")
+            ));
+        }
+    }
+    notes
+}
+
+/// Every group's report, convergence, censoring and rates, and the group the report
+/// describes.
+struct PerGroup {
+    reports: Vec<GroupReport>,
+    convergences: Vec<Vec<Convergence>>,
+    beyond: Vec<(Censoring, Rates)>,
+    /// (index, usable barriers, rows): most barriers, then (none anywhere) most rows.
+    selected: Option<(usize, usize, usize)>,
+}
+
+fn per_group(groups: &Groups, options: &ReportOptions) -> PerGroup {
+    let mut group_reports = Vec::new();
+    let mut selected: Option<(usize, usize, usize)> = None;
+    let mut convergences: Vec<Vec<Convergence>> = Vec::new();
+    let mut beyond: Vec<(Censoring, Rates)> = Vec::new();
+    for (key, temps) in groups.values() {
+        beyond.push(censoring::of_group(
+            temps.values().map(|(t, at)| {
+                let events: Vec<f64> = at.used.iter().map(|u| u.value_ev).collect();
+                let seed = bootstrap_seed(options.seed, *t);
+                (*t, events, &at.censored, seed)
+            }),
+            options.seq_quantile,
+        ));
+        let entries: Vec<TemperatureEntry> = temps
+            .values()
+            .map(|(t, at)| temperature_entry(*t, at, options))
+            .collect();
+        let convergence: Vec<Convergence> = temps
+            .values()
+            .filter(|(_, at)| !at.used.is_empty())
+            .map(|(t, at)| {
+                let barriers_ev: Vec<f64> = at.used.iter().map(|u| u.value_ev).collect();
+                Convergence {
+                    temperature_k: *t,
+                    samplings: at.used.iter().map(|u| u.sampling).collect(),
+                    running: running_mean_std(&barriers_ev),
+                    barriers_ev,
+                }
+            })
+            .collect();
+        let n: usize = temps.values().map(|(_, at)| at.used.len()).sum();
+        let rows: usize = temps.values().map(|(_, at)| at.rows).sum();
+        let index = group_reports.len();
+        if selected.is_none_or(|(_, best_n, best_rows)| (n, rows) > (best_n, best_rows)) {
+            selected = Some((index, n, rows));
+        }
+        group_reports.push(GroupReport {
+            centre: key.centre.clone(),
+            cutoff_angstrom: key.cutoff_angstrom,
+            n,
+            fits: fits_of(&entries),
+            temperatures: entries,
+        });
+        convergences.push(convergence);
+    }
+    PerGroup {
+        reports: group_reports,
+        convergences,
+        beyond,
+        selected,
+    }
+}
+
+/// Eq. 8 with each fit over the report's temperature range, and Eq. 2 on the measured
+/// barriers.
+fn arrhenius_table(
+    fits: &Fits,
+    temperatures: &[TemperatureEntry],
+    options: &ReportOptions,
+) -> Arrhenius {
+    let rate = |f: &Option<LineFit>, t: f64| {
+        f.as_ref()
+            .map(|f| arrhenius_hz(f.dq_ev, f.ds_kb, t, NU0_HZ))
+    };
+    Arrhenius {
+        nu0_hz: NU0_HZ,
+        experiment_dq_ev: EXPERIMENT_DQ_EV,
+        experiment_ds_kb: EXPERIMENT_DS_KB,
+        rows: arrhenius_temperatures(options)
+            .into_iter()
+            .map(|t| ArrheniusRow {
+                temperature_k: t,
+                inverse_temperature_1000_per_k: 1000.0 / t,
+                para_hz: rate(&fits.para, t),
+                seq_hz: rate(&fits.seq, t),
+                eff_hz: rate(&fits.eff, t),
+                experiment_hz: arrhenius_hz(EXPERIMENT_DQ_EV, EXPERIMENT_DS_KB, t, NU0_HZ),
+            })
+            .collect(),
+        measured: temperatures
+            .iter()
+            .filter_map(|e| {
+                let t = e.temperature_k;
+                let nu = |f: f64| arrhenius_hz(f, 0.0, t, NU0_HZ);
+                Some(MeasuredRate {
+                    temperature_k: t,
+                    para_hz: nu(e.para_ev?),
+                    seq_hz: nu(e.seq_ev?),
+                    eff_hz: nu(e.eff_ev?),
+                })
+            })
+            .collect(),
+    }
+}
+
+/// Fig. 2's points: every group with a cutoff, at each temperature with numbers.
+fn cutoff_points(group_reports: &[GroupReport]) -> Vec<CutoffPoint> {
+    let mut cutoffs = Vec::new();
+    for g in group_reports {
+        let Some(cutoff) = g.cutoff_angstrom else {
+            continue;
+        };
+        for e in &g.temperatures {
+            if let (Some(mean), Some(eff)) = (e.mean_ev, e.eff_ev) {
+                cutoffs.push(CutoffPoint {
+                    centre: g.centre.clone(),
+                    temperature_k: e.temperature_k,
+                    cutoff_angstrom: cutoff,
+                    n: e.n,
+                    mean_ev: mean,
+                    mean_ci95: e.ci95.map(|c| c.mean_ev),
+                    eff_ev: eff,
+                    frequency_mean_hz: arrhenius_hz(mean, 0.0, e.temperature_k, NU0_HZ),
+                    frequency_eff_hz: arrhenius_hz(eff, 0.0, e.temperature_k, NU0_HZ),
+                });
+            }
+        }
+    }
+    cutoffs
+}
+
+/// The column (or columns) `choice` reads.
+fn barrier_column(choice: BarrierChoice) -> &'static str {
+    match choice {
+        BarrierChoice::StopRule => "delta_f_ev",
+        BarrierChoice::Profile => "delta_f_profile_ev",
+        BarrierChoice::Crossing => "delta_f_filled_depth_ev",
+        BarrierChoice::FinalElseCrossing => "delta_f_ev|delta_f_filled_depth_ev",
+        BarrierChoice::Final => "delta_f_final_ev",
     }
 }
 
