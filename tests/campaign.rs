@@ -6,9 +6,11 @@
 //! hills every 10 steps, 0.01 ps of equilibration): they end at `max_steps` as `no_event`
 //! within seconds.
 
+mod common;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use betaglass::campaign::store::{
@@ -20,13 +22,7 @@ use betaglass::campaign::{
 };
 use betaglass::sampling::{CentreChoice, SamplingSetup};
 
-/// A fresh, empty folder for one test's files.
-fn scratch_dir(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("campaign-{test}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::{betaglass, scratch_dir, text};
 
 /// A tiny campaign: `temperatures` × `samplings` × `centres`, `max_steps` biased steps each.
 fn tiny_toml(temperatures: &str, samplings: u64, centres: &str, max_steps: u64) -> String {
@@ -56,18 +52,6 @@ fn one_thread(resume: bool) -> CampaignOptions {
         threads_per_sampling: 1,
         parallel_samplings: 1,
     }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn betaglass(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_betaglass"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("betaglass runs")
 }
 
 /// Data rows (complete lines) of a samplings.csv, 0 when it does not exist yet.

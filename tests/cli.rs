@@ -2,28 +2,11 @@
 //! `--resume`, and `betaglass eval` on a configuration MD would refuse. Runs are a few dozen
 //! steps of the embedded glass on one thread: seconds in all.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-/// A fresh, empty folder for one test's files.
-fn scratch_dir(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{test}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use std::path::Path;
 
-fn betaglass(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_betaglass"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("betaglass runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{betaglass, fail, scratch_dir, text};
 
 /// Runs `betaglass` and insists that it succeeded; returns its standard output.
 fn succeed(args: &[&str], dir: &Path) -> String {
@@ -220,18 +203,6 @@ fn eval_reports_overlapping_atoms() {
     assert!(energy_ev.is_finite());
     assert!(fx_ev_per_angstrom > 1e3, "{fx_ev_per_angstrom}");
     assert!(stderr.contains("warning"), "{stderr}");
-}
-
-/// Runs `betaglass` expecting a clean failure (no panic); returns its standard error.
-fn fail(args: &[&str], dir: &Path) -> String {
-    let out = betaglass(args, dir);
-    let err = text(&out.stderr);
-    assert!(!out.status.success(), "betaglass {args:?} should fail");
-    assert!(
-        !err.contains("panicked"),
-        "betaglass {args:?} panicked:\n{err}"
-    );
-    err
 }
 
 #[test]

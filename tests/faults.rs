@@ -9,41 +9,13 @@
 //! - an extended XYZ whose atom count undercounts its atom lines, or is 0, is an error naming
 //!   the file and line, not a smaller system.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_betaglass"))
-}
-
-/// A fresh, empty folder for one test's files.
-fn scratch_dir(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("faults-{test}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// Runs the binary with `args`, which must fail (not panic: exit status 1 or clap's 2) with
-/// every one of `needles` in its stderr.
-fn refused(args: &[&str], needles: &[&str]) {
-    let out = bin().args(args).output().unwrap();
-    let err = stderr(&out);
-    let code = out.status.code();
-    assert!(
-        matches!(code, Some(1) | Some(2)),
-        "{args:?}: exit {code:?}, stderr {err}"
-    );
-    assert!(!err.contains("panicked"), "{args:?}: {err}");
-    for n in needles {
-        assert!(err.contains(n), "{args:?}: {n:?} not in {err}");
-    }
-}
+use common::{bin, refused, scratch_dir, stderr};
 
 /// A campaign of `samplings` tiny samplings at 500 K (200 biased steps each).
 fn tiny_campaign(dir: &Path, samplings: u64) -> PathBuf {
@@ -54,23 +26,26 @@ fn tiny_campaign(dir: &Path, samplings: u64) -> PathBuf {
     campaign_file(dir, "tiny.toml", "", cluster, 500.0, samplings, 200)
 }
 
+/// `campaign TOML --output OUT --threads 1`, then `extra`.
+fn campaign_args(toml: &Path, out: &Path, extra: &[&str]) -> Vec<String> {
+    let mut args = vec![
+        "campaign".to_string(),
+        toml.display().to_string(),
+        "--output".into(),
+        out.display().to_string(),
+        "--threads".into(),
+        "1".into(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
 #[test]
 fn a_second_campaign_on_a_folder_stops_and_names_the_holder() {
     let dir = scratch_dir("lock");
     let toml = tiny_campaign(&dir, 6);
     let out_dir = dir.join("out");
-    let args = |extra: &[&str]| {
-        let mut a = vec![
-            "campaign".to_string(),
-            toml.display().to_string(),
-            "--output".into(),
-            out_dir.display().to_string(),
-            "--threads".into(),
-            "1".into(),
-        ];
-        a.extend(extra.iter().map(|s| s.to_string()));
-        a
-    };
+    let args = |extra: &[&str]| campaign_args(&toml, &out_dir, extra);
     let mut first = bin()
         .args(args(&[]))
         .stdout(Stdio::null())
@@ -733,16 +708,10 @@ fn a_full_disk_stops_the_campaign_and_resume_finishes_it() {
     let toml = tiny_campaign(&dir, 6);
     let out = disk.0.join("out");
     let run = |extra: &[&str]| {
-        let mut args = vec![
-            "campaign".to_string(),
-            toml.display().to_string(),
-            "--output".into(),
-            out.display().to_string(),
-            "--threads".into(),
-            "1".into(),
-        ];
-        args.extend(extra.iter().map(|s| s.to_string()));
-        bin().args(args).output().unwrap()
+        bin()
+            .args(campaign_args(&toml, &out, extra))
+            .output()
+            .unwrap()
     };
     // 2 MB hold the campaign's own files and a sampling or two (each keeps a ~0.8 MB restart
     // file of its censored run), not six.

@@ -5,7 +5,9 @@
 //! The decks are run with LAMMPS by `.ci/run` (stage `lammps`) and
 //! scripts/lammps_deck_check.sh.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::sync::Arc;
 
 use betaglass::campaign::lammps::{
@@ -22,12 +24,7 @@ use betaglass::sampling::{Barrier, CentreChoice, Estimator, MetadynamicsRun};
 use betaglass::simulation::Simulation;
 use betaglass::system::{System, Vec3};
 
-fn scratch_dir(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("lammps-{test}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::scratch_dir;
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))

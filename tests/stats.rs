@@ -3,7 +3,9 @@
 //! directly, against numerically exact population values, and through the built binary
 //! (JSON and figures). Release mode: a few seconds.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Command;
 
 use rand::{RngExt, SeedableRng};
@@ -22,12 +24,7 @@ use betaglass::campaign::report::{
 use betaglass::campaign::{SamplingStatus, StoreError};
 use betaglass::system::units::BOLTZMANN_CODATA_EV_PER_K as KB;
 
-fn scratch_dir(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("stats-{test}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::scratch_dir;
 
 fn draws(mu: f64, sigma: f64, n: usize, rng: &mut ChaCha8Rng) -> Vec<f64> {
     let d = LogNormal::new(mu, sigma).unwrap();

@@ -16,9 +16,9 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::report::BarrierSample;
+use super::report::{BarrierSample, eq7_fits, line_fit, lognormal_curve, num, reason_suffix};
 use super::store::SamplingStatus;
-use crate::analysis::barriers::{LineFit, NU0_HZ, fit_entropy};
+use crate::analysis::barriers::{LineFit, NU0_HZ};
 use crate::analysis::censored::{
     CensoredLogNormal, LogNormalBarriers, fit_censored_lognormal, lognormal_barriers,
 };
@@ -174,19 +174,16 @@ pub(crate) fn censored_entry(
 }
 
 pub(crate) fn censored_fits(entries: &[CensoredEntry]) -> CensoredFits {
-    let fit = |get: fn(&LogNormalBarriers) -> f64| {
-        let points: Vec<(f64, f64)> = entries
-            .iter()
-            .filter_map(|e| Some((e.temperature_k, get(e.barriers.as_ref()?))))
-            .collect();
-        fit_entropy(&points)
-    };
-    let results = [fit(|b| b.para_ev), fit(|b| b.seq_ev), fit(|b| b.eff_ev)];
-    let reason = results
-        .iter()
-        .find_map(|r| r.as_ref().err())
-        .map(|e| format!("{e} (only temperatures with a censored log-normal fit count)"));
-    let [para, seq, eff] = results.map(Result::ok);
+    type Point = fn(&CensoredEntry) -> Option<(f64, f64)>;
+    let ([para, seq, eff], reason) = eq7_fits(
+        entries,
+        [
+            (|e| Some((e.temperature_k, e.barriers.as_ref()?.para_ev))) as Point,
+            |e| Some((e.temperature_k, e.barriers.as_ref()?.seq_ev)),
+            |e| Some((e.temperature_k, e.barriers.as_ref()?.eff_ev)),
+        ],
+        "only temperatures with a censored log-normal fit count",
+    );
     CensoredFits {
         para,
         seq,
@@ -227,20 +224,13 @@ pub(crate) fn rate_entry(temperature_k: f64, rows: &Censored, seed: u64) -> Rate
 }
 
 pub(crate) fn rates_of(temperatures: Vec<RateEntry>) -> Rates {
-    let points: Vec<(f64, f64)> = temperatures
-        .iter()
-        .filter(|e| e.accepted)
-        .filter_map(|e| Some((e.temperature_k, e.delta_f_rate_ev?)))
-        .collect();
-    let (fit, reason) = match fit_entropy(&points) {
-        Ok(f) => (Some(f), None),
-        Err(e) => (
-            None,
-            Some(format!(
-                "{e} (only temperatures whose KS test passes count)"
-            )),
-        ),
-    };
+    let accepted =
+        |e: &RateEntry| Some((e.temperature_k, e.delta_f_rate_ev?)).filter(|_| e.accepted);
+    let ([fit], reason) = eq7_fits(
+        &temperatures,
+        [accepted],
+        "only temperatures whose KS test passes count",
+    );
     Rates {
         nu0_hz: NU0_HZ,
         ks_accept_p: KS_ACCEPT_P,
@@ -267,28 +257,8 @@ pub(crate) fn notes(censoring: &Censoring) -> Vec<String> {
     )]
 }
 
-fn num(v: Option<f64>, digits: usize) -> String {
-    v.map(|v| format!("{v:.digits$}"))
-        .unwrap_or_else(|| "-".into())
-}
-
 fn with_se(v: f64, se: f64) -> String {
     format!("{v:.3} ± {se:.3}")
-}
-
-fn line_fit(s: &mut String, name: &str, fit: &Option<LineFit>) {
-    let Some(f) = fit else { return };
-    let err = |e: Option<f64>, d: usize| e.map(|e| format!(" ± {e:.d$}")).unwrap_or_default();
-    let _ = writeln!(
-        s,
-        "  {name:<12} ΔQ = {:.3}{} eV   ΔS = {:.2}{} k_B   R² = {:.4}   ({} temperatures)",
-        f.dq_ev,
-        err(f.dq_err_ev, 3),
-        f.ds_kb,
-        err(f.ds_err_kb, 2),
-        f.r2,
-        f.n
-    );
 }
 
 /// The table's sections on censoring and on the boosted-clock rates.
@@ -330,10 +300,7 @@ pub(crate) fn table(censoring: &Censoring, rates: &Rates) -> String {
                 .unwrap_or_else(|| "-".into()),
             b.map(|b| with_se(b.eff_ev, b.eff_se_ev))
                 .unwrap_or_else(|| "-".into()),
-            e.reason
-                .as_ref()
-                .map(|r| format!("  ({r})"))
-                .unwrap_or_default()
+            reason_suffix(&e.reason)
         );
     }
     let f = &censoring.fits;
@@ -345,9 +312,9 @@ pub(crate) fn table(censoring: &Censoring, rates: &Rates) -> String {
         );
     } else {
         let _ = writeln!(s, "  Eq. 7 on the censored fit (OLS; ± standard errors):");
-        line_fit(&mut s, "para_c", &f.para);
-        line_fit(&mut s, "seq_c", &f.seq);
-        line_fit(&mut s, "eff_c", &f.eff);
+        line_fit(&mut s, "para_c", 12, &f.para);
+        line_fit(&mut s, "seq_c", 12, &f.seq);
+        line_fit(&mut s, "eff_c", 12, &f.eff);
     }
 
     let _ = writeln!(
@@ -387,10 +354,7 @@ pub(crate) fn table(censoring: &Censoring, rates: &Rates) -> String {
             s,
             "{:>7} {row}{}",
             e.temperature_k,
-            e.reason
-                .as_ref()
-                .map(|r| format!("  ({r})"))
-                .unwrap_or_default()
+            reason_suffix(&e.reason)
         );
     }
     if rates.temperatures.iter().any(|e| e.no_event > 0) {
@@ -401,7 +365,7 @@ pub(crate) fn table(censoring: &Censoring, rates: &Rates) -> String {
         );
     }
     match &rates.fit {
-        Some(_) => line_fit(&mut s, "Eq. 7 rate", &rates.fit),
+        Some(_) => line_fit(&mut s, "Eq. 7 rate", 12, &rates.fit),
         None => {
             let _ = writeln!(
                 s,
@@ -427,19 +391,13 @@ pub(crate) fn spectrum_series(
     if f.censored == 0 || f.sigma <= 0.0 {
         return None;
     }
-    let steps = 300;
-    let pdf: Vec<[f64; 2]> = (0..=steps)
-        .map(|k| x_range[0] + (x_range[1] - x_range[0]) * k as f64 / steps as f64)
-        .filter(|&x| x > 0.0)
-        .map(|x| [x, super::report::lognormal_pdf(x, f.mu, f.sigma)])
-        .collect();
     Some(
         Series::new(
             format!(
                 "censored MLE ({} censored) μ = {:.3}, σ = {:.3}",
                 f.censored, f.mu, f.sigma
             ),
-            pdf,
+            lognormal_curve(f.mu, f.sigma, x_range),
             SeriesStyle::Dashed,
         )
         .colour(3),

@@ -55,9 +55,8 @@ use super::run::empty_record;
 use super::spec::{CampaignSpec, CampaignSpecError, SamplingJob, StopRule, centre_label};
 use super::store::{
     CAMPAIGN_TOML, SAMPLINGS_CSV, SAMPLINGS_DIR, SamplingRecord, SamplingStatus, SamplingsCsv,
-    StoreError,
 };
-use crate::io::{ReadError, WriteError, fmt_f64};
+use crate::io::{FileError, WriteError, fmt_f64};
 use crate::sampling::event::{EventDetector, Proposal, mean_s};
 use crate::sampling::fes::filled_depth;
 use crate::sampling::run::end_of_run_barrier;
@@ -120,28 +119,24 @@ applies the stop rule and the event rule to the trace afterwards.";
 /// Why an export or an import could not be done (a sampling's own trouble is a row).
 #[derive(Debug, thiserror::Error)]
 pub enum LammpsError {
-    #[error("{file}: {source}")]
-    Io {
-        file: String,
-        #[source]
-        source: std::io::Error,
-    },
     #[error("invalid campaign: {0}")]
     Invalid(String),
     #[error(transparent)]
     Spec(#[from] CampaignSpecError),
+    /// A file (a configuration, a results table, a Colvars file...) could not be read or
+    /// written.
     #[error(transparent)]
-    Read(#[from] ReadError),
+    File(#[from] FileError),
     #[error(transparent)]
     Write(#[from] WriteError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> LammpsError + '_ {
-    move |source| LammpsError::Io {
-        file: path.display().to_string(),
-        source,
+    move |source| {
+        LammpsError::File(FileError::Io {
+            file: path.display().to_string(),
+            source,
+        })
     }
 }
 
@@ -263,9 +258,11 @@ pub fn export_lammps(
         note: MANIFEST_NOTE.into(),
         samplings: entries,
     };
-    let json = serde_json::to_string_pretty(&manifest).map_err(|e| LammpsError::Io {
-        file: dir.join(MANIFEST).display().to_string(),
-        source: e.into(),
+    let json = serde_json::to_string_pretty(&manifest).map_err(|e| {
+        LammpsError::File(FileError::Io {
+            file: dir.join(MANIFEST).display().to_string(),
+            source: e.into(),
+        })
     })?;
     write(&dir.join(MANIFEST), &(json + "\n"))?;
     write(&dir.join("run_local.sh"), RUN_LOCAL)?;

@@ -41,10 +41,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use super::spec::{CampaignSpec, CampaignSpecError, SamplingJob, StopRule, centre_label};
 use super::store::{
     CAMPAIGN_TOML, ProfileStop, SAMPLINGS_CSV, SAMPLINGS_DIR, SamplingRecord, SamplingStatus,
-    SamplingsCsv, StoreError, sampling_prefix,
+    SamplingsCsv, sampling_prefix,
 };
 use crate::io::sampling_files::SamplingFiles;
-use crate::io::{ReadError, WriteError};
+use crate::io::{FileError, WriteError};
 use crate::potential::{Potential, mendelev};
 use crate::sampling::setup::start_sampling;
 use crate::sampling::{Barrier, Estimator, ProfileWatch};
@@ -145,18 +145,11 @@ pub enum CampaignError {
         folder.display()
     )]
     DifferentCampaign { folder: PathBuf, difference: String },
-    #[error("{file}: {source}")]
-    Io {
-        file: String,
-        #[source]
-        source: std::io::Error,
-    },
+    /// A file (the lock, the results table, the configuration...) could not be read.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    File(#[from] FileError),
     #[error(transparent)]
     Write(#[from] WriteError),
-    #[error(transparent)]
-    System(#[from] ReadError),
     #[error("the folder's copy of the campaign: {0}")]
     StoredSpec(#[from] CampaignSpecError),
     #[error(
@@ -192,9 +185,11 @@ impl FolderLock {
     pub fn acquire(dir: &Path) -> Result<Self, CampaignError> {
         use std::io::{Seek, Write};
         let path = dir.join(LOCK_FILE);
-        let io = |source| CampaignError::Io {
-            file: path.display().to_string(),
-            source,
+        let io = |source| {
+            CampaignError::File(FileError::Io {
+                file: path.display().to_string(),
+                source,
+            })
         };
         std::fs::create_dir_all(dir).map_err(io)?;
         let mut file = std::fs::OpenOptions::new()
@@ -255,7 +250,7 @@ pub fn run_campaign_with(
     }
     let io_err = |path: &Path| {
         let file = path.display().to_string();
-        move |source| CampaignError::Io { file, source }
+        move |source| CampaignError::File(FileError::Io { file, source })
     };
     let csv_path = dir.join(SAMPLINGS_CSV);
     let toml_path = dir.join(CAMPAIGN_TOML);

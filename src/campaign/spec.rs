@@ -48,13 +48,13 @@
 //! the 1-based line, the key (`campaign.temperatures_k[2]`) and the value as written; when a
 //! file has several problems the first one in the file is reported.
 
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use toml::de::{DeTable, DeValue};
+use toml::de::DeTable;
 
-use crate::io::shorten;
-use crate::io::spanned_toml::{Field, Section, line_of, type_name};
+use crate::io::spanned_toml::{
+    EVENTS_KEYS, METADYNAMICS_KEYS, Reader, SYSTEM_KEYS, load, parse_document,
+};
 use crate::sampling::ProfileStopSettings;
 use crate::sampling::setup::{CentreChoice, SamplingSetup};
 
@@ -232,43 +232,12 @@ impl CampaignSpec {
         origin: &str,
         base_dir: &Path,
     ) -> Result<CampaignSpec, CampaignSpecError> {
-        let root = DeTable::parse(text).map_err(|e| {
-            let line = e
-                .span()
-                .map_or_else(|| line_of(text, text.len()), |s| line_of(text, s.start));
-            let mut message = e.message().trim().to_string();
-            if let Some(written) = text.lines().nth(line - 1).map(str::trim)
-                && !written.is_empty()
-            {
-                message = format!("{message} (in `{}`)", shorten(written));
-            }
-            CampaignSpecError::Syntax {
-                file: origin.to_string(),
-                line,
-                message,
-            }
-        })?;
-        let mut reader = Reader {
-            file: origin,
-            text,
-            errors: Vec::new(),
-            missing: Vec::new(),
-        };
+        let root = parse_document(text, origin)?;
+        let mut reader = Reader::new(origin, text, SCENE_KEY_HINTS);
         let spec = reader.campaign(root.get_ref(), base_dir);
         // The first problem in the file; then the first missing key.
-        if let Some(first) = reader
-            .errors
-            .into_iter()
-            .min_by_key(|e| e.line().unwrap_or(usize::MAX))
-        {
+        if let Some(first) = reader.first_problem() {
             return Err(first);
-        }
-        if let Some(&(key, why)) = reader.missing.first() {
-            return Err(CampaignSpecError::Missing {
-                file: origin.to_string(),
-                key,
-                why,
-            });
         }
         // Every required key was present and valid, or an error was noted above.
         let spec = spec.ok_or_else(|| CampaignSpecError::Setup {
@@ -285,13 +254,7 @@ impl CampaignSpec {
 
     /// Reads and parses a campaign file; errors name `path`.
     pub fn load(path: &Path) -> Result<CampaignSpec, CampaignSpecError> {
-        let file = path.display().to_string();
-        let text = crate::io::read_text(path).map_err(|source| CampaignSpecError::Io {
-            file: file.clone(),
-            source,
-        })?;
-        let base_dir = path.parent().unwrap_or(Path::new(""));
-        Self::from_toml_str(&text, &file, base_dir)
+        load(path, Self::from_toml_str)
     }
 
     /// The campaign as a complete campaign file, every key spelt out and the system file as
@@ -421,24 +384,8 @@ const TOP_KEYS: &[&str] = &[
     "campaign",
     "stop",
 ];
-const SYSTEM_KEYS: &[&str] = &["file"];
 const MD_KEYS: &[&str] = &["timestep_fs", "thermostat_damping_ps", "equilibrate_ps"];
 const CLUSTER_KEYS: &[&str] = &["centres", "cutoffs_angstrom"];
-const METADYNAMICS_KEYS: &[&str] = &[
-    "height_ev",
-    "sigma_angstrom",
-    "stride_steps",
-    "bias_temperature_k",
-    "sample_every_steps",
-    "grid_upper_angstrom",
-    "grid_width_angstrom",
-];
-const EVENTS_KEYS: &[&str] = &[
-    "jump_angstrom",
-    "dwell_ps",
-    "min_movers",
-    "mover_threshold_angstrom",
-];
 const CAMPAIGN_KEYS: &[&str] = &["temperatures_k", "samplings_per_temperature", "seed"];
 const STOP_KEYS: &[&str] = &[
     "max_steps",
@@ -472,325 +419,10 @@ const SCENE_KEY_HINTS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Walks the document, collecting every problem.
-struct Reader<'a> {
-    file: &'a str,
-    text: &'a str,
-    errors: Vec<CampaignSpecError>,
-    /// Required keys not in the file: (dotted key, what it is for).
-    missing: Vec<(&'static str, &'static str)>,
-}
-
+/// The campaign's own reading, on the reader every TOML file of the project shares.
 impl Reader<'_> {
-    fn line(&self, span: &Range<usize>) -> usize {
-        line_of(self.text, span.start)
-    }
-
-    /// The value as written: its first line, shortened.
-    fn written(&self, span: &Range<usize>) -> String {
-        let raw = self.text.get(span.clone()).unwrap_or("");
-        let first = raw.lines().next().unwrap_or("").trim();
-        let mut s = shorten(first);
-        if raw.trim().lines().nth(1).is_some() && !s.ends_with('…') {
-            s.push('…');
-        }
-        s
-    }
-
-    fn wrong_type(&mut self, field: &Field<'_, '_>, expected: &'static str) {
-        self.errors.push(CampaignSpecError::WrongType {
-            file: self.file.to_string(),
-            line: self.line(&field.span),
-            key: field.key.clone(),
-            value: self.written(&field.span),
-            expected,
-            found: type_name(field.value),
-        });
-    }
-
-    fn invalid(&mut self, field: &Field<'_, '_>, message: impl Into<String>) {
-        self.errors.push(CampaignSpecError::Invalid {
-            file: self.file.to_string(),
-            line: self.line(&field.span),
-            key: field.key.clone(),
-            value: self.written(&field.span),
-            message: message.into(),
-        });
-    }
-
-    /// The known keys of `table`; unknown ones are reported.
-    fn section<'t, 'i>(
-        &mut self,
-        table: &'t DeTable<'i>,
-        prefix: &'static str,
-        known: &'static [&'static str],
-    ) -> Section<'t, 'i> {
-        let mut entries = Vec::new();
-        for (key, value) in table.iter() {
-            let name: &str = key.get_ref();
-            match known.iter().find(|k| **k == name) {
-                Some(k) => entries.push((*k, value)),
-                None => {
-                    let dotted = if prefix.is_empty() {
-                        name.to_string()
-                    } else {
-                        format!("{prefix}.{name}")
-                    };
-                    let where_ = if prefix.is_empty() {
-                        "the top level".to_string()
-                    } else {
-                        format!("[{prefix}]")
-                    };
-                    let mut known = format!("{where_} knows {}", known.join(", "));
-                    if let Some((_, hint)) = SCENE_KEY_HINTS.iter().find(|(k, _)| *k == dotted) {
-                        known = format!("{known} ({hint})");
-                    }
-                    self.errors.push(CampaignSpecError::UnknownKey {
-                        file: self.file.to_string(),
-                        line: self.line(&key.span()),
-                        key: dotted,
-                        known,
-                    });
-                }
-            }
-        }
-        Section { prefix, entries }
-    }
-
-    /// The sub-table `name` of the top level (empty when absent).
-    fn subsection<'t, 'i>(
-        &mut self,
-        top: &Section<'t, 'i>,
-        name: &'static str,
-        known: &'static [&'static str],
-    ) -> Section<'t, 'i> {
-        match top.get(name) {
-            Some(Field {
-                value: DeValue::Table(table),
-                ..
-            }) => self.section(table, name, known),
-            Some(field) => {
-                self.wrong_type(&field, "a table");
-                Section {
-                    prefix: name,
-                    entries: Vec::new(),
-                }
-            }
-            None => Section {
-                prefix: name,
-                entries: Vec::new(),
-            },
-        }
-    }
-
-    /// `section.key`, noting it as missing when absent.
-    fn required<'t, 'i>(
-        &mut self,
-        section: &Section<'t, 'i>,
-        key: &'static str,
-        dotted: &'static str,
-        why: &'static str,
-    ) -> Option<Field<'t, 'i>> {
-        let field = section.get(key);
-        if field.is_none() {
-            self.missing.push((dotted, why));
-        }
-        field
-    }
-
-    fn string(&mut self, field: &Field<'_, '_>) -> Option<String> {
-        match field.value {
-            DeValue::String(s) => Some(s.to_string()),
-            _ => {
-                self.wrong_type(field, "a string");
-                None
-            }
-        }
-    }
-
-    /// A number (a TOML float or integer), without checks.
-    fn raw_number(&mut self, field: &Field<'_, '_>) -> Option<f64> {
-        let parsed = match field.value {
-            DeValue::Float(f) => f.as_str().parse::<f64>().ok(),
-            DeValue::Integer(i) => i128::from_str_radix(i.as_str(), i.radix())
-                .ok()
-                .map(|n| n as f64),
-            _ => {
-                self.wrong_type(field, "a number");
-                return None;
-            }
-        };
-        if parsed.is_none() {
-            self.invalid(field, "not a number this program can read");
-        }
-        parsed
-    }
-
-    /// A finite number > 0 (or ≥ 0 when `zero_ok`).
-    fn positive(&mut self, field: &Field<'_, '_>, zero_ok: bool) -> Option<f64> {
-        let x = self.raw_number(field)?;
-        if x.is_finite() && (x > 0.0 || (zero_ok && x == 0.0)) {
-            return Some(x);
-        }
-        let message = if x.is_nan() {
-            "must be a number"
-        } else if x.is_infinite() && x > 0.0 {
-            "must be finite"
-        } else if zero_ok {
-            "must be zero or positive"
-        } else {
-            "must be positive"
-        };
-        self.invalid(field, message);
-        None
-    }
-
-    /// An integer ≥ `min` that fits a `u64`.
-    fn count(&mut self, field: &Field<'_, '_>, min: u64) -> Option<u64> {
-        let n = match field.value {
-            DeValue::Integer(i) => i128::from_str_radix(i.as_str(), i.radix()).ok(),
-            _ => {
-                self.wrong_type(field, "an integer");
-                return None;
-            }
-        };
-        let Some(n) = n else {
-            self.invalid(field, "an integer out of range");
-            return None;
-        };
-        if n < i128::from(min) {
-            self.invalid(field, format!("must be at least {min}"));
-            return None;
-        }
-        let n = u64::try_from(n).ok();
-        if n.is_none() {
-            self.invalid(field, "too large");
-        }
-        n
-    }
-
-    fn set_positive(&mut self, section: &Section<'_, '_>, key: &str, target: &mut f64) {
-        if let Some(field) = section.get(key)
-            && let Some(x) = self.positive(&field, false)
-        {
-            *target = x;
-        }
-    }
-
-    /// The elements of an array, each as a field of its own (`key[i]`, its own line).
-    fn elements<'t, 'i>(
-        &mut self,
-        field: &Field<'t, 'i>,
-        expected: &'static str,
-    ) -> Option<Vec<Field<'t, 'i>>> {
-        let DeValue::Array(items) = field.value else {
-            self.wrong_type(field, expected);
-            return None;
-        };
-        if items.is_empty() {
-            self.invalid(field, "must list at least one");
-            return None;
-        }
-        Some(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| Field {
-                    key: format!("{}[{i}]", field.key),
-                    value: item.get_ref(),
-                    span: item.span(),
-                })
-                .collect(),
-        )
-    }
-
-    /// A non-empty array of distinct positive numbers; `None` if any element is bad.
-    fn positive_list(&mut self, field: &Field<'_, '_>, expected: &'static str) -> Option<Vec<f64>> {
-        let elements = self.elements(field, expected)?;
-        let mut out = Vec::with_capacity(elements.len());
-        let mut all_good = true;
-        for element in &elements {
-            match self.positive(element, false) {
-                Some(x) if out.contains(&x) => {
-                    self.invalid(element, "listed twice");
-                    all_good = false;
-                }
-                Some(x) => out.push(x),
-                None => all_good = false,
-            }
-        }
-        all_good.then_some(out)
-    }
-
-    /// `"nearest-cu"`, `"random-cu"` or an atom id.
-    fn centre(&mut self, field: &Field<'_, '_>) -> Option<CentreChoice> {
-        const EXPECTED: &str = "\"nearest-cu\", \"random-cu\" or an atom id (a positive integer)";
-        match field.value {
-            DeValue::String(s) => match s.trim() {
-                "nearest-cu" => Some(CentreChoice::NearestCuToBoxCentre),
-                "random-cu" => Some(CentreChoice::RandomCu),
-                _ => {
-                    self.invalid(field, format!("must be {EXPECTED}"));
-                    None
-                }
-            },
-            DeValue::Integer(_) => Some(CentreChoice::Atom(self.count(field, 1)?)),
-            _ => {
-                self.wrong_type(field, EXPECTED);
-                None
-            }
-        }
-    }
-
-    fn centre_list(&mut self, field: &Field<'_, '_>) -> Option<Vec<CentreChoice>> {
-        let elements = self.elements(field, "an array of centres")?;
-        let mut out = Vec::with_capacity(elements.len());
-        let mut all_good = true;
-        for element in &elements {
-            match self.centre(element) {
-                Some(c) if out.contains(&c) => {
-                    self.invalid(element, "listed twice");
-                    all_good = false;
-                }
-                Some(c) => out.push(c),
-                None => all_good = false,
-            }
-        }
-        all_good.then_some(out)
-    }
-
-    /// A number > 0 (`inf` or "inf" for plain metadynamics).
-    fn bias_temperature(&mut self, field: &Field<'_, '_>) -> Option<f64> {
-        let x = match field.value {
-            DeValue::String(s) if s.trim().eq_ignore_ascii_case("inf") => {
-                return Some(f64::INFINITY);
-            }
-            DeValue::String(_) => {
-                self.invalid(
-                    field,
-                    "must be a temperature in K, or \"inf\" for plain metadynamics",
-                );
-                return None;
-            }
-            DeValue::Float(_) | DeValue::Integer(_) => self.raw_number(field)?,
-            _ => {
-                self.wrong_type(field, "a number or \"inf\"");
-                return None;
-            }
-        };
-        if x > 0.0 {
-            Some(x)
-        } else {
-            self.invalid(
-                field,
-                "must be positive (or \"inf\" for plain metadynamics)",
-            );
-            None
-        }
-    }
-
-    /// The whole campaign; `None` when a required key is absent or bad (every problem is in
-    /// `self.errors` or `self.missing`).
+    /// The whole campaign; `None` when a required key is absent or bad (every problem is
+    /// noted in the reader).
     fn campaign(&mut self, root: &DeTable<'_>, base_dir: &Path) -> Option<CampaignSpec> {
         let top = self.section(root, "", TOP_KEYS);
         let system = self.subsection(&top, "system", SYSTEM_KEYS);
@@ -812,23 +444,8 @@ impl Reader<'_> {
                     Some(s)
                 }
             });
-        let description = top
-            .get("description")
-            .and_then(|f| self.string(&f))
-            .map(|s| s.trim().to_string())
-            .unwrap_or_default();
-        let system_file = system.get("file").and_then(|f| {
-            let s = self.string(&f)?;
-            if s.trim().is_empty() {
-                self.invalid(
-                    &f,
-                    "must name a configuration file (leave `file` out for the default glass)",
-                );
-                None
-            } else {
-                Some(base_dir.join(s))
-            }
-        });
+        let description = self.description(&top);
+        let system_file = self.system_file(&system, base_dir);
 
         let temperatures_k = self
             .required(
@@ -837,7 +454,11 @@ impl Reader<'_> {
                 "campaign.temperatures_k",
                 "the temperatures to sample, in K",
             )
-            .and_then(|f| self.positive_list(&f, "an array of temperatures in K"));
+            .and_then(|f| {
+                self.distinct_list(&f, "an array of temperatures in K", |r, e| {
+                    r.positive(e, false)
+                })
+            });
         let samplings_per_temperature = self
             .required(
                 &campaign,
@@ -867,11 +488,13 @@ impl Reader<'_> {
         self.set_positive(&stop, "profile_tolerance_ev", &mut profile.tolerance_ev);
 
         let centres = match cluster.get("centres") {
-            Some(f) => self.centre_list(&f),
+            Some(f) => self.distinct_list(&f, "an array of centres", |r, e| r.centre(e)),
             None => Some(vec![CentreChoice::NearestCuToBoxCentre]),
         };
         let cutoffs_angstrom = match cluster.get("cutoffs_angstrom") {
-            Some(f) => self.positive_list(&f, "an array of cutoffs in Å"),
+            Some(f) => {
+                self.distinct_list(&f, "an array of cutoffs in Å", |r, e| r.positive(e, false))
+            }
             None => Some(vec![SamplingSetup::paper(1.0).cutoff_angstrom]),
         };
 
@@ -888,43 +511,8 @@ impl Reader<'_> {
         {
             template.equilibrate_ps = ps;
         }
-        self.set_positive(&metad, "height_ev", &mut template.hills.height_ev);
-        self.set_positive(&metad, "sigma_angstrom", &mut template.hills.sigma_angstrom);
-        if let Some(n) = metad.get("stride_steps").and_then(|f| self.count(&f, 1)) {
-            template.hills.stride_steps = n;
-        }
-        if let Some(t) = metad
-            .get("bias_temperature_k")
-            .and_then(|f| self.bias_temperature(&f))
-        {
-            template.hills.bias_temperature_k = t;
-        }
-        if let Some(n) = metad
-            .get("sample_every_steps")
-            .and_then(|f| self.count(&f, 1))
-        {
-            template.sample_every_steps = n;
-        }
-        self.set_positive(
-            &metad,
-            "grid_upper_angstrom",
-            &mut template.grid_upper_angstrom,
-        );
-        self.set_positive(
-            &metad,
-            "grid_width_angstrom",
-            &mut template.grid_width_angstrom,
-        );
-        self.set_positive(&events, "jump_angstrom", &mut template.event_jump_angstrom);
-        self.set_positive(&events, "dwell_ps", &mut template.event_dwell_ps);
-        if let Some(n) = events.get("min_movers").and_then(|f| self.count(&f, 1)) {
-            template.event_min_movers = usize::try_from(n).unwrap_or(usize::MAX);
-        }
-        self.set_positive(
-            &events,
-            "mover_threshold_angstrom",
-            &mut template.event_mover_threshold_angstrom,
-        );
+        self.metadynamics(&metad, &mut template);
+        self.events(&events, &mut template);
 
         let (temperatures_k, centres, cutoffs_angstrom) =
             (temperatures_k?, centres?, cutoffs_angstrom?);
@@ -1113,7 +701,13 @@ mod tests {
         .unwrap_err();
         assert!(matches!(e, CampaignSpecError::Setup { .. }), "{e}");
         let e = parse(&format!("{MINIMAL}[campaign]\n")).unwrap_err();
-        assert!(matches!(e, CampaignSpecError::Syntax { .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                CampaignSpecError::File(crate::io::FileError::Parse { .. })
+            ),
+            "{e}"
+        );
     }
 
     #[test]

@@ -368,33 +368,7 @@ pub(crate) fn split_csv_line(line: &str) -> Result<Vec<String>, String> {
 }
 
 /// Why a results table could not be read or written.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("{file}: {source}")]
-    Io {
-        file: String,
-        #[source]
-        source: std::io::Error,
-    },
-    /// A malformed row (not the last, unfinished one).
-    #[error("{file}:{line}: {message}")]
-    Parse {
-        file: String,
-        /// 1-based.
-        line: usize,
-        message: String,
-    },
-}
-
-impl StoreError {
-    /// The 1-based line of a parse error.
-    pub fn line(&self) -> Option<usize> {
-        match self {
-            Self::Io { .. } => None,
-            Self::Parse { line, .. } => Some(*line),
-        }
-    }
-}
+pub use crate::io::FileError as StoreError;
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     move |source| StoreError::Io {

@@ -475,28 +475,18 @@ mod tests {
 
     /// A report with every kind of figure text: several temperatures, cutoffs, fits.
     fn sample_report() -> crate::campaign::CampaignReport {
-        use crate::campaign::SamplingStatus;
         use crate::campaign::report::{BarrierSample, CampaignReport, ReportOptions};
         let mut samples = Vec::new();
         for (k, t) in [200.0, 300.0, 400.0].into_iter().enumerate() {
             for cutoff in [3.5, 4.0] {
                 for i in 0..6 {
-                    samples.push(BarrierSample {
-                        sampling: samples.len(),
-                        centre: "nearest-cu".into(),
-                        cutoff_angstrom: Some(cutoff),
-                        temperature_k: t,
-                        delta_f_ev: Some(0.5 + 0.02 * i as f64 - 0.05 * k as f64),
-                        delta_f_crossing_ev: None,
-                        delta_f_estimator: None,
-                        delta_f_profile_ev: None,
-                        delta_f_final_ev: None,
-                        status: SamplingStatus::Ok,
-                        reason: String::new(),
-                        line: None,
-                        delta_f_lower_bound_ev: None,
-                        event_boosted_ps: None,
-                    });
+                    samples.push(BarrierSample::ok(
+                        samples.len(),
+                        "nearest-cu",
+                        cutoff,
+                        t,
+                        0.5 + 0.02 * i as f64 - 0.05 * k as f64,
+                    ));
                 }
             }
         }

@@ -106,7 +106,6 @@ pub fn read_image_flags(content: &str, file: &str) -> Result<HashMap<u64, [i64; 
             let bad = |what: &str, v: &str| ReadError::Parse {
                 file: file.to_string(),
                 line: k + 1,
-                token: v.to_string(),
                 message: format!("expected an integer for {what}, found {v:?}"),
             };
             let id: u64 = t[0].parse().map_err(|_| bad("the atom id", t[0]))?;

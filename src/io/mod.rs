@@ -24,9 +24,13 @@ pub use lammps_data::{read_lammps_data, read_lammps_data_with_elements, write_la
 pub use lammps_dump::DumpWriter;
 pub use xyz::{read_xyz, write_xyz};
 
-/// Why a configuration could not be read.
+/// Why a file could not be read: the file could not be opened or read, or one of its
+/// lines does not parse. The one error of the project's file readers (configurations,
+/// results tables, setfl potentials, and the file-level part of its TOML files); every
+/// message names the file, and a parse error its 1-based line and, in `message`, the
+/// offending value as found in the file.
 #[derive(Debug, thiserror::Error)]
-pub enum ReadError {
+pub enum FileError {
     /// The file could not be opened or read (or is not UTF-8).
     #[error("{file}: {source}")]
     Io {
@@ -34,19 +38,18 @@ pub enum ReadError {
         #[source]
         source: std::io::Error,
     },
-    /// The text is malformed. `message` always quotes `token`, the offending value.
+    /// The text is malformed at `line`.
     #[error("{file}:{line}: {message}")]
     Parse {
         file: String,
         /// 1-based line number.
         line: usize,
-        /// The offending token or value, as found in the file (possibly shortened).
-        token: String,
+        /// What is wrong, quoting the offending value (possibly shortened).
         message: String,
     },
 }
 
-impl ReadError {
+impl FileError {
     /// The 1-based line of a parse error, `None` for I/O errors.
     pub fn line(&self) -> Option<usize> {
         match self {
@@ -62,6 +65,9 @@ impl ReadError {
         }
     }
 }
+
+/// Why a configuration could not be read.
+pub use FileError as ReadError;
 
 /// Why a configuration could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -101,7 +107,6 @@ pub fn read_configuration(path: &Path) -> Result<System, ReadError> {
                 Err(ReadError::Parse {
                     file: file.clone(),
                     line: 1,
-                    token: other.to_string(),
                     message: format!(
                         "cannot tell the format: extension {other:?} is none of .xyz, .extxyz, \
                          .data, .lmp, and the text has neither an \"N atoms\" header line nor an \
@@ -206,12 +211,11 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// A parse error at `line` about `token`; `message` should quote the token.
-    pub fn err(&self, line: usize, token: &str, message: String) -> ReadError {
+    /// A parse error at `line` about the value `_token`, which `message` quotes.
+    pub fn err(&self, line: usize, _token: &str, message: String) -> ReadError {
         ReadError::Parse {
             file: self.file.to_string(),
             line,
-            token: shorten(token),
             message,
         }
     }

@@ -39,13 +39,14 @@
 //! 1-based line, the key (`md.temperature_k`) and the value as written. When a file has
 //! several problems the first one in the file is reported.
 
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use toml::de::{DeTable, DeValue};
 
-use super::spanned_toml::{Field, Section, line_of, type_name};
-use crate::sampling::setup::{CentreChoice, SamplingSetup};
+use super::spanned_toml::{
+    EVENTS_KEYS, Field, METADYNAMICS_KEYS, Reader, SYSTEM_KEYS, element, load, parse_document,
+};
+use crate::sampling::setup::SamplingSetup;
 
 /// The temperature of a scene that names none (K): the paper's lowest, and the CLI's default.
 pub const DEFAULT_TEMPERATURE_K: f64 = 300.0;
@@ -74,34 +75,11 @@ impl Scene {
     /// Parses a scene. `origin` names the file in messages; a relative `system.file` is
     /// resolved against `base_dir` (the scene file's folder).
     pub fn from_toml_str(text: &str, origin: &str, base_dir: &Path) -> Result<Scene, SceneError> {
-        let root = DeTable::parse(text).map_err(|e| {
-            let line = e
-                .span()
-                .map_or_else(|| line_of(text, text.len()), |s| line_of(text, s.start));
-            let mut message = e.message().trim().to_string();
-            if let Some(written) = text.lines().nth(line - 1).map(str::trim)
-                && !written.is_empty()
-            {
-                message = format!("{message} (in `{}`)", super::shorten(written));
-            }
-            SceneError::Syntax {
-                file: origin.to_string(),
-                line,
-                message,
-            }
-        })?;
-        let mut reader = Reader {
-            file: origin,
-            text,
-            errors: Vec::new(),
-        };
+        let root = parse_document(text, origin)?;
+        let mut reader = Reader::new(origin, text, &[]);
         let scene = reader.scene(root.get_ref(), base_dir);
         // The first problem in the file; one without a line (a missing key) last.
-        if let Some(first) = reader
-            .errors
-            .into_iter()
-            .min_by_key(|e| e.line().unwrap_or(usize::MAX))
-        {
+        if let Some(first) = reader.first_problem() {
             return Err(first);
         }
         let scene = scene.ok_or_else(|| SceneError::Missing {
@@ -118,13 +96,7 @@ impl Scene {
 
     /// Reads and parses a scene file; errors name `path`.
     pub fn load(path: &Path) -> Result<Scene, SceneError> {
-        let file = path.display().to_string();
-        let text = crate::io::read_text(path).map_err(|source| SceneError::Io {
-            file: file.clone(),
-            source,
-        })?;
-        let base_dir = path.parent().unwrap_or(Path::new(""));
-        Self::from_toml_str(&text, &file, base_dir)
+        load(path, Self::from_toml_str)
     }
 
     /// The built-in default: `scenes/teaching.toml`, compiled into the program.
@@ -149,7 +121,6 @@ const TOP_KEYS: &[&str] = &[
     "metadynamics",
     "events",
 ];
-const SYSTEM_KEYS: &[&str] = &["file"];
 const MD_KEYS: &[&str] = &[
     "temperature_k",
     "timestep_fs",
@@ -159,216 +130,11 @@ const MD_KEYS: &[&str] = &[
     "threads",
 ];
 const CLUSTER_KEYS: &[&str] = &["centre", "cutoff_angstrom", "compare_cutoffs_angstrom"];
-const METADYNAMICS_KEYS: &[&str] = &[
-    "height_ev",
-    "sigma_angstrom",
-    "stride_steps",
-    "bias_temperature_k",
-    "sample_every_steps",
-    "grid_upper_angstrom",
-    "grid_width_angstrom",
-];
-const EVENTS_KEYS: &[&str] = &[
-    "jump_angstrom",
-    "dwell_ps",
-    "min_movers",
-    "mover_threshold_angstrom",
-];
 
-/// Walks the document, collecting every problem.
-struct Reader<'a> {
-    file: &'a str,
-    text: &'a str,
-    errors: Vec<SceneError>,
-}
-
+/// The scene's own reading, on the reader every TOML file of the project shares.
 impl Reader<'_> {
-    fn line(&self, span: &Range<usize>) -> usize {
-        line_of(self.text, span.start)
-    }
-
-    /// The value as written: its first line, shortened.
-    fn written(&self, span: &Range<usize>) -> String {
-        let raw = self.text.get(span.clone()).unwrap_or("");
-        let first = raw.lines().next().unwrap_or("").trim();
-        let mut s = super::shorten(first);
-        if raw.trim().lines().nth(1).is_some() && !s.ends_with('…') {
-            s.push('…');
-        }
-        s
-    }
-
-    fn wrong_type(&mut self, field: &Field<'_, '_>, expected: &'static str) {
-        self.errors.push(SceneError::WrongType {
-            file: self.file.to_string(),
-            line: self.line(&field.span),
-            key: field.key.clone(),
-            value: self.written(&field.span),
-            expected,
-            found: type_name(field.value),
-        });
-    }
-
-    fn invalid(&mut self, field: &Field<'_, '_>, message: impl Into<String>) {
-        self.errors.push(SceneError::Invalid {
-            file: self.file.to_string(),
-            line: self.line(&field.span),
-            key: field.key.clone(),
-            value: self.written(&field.span),
-            message: message.into(),
-        });
-    }
-
-    /// The known keys of `table`; unknown ones are reported.
-    fn section<'t, 'i>(
-        &mut self,
-        table: &'t DeTable<'i>,
-        prefix: &'static str,
-        known: &'static [&'static str],
-    ) -> Section<'t, 'i> {
-        let mut entries = Vec::new();
-        for (key, value) in table.iter() {
-            let name: &str = key.get_ref();
-            match known.iter().find(|k| **k == name) {
-                Some(k) => entries.push((*k, value)),
-                None => {
-                    let where_ = if prefix.is_empty() {
-                        "the top level".to_string()
-                    } else {
-                        format!("[{prefix}]")
-                    };
-                    self.errors.push(SceneError::UnknownKey {
-                        file: self.file.to_string(),
-                        line: self.line(&key.span()),
-                        key: if prefix.is_empty() {
-                            name.to_string()
-                        } else {
-                            format!("{prefix}.{name}")
-                        },
-                        known: format!("{where_} knows {}", known.join(", ")),
-                    });
-                }
-            }
-        }
-        Section { prefix, entries }
-    }
-
-    /// The sub-table `name` of the top level (empty when absent).
-    fn subsection<'t, 'i>(
-        &mut self,
-        top: &Section<'t, 'i>,
-        name: &'static str,
-        known: &'static [&'static str],
-    ) -> Section<'t, 'i> {
-        match top.get(name) {
-            Some(Field {
-                value: DeValue::Table(table),
-                ..
-            }) => self.section(table, name, known),
-            Some(field) => {
-                self.wrong_type(&field, "a table");
-                Section {
-                    prefix: name,
-                    entries: Vec::new(),
-                }
-            }
-            None => Section {
-                prefix: name,
-                entries: Vec::new(),
-            },
-        }
-    }
-
-    fn string(&mut self, field: &Field<'_, '_>) -> Option<String> {
-        match field.value {
-            DeValue::String(s) => Some(s.to_string()),
-            _ => {
-                self.wrong_type(field, "a string");
-                None
-            }
-        }
-    }
-
-    /// A number (a TOML float or integer), without checks.
-    fn raw_number(&mut self, field: &Field<'_, '_>) -> Option<f64> {
-        let parsed = match field.value {
-            DeValue::Float(f) => f.as_str().parse::<f64>().ok(),
-            DeValue::Integer(i) => i128::from_str_radix(i.as_str(), i.radix())
-                .ok()
-                .map(|n| n as f64),
-            _ => {
-                self.wrong_type(field, "a number");
-                return None;
-            }
-        };
-        if parsed.is_none() {
-            self.invalid(field, "not a number this program can read");
-        }
-        parsed
-    }
-
-    /// An integer, without checks.
-    fn raw_integer(&mut self, field: &Field<'_, '_>) -> Option<i128> {
-        match field.value {
-            DeValue::Integer(i) => {
-                let n = i128::from_str_radix(i.as_str(), i.radix()).ok();
-                if n.is_none() {
-                    self.invalid(field, "an integer out of range");
-                }
-                n
-            }
-            _ => {
-                self.wrong_type(field, "an integer");
-                None
-            }
-        }
-    }
-
-    /// A finite number > 0 (or ≥ 0 when `zero_ok`).
-    fn positive(&mut self, field: &Field<'_, '_>, zero_ok: bool) -> Option<f64> {
-        let x = self.raw_number(field)?;
-        let ok = x.is_finite() && (x > 0.0 || (zero_ok && x == 0.0));
-        if ok {
-            Some(x)
-        } else if x.is_nan() {
-            self.invalid(field, "must be a number");
-            None
-        } else if x.is_infinite() && x > 0.0 {
-            self.invalid(field, "must be finite");
-            None
-        } else if zero_ok {
-            self.invalid(field, "must be zero or positive");
-            None
-        } else {
-            self.invalid(field, "must be positive");
-            None
-        }
-    }
-
-    /// An integer ≥ `min` that fits a `u64`.
-    fn count(&mut self, field: &Field<'_, '_>, min: u64) -> Option<u64> {
-        let n = self.raw_integer(field)?;
-        if n < i128::from(min) {
-            self.invalid(field, format!("must be at least {min}"));
-            return None;
-        }
-        let n = u64::try_from(n).ok();
-        if n.is_none() {
-            self.invalid(field, "too large");
-        }
-        n
-    }
-
-    fn set_positive(&mut self, section: &Section<'_, '_>, key: &str, target: &mut f64) {
-        if let Some(field) = section.get(key)
-            && let Some(x) = self.positive(&field, false)
-        {
-            *target = x;
-        }
-    }
-
-    /// The whole scene; `None` only when `name` is absent (every other problem is in
-    /// `self.errors`).
+    /// The whole scene; `None` only when `name` is absent (every other problem is noted in
+    /// the reader).
     fn scene(&mut self, root: &DeTable<'_>, base_dir: &Path) -> Option<Scene> {
         let top = self.section(root, "", TOP_KEYS);
         let system = self.subsection(&top, "system", SYSTEM_KEYS);
@@ -391,24 +157,9 @@ impl Reader<'_> {
                 Some(s)
             }
         });
-        let description = top
-            .get("description")
-            .and_then(|f| self.string(&f))
-            .map(|s| s.trim().to_string())
-            .unwrap_or_default();
+        let description = self.description(&top);
 
-        let system_file = system.get("file").and_then(|f| {
-            let s = self.string(&f)?;
-            if s.trim().is_empty() {
-                self.invalid(
-                    &f,
-                    "must name a configuration file (leave `file` out for the default glass)",
-                );
-                None
-            } else {
-                Some(base_dir.join(s))
-            }
-        });
+        let system_file = self.system_file(&system, base_dir);
 
         let temperature_k = md
             .get("temperature_k")
@@ -448,44 +199,8 @@ impl Reader<'_> {
             .map(|f| self.cutoff_list(&f))
             .unwrap_or_default();
 
-        self.set_positive(&metad, "height_ev", &mut setup.hills.height_ev);
-        self.set_positive(&metad, "sigma_angstrom", &mut setup.hills.sigma_angstrom);
-        if let Some(n) = metad.get("stride_steps").and_then(|f| self.count(&f, 1)) {
-            setup.hills.stride_steps = n;
-        }
-        if let Some(t) = metad
-            .get("bias_temperature_k")
-            .and_then(|f| self.bias_temperature(&f))
-        {
-            setup.hills.bias_temperature_k = t;
-        }
-        if let Some(n) = metad
-            .get("sample_every_steps")
-            .and_then(|f| self.count(&f, 1))
-        {
-            setup.sample_every_steps = n;
-        }
-        self.set_positive(
-            &metad,
-            "grid_upper_angstrom",
-            &mut setup.grid_upper_angstrom,
-        );
-        self.set_positive(
-            &metad,
-            "grid_width_angstrom",
-            &mut setup.grid_width_angstrom,
-        );
-
-        self.set_positive(&events, "jump_angstrom", &mut setup.event_jump_angstrom);
-        self.set_positive(&events, "dwell_ps", &mut setup.event_dwell_ps);
-        if let Some(n) = events.get("min_movers").and_then(|f| self.count(&f, 1)) {
-            setup.event_min_movers = usize::try_from(n).unwrap_or(usize::MAX);
-        }
-        self.set_positive(
-            &events,
-            "mover_threshold_angstrom",
-            &mut setup.event_mover_threshold_angstrom,
-        );
+        self.metadynamics(&metad, &mut setup);
+        self.events(&events, &mut setup);
 
         Some(Scene {
             name: name.or_else(|| name_field.is_some().then(String::new))?,
@@ -497,59 +212,6 @@ impl Reader<'_> {
         })
     }
 
-    /// `"nearest-cu"`, `"random-cu"` or an atom id.
-    fn centre(&mut self, field: &Field<'_, '_>) -> Option<CentreChoice> {
-        const EXPECTED: &str = "\"nearest-cu\", \"random-cu\" or an atom id (a positive integer)";
-        match field.value {
-            DeValue::String(s) => match s.trim() {
-                "nearest-cu" => Some(CentreChoice::NearestCuToBoxCentre),
-                "random-cu" => Some(CentreChoice::RandomCu),
-                _ => {
-                    self.invalid(field, format!("must be {EXPECTED}"));
-                    None
-                }
-            },
-            DeValue::Integer(_) => {
-                let id = self.count(field, 1)?;
-                Some(CentreChoice::Atom(id))
-            }
-            _ => {
-                self.wrong_type(field, EXPECTED);
-                None
-            }
-        }
-    }
-
-    /// A number > 0 (`inf` or "inf" for plain metadynamics).
-    fn bias_temperature(&mut self, field: &Field<'_, '_>) -> Option<f64> {
-        let x = match field.value {
-            DeValue::String(s) if s.trim().eq_ignore_ascii_case("inf") => {
-                return Some(f64::INFINITY);
-            }
-            DeValue::String(_) => {
-                self.invalid(
-                    field,
-                    "must be a temperature in K, or \"inf\" for plain metadynamics",
-                );
-                return None;
-            }
-            DeValue::Float(_) | DeValue::Integer(_) => self.raw_number(field)?,
-            _ => {
-                self.wrong_type(field, "a number or \"inf\"");
-                return None;
-            }
-        };
-        if x > 0.0 {
-            Some(x)
-        } else {
-            self.invalid(
-                field,
-                "must be positive (or \"inf\" for plain metadynamics)",
-            );
-            None
-        }
-    }
-
     /// An array of positive cutoffs; each bad element is reported on its own line.
     fn cutoff_list(&mut self, field: &Field<'_, '_>) -> Vec<f64> {
         let DeValue::Array(items) = field.value else {
@@ -558,12 +220,7 @@ impl Reader<'_> {
         };
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
-            let element = Field {
-                key: format!("{}[{i}]", field.key),
-                value: item.get_ref(),
-                span: item.span(),
-            };
-            if let Some(x) = self.positive(&element, false) {
+            if let Some(x) = self.positive(&element(field, i, item), false) {
                 out.push(x);
             }
         }
@@ -575,6 +232,7 @@ impl Reader<'_> {
 mod tests {
     use super::*;
     use crate::io::test_support::mutate;
+    use crate::sampling::setup::CentreChoice;
     use proptest::prelude::*;
 
     fn scenes_dir() -> PathBuf {
@@ -836,7 +494,10 @@ mod tests {
     #[test]
     fn syntax_errors_name_file_and_line() {
         let e = parse("name = \"x\"\n[md]\ntemperature_k = = 3\n").unwrap_err();
-        assert!(matches!(e, SceneError::Syntax { .. }), "{e}");
+        assert!(
+            matches!(e, SceneError::File(crate::io::FileError::Parse { .. })),
+            "{e}"
+        );
         assert_eq!(e.line(), Some(3), "{e}");
         assert!(e.to_string().starts_with("test-scene.toml:3: "), "{e}");
         let e = parse("name = \"x\"\nname = \"y\"\n").unwrap_err();
@@ -858,7 +519,10 @@ mod tests {
     #[test]
     fn io_errors_name_the_file() {
         let e = Scene::load(Path::new("/nonexistent-dir/none.toml")).unwrap_err();
-        assert!(matches!(e, SceneError::Io { .. }));
+        assert!(matches!(
+            e,
+            SceneError::File(crate::io::FileError::Io { .. })
+        ));
         assert!(e.to_string().contains("/nonexistent-dir/none.toml"), "{e}");
     }
 

@@ -6,18 +6,19 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::snapshot::{AtomFrame, EngineStatus, EventView, Snapshot, SnapshotSlot, ThermoPoint};
-use crate::analysis::rdf::{RdfLandmarks, partial_rdfs};
+use super::publish::{
+    PUBLISH_HZ, ViewState, event_view, live_barrier, rdf_landmarks, thermo_point,
+};
+use super::snapshot::{EngineStatus, Snapshot, SnapshotSlot};
 use crate::io::sampling_files::SamplingFiles;
 use crate::potential::Potential;
 use crate::sampling::{
-    Barrier, Estimator, Event, HillSettings, MetadynamicsRun, MetadynamicsState, SamplingSetup,
-    StartProgress, start_sampling,
+    HillSettings, MetadynamicsRun, MetadynamicsState, SamplingSetup, StartProgress, start_sampling,
 };
 use crate::simulation::Simulation;
-use crate::system::{System, Vec3};
+use crate::system::System;
 
 /// What the display asks of the engine. Sent over a channel; never blocks the sender.
 #[derive(Clone, Debug)]
@@ -129,11 +130,6 @@ pub fn default_threads() -> usize {
         .max(1)
 }
 
-/// Publications per second while running: the display's rate, no more.
-const PUBLISH_HZ: f64 = 30.0;
-/// Thermo points kept; older ones are thinned by half when the history is full.
-const THERMO_HISTORY_MAX: usize = 4000;
-
 /// Whether the loop goes on.
 #[derive(PartialEq)]
 enum Flow {
@@ -159,60 +155,6 @@ struct EngineLoop {
     pool: rayon::ThreadPool,
     threads: usize,
     view: ViewState,
-}
-
-/// What the engine keeps only for the display.
-#[derive(Default)]
-struct ViewState {
-    serial: u64,
-    sampling_serial: u64,
-    message_serial: u64,
-    message: Option<(u64, String)>,
-    /// Reference positions by id order (the configuration when the bias was switched on).
-    reference_angstrom: Vec<Vec3>,
-    /// Storage indices in ascending id order, and the atom map generation they belong to.
-    order: Vec<usize>,
-    order_generation: Option<u64>,
-    /// MD steps before the current run began (equilibration and earlier samplings).
-    steps_before_run: u64,
-    thermo_history: Vec<ThermoPoint>,
-    barrier_history: Vec<(f64, Option<f64>)>,
-    events: Vec<Arc<EventView>>,
-    last_publish: Option<Instant>,
-    rate: RateMeter,
-    /// The atoms last shown: kept on screen when a sampling stops or fails to start.
-    last_atoms: Arc<AtomFrame>,
-    /// The cluster a sampling being started will push (shown while it equilibrates).
-    starting_cluster: Vec<u64>,
-    /// RDF landmarks of the opened configuration, computed once per configuration.
-    rdf_landmarks: Option<Arc<Vec<(String, RdfLandmarks)>>>,
-}
-
-/// Steps per second over a sliding second.
-#[derive(Default)]
-struct RateMeter {
-    window_start: Option<(Instant, u64)>,
-    steps_per_s: f64,
-}
-
-impl RateMeter {
-    fn observe(&mut self, total_steps: u64) {
-        let now = Instant::now();
-        match self.window_start {
-            Some((t0, s0)) => {
-                let dt = now.duration_since(t0).as_secs_f64();
-                if dt >= 1.0 {
-                    self.steps_per_s = total_steps.saturating_sub(s0) as f64 / dt;
-                    self.window_start = Some((now, total_steps));
-                }
-            }
-            None => self.window_start = Some((now, total_steps)),
-        }
-    }
-
-    fn reset(&mut self) {
-        *self = Self::default();
-    }
 }
 
 fn build_pool(threads: usize) -> rayon::ThreadPool {
@@ -565,7 +507,7 @@ impl EngineLoop {
         }
         let sim = run.simulation();
         self.view.steps_before_run = sim.step_count() - run.biased_steps();
-        self.refresh_order(sim);
+        self.view.refresh_order(sim);
         // The reference for displacement arrows: the configuration the bias starts from
         // (for a resumed run, the configuration it resumed at).
         let x = &sim.system().positions_angstrom;
@@ -576,19 +518,6 @@ impl EngineLoop {
             .iter()
             .map(|e| Arc::new(event_view(e, &ids)))
             .collect();
-    }
-
-    fn refresh_order(&mut self, sim: &Simulation) {
-        let generation = sim.atom_map().generation();
-        if self.view.order_generation != Some(generation)
-            || self.view.order.len() != sim.system().n_atoms()
-        {
-            let ids = &sim.system().ids;
-            let mut order: Vec<usize> = (0..ids.len()).collect();
-            order.sort_unstable_by_key(|&i| ids[i]);
-            self.view.order = order;
-            self.view.order_generation = Some(generation);
-        }
     }
 
     /// Advances by `steps` (None: as many as fit in one display frame), records what the
@@ -646,11 +575,7 @@ impl EngineLoop {
         self.record_thermo();
         let total = self.total_steps();
         self.view.rate.observe(total);
-        let due = self
-            .view
-            .last_publish
-            .is_none_or(|t| t.elapsed().as_secs_f64() >= 1.0 / PUBLISH_HZ);
-        if due || steps.is_some() {
+        if self.view.publish_due() || steps.is_some() {
             self.publish_now();
         }
     }
@@ -661,52 +586,21 @@ impl EngineLoop {
 
     fn record_thermo(&mut self) {
         let Some(run) = &self.run else { return };
-        let th = run.simulation().thermo();
-        let point = ThermoPoint {
-            md_time_ps: run.last_sample().md_time_ps,
-            temperature_k: th.temperature_k,
-            potential_energy_ev: th.potential_energy_ev,
-            total_energy_ev: th.total_energy_ev,
-        };
-        let h = &mut self.view.thermo_history;
-        if h.len() >= THERMO_HISTORY_MAX {
-            // Keep every other point: the plot keeps its span at half the resolution.
-            let mut k = 0;
-            h.retain(|_| {
-                k += 1;
-                k % 2 == 1
-            });
-        }
-        h.push(point);
+        let point = thermo_point(run.simulation(), run.last_sample().md_time_ps);
+        self.view.record_thermo(point);
     }
 
     /// Publishes the state of a sampling being started (no bias yet), at most at display rate.
     fn publish_starting(&mut self, sim: &Simulation) {
-        let due = self
-            .view
-            .last_publish
-            .is_none_or(|t| t.elapsed().as_secs_f64() >= 1.0 / PUBLISH_HZ);
-        if !due {
+        if !self.view.publish_due() {
             return;
         }
-        self.refresh_order(sim);
+        self.view.refresh_order(sim);
         self.view.rate.observe(sim.step_count());
-        let th = sim.thermo();
-        let thermo = ThermoPoint {
-            md_time_ps: sim.time_ps(),
-            temperature_k: th.temperature_k,
-            potential_energy_ev: th.potential_energy_ev,
-            total_energy_ev: th.total_energy_ev,
-        };
-        let mut snapshot = self.base_snapshot(sim);
-        snapshot.cluster_ids = self.view.starting_cluster.clone();
-        snapshot.centre_id = snapshot.cluster_ids.first().copied();
-        snapshot.total_steps = sim.step_count();
-        snapshot.thermo = Some(thermo);
+        let snapshot = self.view.starting_snapshot(self.header_snapshot(), sim);
         self.send(snapshot);
     }
 
-    /// The parts of a snapshot every state has.
     /// What every snapshot says of the engine itself, with no atoms.
     fn header_snapshot(&self) -> Snapshot {
         let mut s = Snapshot::empty(self.setup.clone());
@@ -718,54 +612,13 @@ impl EngineLoop {
         s
     }
 
-    fn base_snapshot(&self, sim: &Simulation) -> Snapshot {
-        let mut s = self.header_snapshot();
-        s.steps_per_s = self.view.rate.steps_per_s;
-        s.atoms = Arc::new(self.atom_frame(sim));
-        s.thermo_history = Arc::new(self.view.thermo_history.clone());
-        s.barrier_history = Arc::new(self.view.barrier_history.clone());
-        s.events = Arc::new(self.view.events.clone());
-        s.rdf_landmarks = self.view.rdf_landmarks.clone().unwrap_or_default();
-        s
-    }
-
-    fn atom_frame(&self, sim: &Simulation) -> AtomFrame {
-        let system = sim.system();
-        let cell = &system.cell;
-        let f32x3 = |v: Vec3| [v[0] as f32, v[1] as f32, v[2] as f32];
-        let mut frame = AtomFrame {
-            species: system.species.iter().map(|s| s.symbol.clone()).collect(),
-            cell_lo_angstrom: f32x3(cell.lo_angstrom()),
-            cell_lengths_angstrom: f32x3(cell.lengths_angstrom()),
-            ..AtomFrame::default()
-        };
-        let n = self.view.order.len();
-        frame.ids.reserve(n);
-        frame.types.reserve(n);
-        frame.positions_angstrom.reserve(n);
-        frame.displacements_angstrom.reserve(n);
-        for (k, &i) in self.view.order.iter().enumerate() {
-            let x = system.positions_angstrom[i];
-            frame.ids.push(system.ids[i]);
-            frame.types.push(system.types[i] as u8);
-            frame.positions_angstrom.push(f32x3(cell.wrap(x)));
-            let d = match self.view.reference_angstrom.get(k) {
-                Some(r) => cell.minimum_image([x[0] - r[0], x[1] - r[1], x[2] - r[2]]),
-                None => [0.0; 3],
-            };
-            frame.displacements_angstrom.push(f32x3(d));
-        }
-        frame
-    }
-
     fn publish_now(&mut self) {
-        if let Some(run) = self.run.take() {
+        if let Some(run) = &self.run {
             // The engine re-sorts atoms now and then: refresh the id order first.
-            self.refresh_order(run.simulation());
-            self.run = Some(run);
+            self.view.refresh_order(run.simulation());
         }
         let snapshot = match &self.run {
-            Some(run) => self.sampling_snapshot(run),
+            Some(run) => self.view.sampling_snapshot(self.header_snapshot(), run),
             None => {
                 let mut s = self.header_snapshot();
                 s.atoms = self.view.last_atoms.clone();
@@ -776,50 +629,8 @@ impl EngineLoop {
     }
 
     fn send(&mut self, mut snapshot: Snapshot) {
-        self.view.serial += 1;
-        snapshot.serial = self.view.serial;
-        self.view.last_publish = Some(Instant::now());
-        self.view.last_atoms = snapshot.atoms.clone();
+        self.view.stamp(&mut snapshot);
         self.slot.publish(snapshot);
-    }
-
-    fn sampling_snapshot(&self, run: &MetadynamicsRun) -> Snapshot {
-        let sim = run.simulation();
-        let mut s = self.base_snapshot(sim);
-        let last = run.last_sample();
-        s.cluster_ids = run.cluster_ids();
-        // Clusters are built nearest-first around their centre.
-        s.centre_id = s.cluster_ids.first().copied();
-        s.total_steps = sim.step_count();
-        s.biased_steps = run.biased_steps();
-        s.md_time_ps = last.md_time_ps;
-        s.boosted_time_ps = last.boosted_time_ps;
-        s.thermo = self.view.thermo_history.last().copied();
-        s.trace = Arc::new(run.trace().to_vec());
-        let meta = run.metadynamics();
-        s.grid_s_angstrom = Arc::new(meta.grid().centres());
-        s.bias_ev = Arc::new(meta.grid_values_ev().to_vec());
-        s.free_energy_ev = Arc::new(run.free_energy_profile().free_energy_ev);
-        let dt_ps = sim.settings().timestep_ps;
-        s.hills = Arc::new(
-            run.hills()
-                .iter()
-                .map(|h| (h.step as f64 * dt_ps, h.weight_ev))
-                .collect(),
-        );
-        (s.barrier_estimator, s.barrier) = live_barrier(run);
-        s.precursors = Arc::new(run.precursors().to_vec());
-        s
-    }
-}
-
-/// The ΔF a display shows now, by the estimator that read it: the paper's `profile` reading
-/// of the first event once F(s) shows its two basins, else the `final` diagnostic (the first
-/// well beyond the starting basin on the profile now).
-fn live_barrier(run: &MetadynamicsRun) -> (Estimator, Barrier) {
-    match run.profile_reading(None) {
-        Some(b @ Barrier::Determined(_)) => (Estimator::Profile, b),
-        _ => (Estimator::Final, run.barrier()),
     }
 }
 
@@ -845,109 +656,4 @@ fn setup_of_run(run: &MetadynamicsRun, previous: &SamplingSetup) -> SamplingSetu
         setup.centre = crate::sampling::CentreChoice::Atom(first);
     }
     setup
-}
-
-/// Landmarks of every partial RDF up to 8 Å ("Cu–Zr", landmarks).
-fn rdf_landmarks(system: &System) -> Vec<(String, RdfLandmarks)> {
-    partial_rdfs(system, 8.0, 0.02)
-        .into_iter()
-        .map(|g| {
-            let (a, b) = g.species;
-            let name = format!("{}–{}", system.species[a].symbol, system.species[b].symbol);
-            (name, g.landmarks())
-        })
-        .collect()
-}
-
-/// The display's view of an event: positions from the inherent structures.
-///
-/// The region is every atom within 8 Å of the centroid of the atoms that moved (of the
-/// cluster `cluster_ids`, when none moved farther than the motion threshold), unwrapped
-/// around that centroid so it stays in one piece across the periodic boundary.
-pub fn event_view(e: &Event, cluster_ids: &[u64]) -> EventView {
-    let f32x3 = |v: Vec3| [v[0] as f32, v[1] as f32, v[2] as f32];
-    let mut region = Vec::new();
-    let mut moved = Vec::new();
-    if let (Some(before), Some(after)) = (&e.inherent_before, &e.inherent_after) {
-        let index_after: std::collections::HashMap<u64, usize> = after
-            .ids
-            .iter()
-            .enumerate()
-            .map(|(i, &id)| (id, i))
-            .collect();
-        let cell = &before.cell;
-        let anchors: Vec<u64> = if e.moved.is_empty() {
-            cluster_ids.to_vec()
-        } else {
-            e.moved.iter().map(|m| m.id).collect()
-        };
-        if let Some(centre) = centroid(before, &anchors) {
-            for (i, &id) in before.ids.iter().enumerate() {
-                let Some(&j) = index_after.get(&id) else {
-                    continue;
-                };
-                let x = before.positions_angstrom[i];
-                let r = cell.minimum_image([x[0] - centre[0], x[1] - centre[1], x[2] - centre[2]]);
-                if r.iter().map(|c| c * c).sum::<f64>() > REPLAY_RADIUS_ANGSTROM.powi(2) {
-                    continue;
-                }
-                let a = [centre[0] + r[0], centre[1] + r[1], centre[2] + r[2]];
-                let b = after.positions_angstrom[j];
-                let d = cell.minimum_image([b[0] - x[0], b[1] - x[1], b[2] - x[2]]);
-                let end = [a[0] + d[0], a[1] + d[1], a[2] + d[2]];
-                region.push((id, f32x3(a), f32x3(end)));
-            }
-        }
-        let moved_ids: std::collections::HashSet<u64> = e.moved.iter().map(|m| m.id).collect();
-        moved = region
-            .iter()
-            .filter(|(id, ..)| moved_ids.contains(id))
-            .copied()
-            .collect();
-    }
-    EventView {
-        number: e.number,
-        crossing_md_time_ps: e.crossing.md_time_ps,
-        crossing_boosted_time_ps: e.crossing.boosted_time_ps,
-        confirmed_md_time_ps: e.confirmed.md_time_ps,
-        basin_before_angstrom: e.basin_before_angstrom,
-        basin_after_angstrom: e.basin_after_angstrom,
-        inherent_rmsd_angstrom: e.inherent_rmsd_angstrom,
-        inherent_energy_change_ev: e.inherent_energy_after_ev - e.inherent_energy_before_ev,
-        motion: e.motion.clone(),
-        filled_depth_ev: e.filled_depth.map(|b| b.depth_ev),
-        moved,
-        region,
-    }
-}
-
-/// Radius of the region an event replay shows (Å): the cluster and two shells around it.
-const REPLAY_RADIUS_ANGSTROM: f64 = 8.0;
-
-/// Centroid of the atoms `ids` (minimum image around the first), wrapped into the box.
-fn centroid(system: &System, ids: &[u64]) -> Option<Vec3> {
-    let index: std::collections::HashMap<u64, usize> = system
-        .ids
-        .iter()
-        .enumerate()
-        .map(|(i, &id)| (id, i))
-        .collect();
-    let members: Vec<usize> = ids.iter().filter_map(|id| index.get(id).copied()).collect();
-    let origin = system.positions_angstrom[*members.first()?];
-    let mut sum = [0.0; 3];
-    for &i in &members {
-        let x = system.positions_angstrom[i];
-        let d = system
-            .cell
-            .minimum_image([x[0] - origin[0], x[1] - origin[1], x[2] - origin[2]]);
-        for k in 0..3 {
-            sum[k] += d[k];
-        }
-    }
-    let n = members.len() as f64;
-    Some(system.cell.wrap([
-        origin[0] + sum[0] / n,
-        origin[1] + sum[1] / n,
-        origin[2] + sum[2] / n,
-    ]))
 }

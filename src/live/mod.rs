@@ -3,7 +3,9 @@
 //! (tests/live_engine.rs) and any other display could drive it.
 
 pub mod engine;
+pub mod publish;
 pub mod snapshot;
 
-pub use engine::{Command, Engine, EngineConfig, default_threads, event_view};
+pub use engine::{Command, Engine, EngineConfig, default_threads};
+pub use publish::event_view;
 pub use snapshot::{AtomFrame, EngineStatus, EventView, Snapshot, SnapshotSlot, ThermoPoint};

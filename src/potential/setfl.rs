@@ -37,20 +37,7 @@ pub struct SetflElement {
 }
 
 /// A setfl file that cannot be read, with the file, line and offending text.
-#[derive(Debug, thiserror::Error)]
-pub enum SetflError {
-    #[error("{file}: {source}")]
-    Io {
-        file: String,
-        source: std::io::Error,
-    },
-    #[error("{file}:{line}: {message}")]
-    Parse {
-        file: String,
-        line: usize,
-        message: String,
-    },
-}
+pub use crate::io::FileError as SetflError;
 
 struct Tokens<'a> {
     file: &'a str,

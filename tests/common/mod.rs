@@ -1,7 +1,9 @@
-//! Helpers shared by the integration tests: reference data and potentials.
+//! Helpers shared by the integration tests: reference data and potentials, scratch folders,
+//! and running the built binary.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 use std::sync::Arc;
 
 use betaglass::potential::{Eam, Potential, SetflTables, mendelev};
@@ -12,6 +14,68 @@ pub fn data_path(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data")
         .join(relative)
+}
+
+/// A fresh, empty folder for one test's files: `<suite>-<test>` in Cargo's scratch folder
+/// for integration tests, `suite` being the test file's name (`cli`, `faults`...).
+pub fn scratch_dir(test: &str) -> PathBuf {
+    let suite = env!("CARGO_CRATE_NAME");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{suite}-{test}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The built binary, to be given its arguments.
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_betaglass"))
+}
+
+/// Runs the built binary with `args` in `dir`.
+pub fn betaglass(args: &[&str], dir: &Path) -> Output {
+    bin()
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("betaglass runs")
+}
+
+/// A process's output as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A process's standard error as text.
+pub fn stderr(out: &Output) -> String {
+    text(&out.stderr)
+}
+
+/// Runs `betaglass` expecting a clean failure (no panic); returns its standard error.
+pub fn fail(args: &[&str], dir: &Path) -> String {
+    let out = betaglass(args, dir);
+    let err = text(&out.stderr);
+    assert!(!out.status.success(), "betaglass {args:?} should fail");
+    assert!(
+        !err.contains("panicked"),
+        "betaglass {args:?} panicked:\n{err}"
+    );
+    err
+}
+
+/// Runs the binary with `args`, which must fail (not panic: exit status 1 or clap's 2) with
+/// every one of `needles` in its stderr.
+pub fn refused(args: &[&str], needles: &[&str]) {
+    let out = bin().args(args).output().unwrap();
+    let err = stderr(&out);
+    let code = out.status.code();
+    assert!(
+        matches!(code, Some(1) | Some(2)),
+        "{args:?}: exit {code:?}, stderr {err}"
+    );
+    assert!(!err.contains("panicked"), "{args:?}: {err}");
+    for n in needles {
+        assert!(err.contains(n), "{args:?}: {n:?} not in {err}");
+    }
 }
 
 pub fn load_json(relative: &str) -> Value {

@@ -303,7 +303,10 @@ pub(super) fn events_list(ui: &mut egui::Ui, s: &Snapshot, settings: &mut ViewSe
                 "none" => "no atom hopped > 2 Å",
                 c => c,
             };
-            ui.colored_label(crate::app::style::color32(rgb), format!("#{} {class}", e.number));
+            ui.colored_label(
+                crate::app::style::color32(rgb),
+                format!("#{} {class}", e.number),
+            );
             ui.label(format!("at {}", format_time_ps(e.crossing_md_time_ps)));
         })
         .response

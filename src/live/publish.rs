@@ -1,0 +1,323 @@
+//! What the engine shows: the display state it keeps beside the simulation ([`ViewState`])
+//! and the [`Snapshot`]s built from it, published at display rate; an event as the display
+//! replays it ([`event_view`]).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::snapshot::{AtomFrame, EventView, Snapshot, ThermoPoint};
+use crate::analysis::rdf::{RdfLandmarks, partial_rdfs};
+use crate::sampling::{Barrier, Estimator, Event, MetadynamicsRun};
+use crate::simulation::Simulation;
+use crate::system::{System, Vec3};
+
+/// Publications per second while running: the display's rate, no more.
+pub(super) const PUBLISH_HZ: f64 = 30.0;
+/// Thermo points kept; older ones are thinned by half when the history is full.
+const THERMO_HISTORY_MAX: usize = 4000;
+
+/// What the engine keeps only for the display.
+#[derive(Default)]
+pub(super) struct ViewState {
+    pub(super) serial: u64,
+    pub(super) sampling_serial: u64,
+    pub(super) message_serial: u64,
+    pub(super) message: Option<(u64, String)>,
+    /// Reference positions by id order (the configuration when the bias was switched on).
+    pub(super) reference_angstrom: Vec<Vec3>,
+    /// Storage indices in ascending id order, and the atom map generation they belong to.
+    pub(super) order: Vec<usize>,
+    pub(super) order_generation: Option<u64>,
+    /// MD steps before the current run began (equilibration and earlier samplings).
+    pub(super) steps_before_run: u64,
+    pub(super) thermo_history: Vec<ThermoPoint>,
+    pub(super) barrier_history: Vec<(f64, Option<f64>)>,
+    pub(super) events: Vec<Arc<EventView>>,
+    pub(super) last_publish: Option<Instant>,
+    pub(super) rate: RateMeter,
+    /// The atoms last shown: kept on screen when a sampling stops or fails to start.
+    pub(super) last_atoms: Arc<AtomFrame>,
+    /// The cluster a sampling being started will push (shown while it equilibrates).
+    pub(super) starting_cluster: Vec<u64>,
+    /// RDF landmarks of the opened configuration, computed once per configuration.
+    pub(super) rdf_landmarks: Option<Arc<Vec<(String, RdfLandmarks)>>>,
+}
+
+/// Steps per second over a sliding second.
+#[derive(Default)]
+pub(super) struct RateMeter {
+    pub(super) window_start: Option<(Instant, u64)>,
+    pub(super) steps_per_s: f64,
+}
+
+impl RateMeter {
+    pub(super) fn observe(&mut self, total_steps: u64) {
+        let now = Instant::now();
+        match self.window_start {
+            Some((t0, s0)) => {
+                let dt = now.duration_since(t0).as_secs_f64();
+                if dt >= 1.0 {
+                    self.steps_per_s = total_steps.saturating_sub(s0) as f64 / dt;
+                    self.window_start = Some((now, total_steps));
+                }
+            }
+            None => self.window_start = Some((now, total_steps)),
+        }
+    }
+
+    pub(super) fn reset(&mut self) {
+        *self = Self::default();
+    }
+}
+
+impl ViewState {
+    /// Whether a display frame's time has passed since the last publication.
+    pub(super) fn publish_due(&self) -> bool {
+        self.last_publish
+            .is_none_or(|t| t.elapsed().as_secs_f64() >= 1.0 / PUBLISH_HZ)
+    }
+
+    /// Adds a thermo point; a full history is thinned by half first.
+    pub(super) fn record_thermo(&mut self, point: ThermoPoint) {
+        let h = &mut self.thermo_history;
+        if h.len() >= THERMO_HISTORY_MAX {
+            // Keep every other point: the plot keeps its span at half the resolution.
+            let mut k = 0;
+            h.retain(|_| {
+                k += 1;
+                k % 2 == 1
+            });
+        }
+        h.push(point);
+    }
+
+    /// The storage indices in id order, refreshed when the engine has re-sorted its atoms.
+    pub(super) fn refresh_order(&mut self, sim: &Simulation) {
+        let generation = sim.atom_map().generation();
+        if self.order_generation != Some(generation) || self.order.len() != sim.system().n_atoms() {
+            let ids = &sim.system().ids;
+            let mut order: Vec<usize> = (0..ids.len()).collect();
+            order.sort_unstable_by_key(|&i| ids[i]);
+            self.order = order;
+            self.order_generation = Some(generation);
+        }
+    }
+
+    /// `header` with the atoms and the histories every running state shows.
+    fn base_snapshot(&self, header: Snapshot, sim: &Simulation) -> Snapshot {
+        let mut s = header;
+        s.steps_per_s = self.rate.steps_per_s;
+        s.atoms = Arc::new(self.atom_frame(sim));
+        s.thermo_history = Arc::new(self.thermo_history.clone());
+        s.barrier_history = Arc::new(self.barrier_history.clone());
+        s.events = Arc::new(self.events.clone());
+        s.rdf_landmarks = self.rdf_landmarks.clone().unwrap_or_default();
+        s
+    }
+
+    /// The atoms in id order, f32, wrapped, with their displacement from the reference.
+    fn atom_frame(&self, sim: &Simulation) -> AtomFrame {
+        let system = sim.system();
+        let cell = &system.cell;
+        let f32x3 = |v: Vec3| [v[0] as f32, v[1] as f32, v[2] as f32];
+        let mut frame = AtomFrame {
+            species: system.species.iter().map(|s| s.symbol.clone()).collect(),
+            cell_lo_angstrom: f32x3(cell.lo_angstrom()),
+            cell_lengths_angstrom: f32x3(cell.lengths_angstrom()),
+            ..AtomFrame::default()
+        };
+        let n = self.order.len();
+        frame.ids.reserve(n);
+        frame.types.reserve(n);
+        frame.positions_angstrom.reserve(n);
+        frame.displacements_angstrom.reserve(n);
+        for (k, &i) in self.order.iter().enumerate() {
+            let x = system.positions_angstrom[i];
+            frame.ids.push(system.ids[i]);
+            frame.types.push(system.types[i] as u8);
+            frame.positions_angstrom.push(f32x3(cell.wrap(x)));
+            let d = match self.reference_angstrom.get(k) {
+                Some(r) => cell.minimum_image([x[0] - r[0], x[1] - r[1], x[2] - r[2]]),
+                None => [0.0; 3],
+            };
+            frame.displacements_angstrom.push(f32x3(d));
+        }
+        frame
+    }
+
+    /// `header` with what a sampling being started shows: the cluster it will push, and
+    /// its thermo (no bias yet).
+    pub(super) fn starting_snapshot(&self, header: Snapshot, sim: &Simulation) -> Snapshot {
+        let thermo = thermo_point(sim, sim.time_ps());
+        let mut snapshot = self.base_snapshot(header, sim);
+        snapshot.cluster_ids = self.starting_cluster.clone();
+        snapshot.centre_id = snapshot.cluster_ids.first().copied();
+        snapshot.total_steps = sim.step_count();
+        snapshot.thermo = Some(thermo);
+        snapshot
+    }
+
+    /// `header` with everything a running sampling shows.
+    pub(super) fn sampling_snapshot(&self, header: Snapshot, run: &MetadynamicsRun) -> Snapshot {
+        let sim = run.simulation();
+        let mut s = self.base_snapshot(header, sim);
+        let last = run.last_sample();
+        s.cluster_ids = run.cluster_ids();
+        // Clusters are built nearest-first around their centre.
+        s.centre_id = s.cluster_ids.first().copied();
+        s.total_steps = sim.step_count();
+        s.biased_steps = run.biased_steps();
+        s.md_time_ps = last.md_time_ps;
+        s.boosted_time_ps = last.boosted_time_ps;
+        s.thermo = self.thermo_history.last().copied();
+        s.trace = Arc::new(run.trace().to_vec());
+        let meta = run.metadynamics();
+        s.grid_s_angstrom = Arc::new(meta.grid().centres());
+        s.bias_ev = Arc::new(meta.grid_values_ev().to_vec());
+        s.free_energy_ev = Arc::new(run.free_energy_profile().free_energy_ev);
+        let dt_ps = sim.settings().timestep_ps;
+        s.hills = Arc::new(
+            run.hills()
+                .iter()
+                .map(|h| (h.step as f64 * dt_ps, h.weight_ev))
+                .collect(),
+        );
+        (s.barrier_estimator, s.barrier) = live_barrier(run);
+        s.precursors = Arc::new(run.precursors().to_vec());
+        s
+    }
+
+    /// Numbers `snapshot` as the next publication and remembers what it shows.
+    pub(super) fn stamp(&mut self, snapshot: &mut Snapshot) {
+        self.serial += 1;
+        snapshot.serial = self.serial;
+        self.last_publish = Some(Instant::now());
+        self.last_atoms = snapshot.atoms.clone();
+    }
+}
+
+/// The thermo of `sim` at `md_time_ps`.
+pub(super) fn thermo_point(sim: &Simulation, md_time_ps: f64) -> ThermoPoint {
+    let th = sim.thermo();
+    ThermoPoint {
+        md_time_ps,
+        temperature_k: th.temperature_k,
+        potential_energy_ev: th.potential_energy_ev,
+        total_energy_ev: th.total_energy_ev,
+    }
+}
+
+/// Landmarks of every partial RDF up to 8 Å ("Cu–Zr", landmarks).
+pub(super) fn rdf_landmarks(system: &System) -> Vec<(String, RdfLandmarks)> {
+    partial_rdfs(system, 8.0, 0.02)
+        .into_iter()
+        .map(|g| {
+            let (a, b) = g.species;
+            let name = format!("{}–{}", system.species[a].symbol, system.species[b].symbol);
+            (name, g.landmarks())
+        })
+        .collect()
+}
+
+/// The display's view of an event: positions from the inherent structures.
+///
+/// The region is every atom within 8 Å of the centroid of the atoms that moved (of the
+/// cluster `cluster_ids`, when none moved farther than the motion threshold), unwrapped
+/// around that centroid so it stays in one piece across the periodic boundary.
+pub fn event_view(e: &Event, cluster_ids: &[u64]) -> EventView {
+    let f32x3 = |v: Vec3| [v[0] as f32, v[1] as f32, v[2] as f32];
+    let mut region = Vec::new();
+    let mut moved = Vec::new();
+    if let (Some(before), Some(after)) = (&e.inherent_before, &e.inherent_after) {
+        let index_after: std::collections::HashMap<u64, usize> = after
+            .ids
+            .iter()
+            .enumerate()
+            .map(|(i, &id)| (id, i))
+            .collect();
+        let cell = &before.cell;
+        let anchors: Vec<u64> = if e.moved.is_empty() {
+            cluster_ids.to_vec()
+        } else {
+            e.moved.iter().map(|m| m.id).collect()
+        };
+        if let Some(centre) = centroid(before, &anchors) {
+            for (i, &id) in before.ids.iter().enumerate() {
+                let Some(&j) = index_after.get(&id) else {
+                    continue;
+                };
+                let x = before.positions_angstrom[i];
+                let r = cell.minimum_image([x[0] - centre[0], x[1] - centre[1], x[2] - centre[2]]);
+                if r.iter().map(|c| c * c).sum::<f64>() > REPLAY_RADIUS_ANGSTROM.powi(2) {
+                    continue;
+                }
+                let a = [centre[0] + r[0], centre[1] + r[1], centre[2] + r[2]];
+                let b = after.positions_angstrom[j];
+                let d = cell.minimum_image([b[0] - x[0], b[1] - x[1], b[2] - x[2]]);
+                let end = [a[0] + d[0], a[1] + d[1], a[2] + d[2]];
+                region.push((id, f32x3(a), f32x3(end)));
+            }
+        }
+        let moved_ids: std::collections::HashSet<u64> = e.moved.iter().map(|m| m.id).collect();
+        moved = region
+            .iter()
+            .filter(|(id, ..)| moved_ids.contains(id))
+            .copied()
+            .collect();
+    }
+    EventView {
+        number: e.number,
+        crossing_md_time_ps: e.crossing.md_time_ps,
+        crossing_boosted_time_ps: e.crossing.boosted_time_ps,
+        confirmed_md_time_ps: e.confirmed.md_time_ps,
+        basin_before_angstrom: e.basin_before_angstrom,
+        basin_after_angstrom: e.basin_after_angstrom,
+        inherent_rmsd_angstrom: e.inherent_rmsd_angstrom,
+        inherent_energy_change_ev: e.inherent_energy_after_ev - e.inherent_energy_before_ev,
+        motion: e.motion.clone(),
+        filled_depth_ev: e.filled_depth.map(|b| b.depth_ev),
+        moved,
+        region,
+    }
+}
+
+/// Radius of the region an event replay shows (Å): the cluster and two shells around it.
+const REPLAY_RADIUS_ANGSTROM: f64 = 8.0;
+
+/// Centroid of the atoms `ids` (minimum image around the first), wrapped into the box.
+fn centroid(system: &System, ids: &[u64]) -> Option<Vec3> {
+    let index: std::collections::HashMap<u64, usize> = system
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, &id)| (id, i))
+        .collect();
+    let members: Vec<usize> = ids.iter().filter_map(|id| index.get(id).copied()).collect();
+    let origin = system.positions_angstrom[*members.first()?];
+    let mut sum = [0.0; 3];
+    for &i in &members {
+        let x = system.positions_angstrom[i];
+        let d = system
+            .cell
+            .minimum_image([x[0] - origin[0], x[1] - origin[1], x[2] - origin[2]]);
+        for k in 0..3 {
+            sum[k] += d[k];
+        }
+    }
+    let n = members.len() as f64;
+    Some(system.cell.wrap([
+        origin[0] + sum[0] / n,
+        origin[1] + sum[1] / n,
+        origin[2] + sum[2] / n,
+    ]))
+}
+
+/// The ΔF a display shows now, by the estimator that read it: the paper's `profile` reading
+/// of the first event once F(s) shows its two basins, else the `final` diagnostic (the first
+/// well beyond the starting basin on the profile now).
+pub(super) fn live_barrier(run: &MetadynamicsRun) -> (Estimator, Barrier) {
+    match run.profile_reading(None) {
+        Some(b @ Barrier::Determined(_)) => (Estimator::Profile, b),
+        _ => (Estimator::Final, run.barrier()),
+    }
+}
