@@ -82,6 +82,13 @@ pub struct ArtSettings {
     pub perpendicular_steps_limitation: [usize; 5],
     /// Bound on an "unlimited" perpendicular relaxation. Default 200.
     pub max_perpendicular_steps: usize,
+    /// Stop a climbing step's perpendicular relaxation once the energy falls more than this
+    /// below the energy before the step (eV): the relaxation is then sliding back down the
+    /// unstable mode (the eigenvector is only approximate) and would undo the climb. Default
+    /// 0.1 eV (betaglass's own guard, not in pARTn: in the glass, most searches without it
+    /// lost their mode after a relaxation had dropped the energy by 0.7–1.3 eV in one step;
+    /// with 0, the climb stalls where F∥ vanishes before F⊥ does). A large value (10⁹): no guard.
+    pub max_relaxation_drop_ev: f64,
     /// Default 500.
     pub max_climbing_steps: usize,
     /// The first climbing steps mix the push into the step direction: step k of n goes along
@@ -136,6 +143,7 @@ impl Default for ArtSettings {
             step_curvature_floor: 0.49,
             perpendicular_steps_limitation: [4, 8, 12, 16, 0],
             max_perpendicular_steps: 200,
+            max_relaxation_drop_ev: 0.1,
             max_climbing_steps: 500,
             smoothing_steps: 3,
             second_mode_nudge: 0.3,
@@ -162,6 +170,7 @@ impl ArtSettings {
             ("push_step", self.push_step),
             ("climbing_step", self.climbing_step),
             ("step_curvature_floor", self.step_curvature_floor),
+            ("max_relaxation_drop_ev", self.max_relaxation_drop_ev),
             ("second_mode_nudge", self.second_mode_nudge),
             ("force_threshold", self.force_threshold),
             ("push_over_fraction", self.push_over_fraction),
@@ -332,7 +341,7 @@ fn parallel(f: &[f64], d: &[f64]) -> Vec<f64> {
 }
 
 /// Up to `steps` FIRE steps on the forces perpendicular to `d`, from rest; stops early when
-/// `done(f, f_perp, iteration)` says so. Leaves `f` and returns the energy at the final `x`.
+/// `done(f, f_perp, iteration, energy)` says so. Leaves `f` and returns the energy at the final `x`.
 // The search's state is passed piecewise, as the two phases hold it in different variables.
 #[allow(clippy::too_many_arguments)]
 fn relax_perpendicular(
@@ -344,12 +353,12 @@ fn relax_perpendicular(
     null: &[Vec<f64>],
     steps: usize,
     fire: &mut Fire,
-    done: impl Fn(&[f64], &[f64], usize) -> bool,
+    done: impl Fn(&[f64], &[f64], usize, f64) -> bool,
 ) -> f64 {
     for i in 0..steps {
         let mut fp = perpendicular(f, d);
         project_out(&mut fp, null);
-        if done(f, &fp, i) {
+        if done(f, &fp, i, energy) {
             break;
         }
         fire.project_velocity(d);
@@ -422,7 +431,22 @@ pub fn connect(
     if !back.converged {
         return Err(FailureKind::MinimizationFailed);
     }
-    let return_distance = max_particle_distance(&back.x, x_min, block);
+    let mut return_distance = max_particle_distance(&back.x, x_min, block);
+    if return_distance >= settings.same_minimum_distance {
+        // Not yet within reach: in a flat valley 10⁻³ eV/Å leaves atoms ~0.1 Å off the
+        // minimum. Relax on to the minima's threshold before calling it disconnected.
+        let back = minimize(
+            surface,
+            back.x,
+            settings.minimum_force_threshold,
+            settings.max_minimization_steps,
+            settings.fire,
+        );
+        if !back.converged {
+            return Err(FailureKind::MinimizationFailed);
+        }
+        return_distance = max_particle_distance(&back.x, x_min, block);
+    }
     if std::env::var_os("BETAGLASS_ART_TRACE").is_some() {
         eprintln!(
             "connect: back to {return_distance:.3} from the initial minimum in {} steps, E {:.5}",
@@ -491,7 +515,6 @@ pub fn find_saddle(
     let push_length = settings.push_step / max_particle_force(&d, block);
     let mut x = x_min.to_vec();
     let mut f = vec![0.0; x.len()];
-    surface.energy_forces(&x, &mut f);
 
     let dim = x.len();
     // FIRE restarts from rest at every step: momentum carried over from step to step would
@@ -501,6 +524,7 @@ pub fn find_saddle(
     //    Lanczos.
     let mut mode: Option<(f64, Vec<f64>)> = None;
     let mut activation_steps = 0;
+    let mut current_energy = surface.energy_forces(&x, &mut f);
     // In the basin, every Lanczos starts from the push: started from the last eigenvector (a
     // soft mode of the whole glass) it would stay in that mode's invariant space and miss the
     // local mode turning negative.
@@ -512,7 +536,7 @@ pub fn find_saddle(
         activation_steps = step + 1;
         axpy(&mut x, push_length, &d);
         let energy = surface.energy_forces(&x, &mut f);
-        relax_perpendicular(
+        current_energy = relax_perpendicular(
             surface,
             &mut x,
             &mut f,
@@ -521,7 +545,7 @@ pub fn find_saddle(
             &null,
             settings.perpendicular_steps_activation,
             &mut settings.fire.fire(dim, block),
-            |_, _, _| false,
+            |_, _, _, _| false,
         );
         if step + 1 >= settings.min_activation_steps {
             let pair = lowest_eigenpair(surface, &x, &f, &d, &null, &activation_lanczos)
@@ -608,7 +632,7 @@ pub fn find_saddle(
                 return Err(FailureKind::LostMode);
             }
             axpy(&mut x, s, &v);
-            surface.energy_forces(&x, &mut f);
+            current_energy = surface.energy_forces(&x, &mut f);
             let moved: Vec<f64> = x.iter().zip(x_min).map(|(a, b)| a - b).collect();
             let mut fresh = fresh_vector(&moved, new_chances as u64);
             // Half the path from the minimum, half random on the atoms that moved: the local
@@ -640,9 +664,10 @@ pub fn find_saddle(
         };
         let limit = settings.perpendicular_limit(perpendicular_index);
         perpendicular_index += 1;
+        let energy_before = current_energy;
         axpy(&mut x, s, &u);
         let energy = surface.energy_forces(&x, &mut f);
-        let energy = relax_perpendicular(
+        current_energy = relax_perpendicular(
             surface,
             &mut x,
             &mut f,
@@ -651,10 +676,16 @@ pub fn find_saddle(
             &null,
             limit,
             &mut settings.fire.fire(dim, block),
-            |f, fp, i| {
+            |f, fp, i, e| {
                 // pARTn's C0 (converged) and C3 (max F⊥ < max F∥, after at least one step and
                 // not while smoothing).
                 if max_particle_force(f, block) < threshold {
+                    return true;
+                }
+                // The relaxation may not undo the climb: below the energy before the step, it
+                // is sliding back down the unstable mode (v is only approximate), which is how
+                // most searches lost their mode in the glass.
+                if i > 0 && e < energy_before - settings.max_relaxation_drop_ev {
                     return true;
                 }
                 let f_par = max_particle_force(&parallel(f, &u), block);
@@ -664,7 +695,7 @@ pub fn find_saddle(
         let max_force = max_particle_force(&f, block);
         if std::env::var_os("BETAGLASS_ART_TRACE").is_some() {
             eprintln!(
-                "climb {step}: λ {lambda:.4} s {s:.4} E {energy:.5} fmax {max_force:.4} calls {} limit {limit} disp {:.3}",
+                "climb {step}: λ {lambda:.4} s {s:.4} E {current_energy:.5} fmax {max_force:.4} calls {} limit {limit} disp {:.3}",
                 surface.force_calls() - calls0,
                 max_particle_distance(&x, x_min, block)
             );
@@ -684,14 +715,14 @@ pub fn find_saddle(
                 let mut w = second.eigenvector;
                 orient(&mut w, &start);
                 axpy(&mut x, settings.second_mode_nudge, &w);
-                surface.energy_forces(&x, &mut f);
+                current_energy = surface.energy_forces(&x, &mut f);
                 continue;
             }
         }
         if max_force < threshold {
             return Ok(SaddleSearch {
                 x,
-                energy,
+                energy: current_energy,
                 forces: f,
                 max_force,
                 lowest_eigenvalue: lambda,

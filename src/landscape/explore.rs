@@ -348,7 +348,11 @@ impl ArtSetup {
     /// ([`FailureKind::OffCluster`]), and fewer than `max_moving_atoms` atoms may move more
     /// than the arrow threshold, to the saddle or (when given) to the new minimum
     /// ([`FailureKind::TooManyMovers`]).
-    pub fn locality(&self, saddle: &[f64], final_minimum: Option<&[f64]>) -> Result<(), FailureKind> {
+    pub fn locality(
+        &self,
+        saddle: &[f64],
+        final_minimum: Option<&[f64]>,
+    ) -> Result<(), FailureKind> {
         let moves = |x: &[f64]| -> Vec<f64> {
             (0..self.initial.n_atoms())
                 .map(|i| {
@@ -386,7 +390,12 @@ impl ArtSetup {
 
     /// The full-system saddle check, refined rather than thrown away when only the second
     /// eigenvalue is in doubt (unconverged, or converged but marginally positive).
-    fn verify_saddle(&self, surface: &mut GlassSurface, x: &[f64], v: &[f64]) -> Option<SaddleCheck> {
+    fn verify_saddle(
+        &self,
+        surface: &mut GlassSurface,
+        x: &[f64],
+        v: &[f64],
+    ) -> Option<SaddleCheck> {
         let threshold = self.settings.art.force_threshold;
         let check = SaddleCheck::by_lanczos(surface, x, v, &self.settings.check)?;
         let marginal = check.negative_count == 1
@@ -449,7 +458,12 @@ impl ArtSetup {
             eprintln!(
                 "exploration {index}: {}",
                 match &result {
-                    Ok(e) => format!("ΔQ {:.3} eV, ΔE {:.3} eV, {} arrows", e.delta_q_ev, e.delta_e_ev, e.arrows.len()),
+                    Ok(e) => format!(
+                        "ΔQ {:.3} eV, ΔE {:.3} eV, {} arrows",
+                        e.delta_q_ev,
+                        e.delta_e_ev,
+                        e.arrows.len()
+                    ),
                     Err(k) => k.name().to_string(),
                 }
             );

@@ -360,7 +360,11 @@ impl RunSummary {
             mean_force_calls_per_saddle: mean(&saddle_calls),
             search_wall_s_per_saddle: (verified > 0).then(|| search_s / verified as f64),
             force_calls_per_verified_saddle: (verified > 0).then(|| {
-                explorations.iter().map(|e| e.force_calls as f64).sum::<f64>() / verified as f64
+                explorations
+                    .iter()
+                    .map(|e| e.force_calls as f64)
+                    .sum::<f64>()
+                    / verified as f64
             }),
             wall_s_per_verified_saddle: (verified > 0)
                 .then(|| explorations.iter().map(|e| e.wall_s).sum::<f64>() / verified as f64),
