@@ -14,10 +14,12 @@ minimum, and checks:
              ftol 1e-6 eV/A) lowers the energy by less than 1e-4 eV and moves no atom by more than
              0.1 A: it is a minimum in LAMMPS too.
 
-  * connectivity: from the point 30 % of the way from the saddle to the initial minimum (the
-             straight line, minimum image), LAMMPS CG (ftol 1e-6 eV/A) ends within 0.1 A
-             (every atom) of the initial minimum; from the point 30 % of the way to the new
-             minimum, within 0.1 A of the new minimum. The saddle joins the two minima;
+  * connectivity: stepped off the saddle along -v and +v (v: the unstable mode betaglass
+             wrote as saddles/NNNN.mode, signed away from the initial minimum) by 0.2 of the
+             saddle's distance from the initial minimum, as betaglass's own test does, LAMMPS
+             CG (ftol 1e-6 eV/A) ends within 0.1 A (every atom) of the initial minimum and of
+             the new minimum. The saddle joins the two minima. (Without a .mode file, from
+             runs before it, the step is 30 % of the straight line to each minimum.);
   * locality: the atom moving farthest from the initial minimum to the saddle is a cluster
              atom (within the run's cutoff of its centre in the initial minimum), and fewer
              than the run's max_moving_atoms atoms move more than its arrow threshold to the
@@ -42,6 +44,7 @@ ENERGY_TOLERANCE_EV = 1e-6
 MINIMIZE_ENERGY_DROP_EV = 1e-4
 MINIMIZE_MAX_MOVE_ANGSTROM = 0.1
 CONNECT_FRACTION = 0.3
+PUSH_OVER_FRACTION = 0.2
 SAME_MINIMUM_ANGSTROM = 0.1
 
 
@@ -194,10 +197,21 @@ def main():
         movers = int(((to_saddle > arrow_threshold) | (to_final > arrow_threshold)).sum())
         check(movers < max_movers,
               f"event {n} locality: {movers} atoms move > {arrow_threshold} A (< {max_movers})")
-        relaxes_to(toward(saddle["x"], initial["x"], CONNECT_FRACTION, length), initial["x"],
-                   f"event {n} connectivity, towards the initial minimum")
-        relaxes_to(toward(saddle["x"], final["x"], CONNECT_FRACTION, length), final["x"],
-                   f"event {n} connectivity, towards the new minimum")
+        mode_file = args.dir / row["saddle_file"].replace(".data", ".mode")
+        if mode_file.exists():
+            table = np.loadtxt(mode_file, comments="#")
+            v = table[np.argsort(table[:, 0])][:, 1:]
+            away = saddle["x"] - initial["x"]
+            away -= length * np.round(away / length)
+            step = PUSH_OVER_FRACTION * float(np.sqrt((away * away).sum()))
+            sign = 1.0 if float((v * away).sum()) >= 0.0 else -1.0
+            back = saddle["x"] - sign * step * v
+            forward = saddle["x"] + sign * step * v
+        else:
+            back = toward(saddle["x"], initial["x"], CONNECT_FRACTION, length)
+            forward = toward(saddle["x"], final["x"], CONNECT_FRACTION, length)
+        relaxes_to(back, initial["x"], f"event {n} connectivity, towards the initial minimum")
+        relaxes_to(forward, final["x"], f"event {n} connectivity, towards the new minimum")
         de = final["energy"] - initial["energy"]
         check(abs(de - float(row["delta_e_ev"])) < ENERGY_TOLERANCE_EV,
               f"event {n} minimum: |dE(LAMMPS) - dE(betaglass)| = {abs(de - float(row['delta_e_ev'])):.2e} < {ENERGY_TOLERANCE_EV} eV")

@@ -99,6 +99,27 @@ fn read_settings(path: &Path) -> anyhow::Result<GlassArtSettings> {
     })
 }
 
+/// The saddle's unstable mode as text, one atom a line sorted by id: `id vx vy vz` (unit norm
+/// over all atoms, signed away from the initial minimum). `scripts/check_art_lammps.py` steps
+/// off the saddle along it for its connectivity check.
+fn write_mode(path: &Path, ids: &[u64], mode: &[f64]) -> anyhow::Result<()> {
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    order.sort_by_key(|&i| ids[i]);
+    let mut text = String::from(
+        "# the saddle's unstable mode: id vx vy vz (unit norm, away from the initial minimum)\n",
+    );
+    for i in order {
+        text.push_str(&format!(
+            "{} {:e} {:e} {:e}\n",
+            ids[i],
+            mode[3 * i],
+            mode[3 * i + 1],
+            mode[3 * i + 2]
+        ));
+    }
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
 /// Writes `path` anew (header and lines) through a temporary file and a rename, so a kill
 /// leaves the old file or the new one.
 fn rewrite(path: &Path, header: &str, lines: impl Iterator<Item = String>) -> anyhow::Result<()> {
@@ -400,6 +421,11 @@ fn store_record(
     let saddle_file = format!("saddles/{number:04}.data");
     let final_file = format!("minima/{number:04}.data");
     betaglass::io::write_configuration(&dir.join(&saddle_file), &event.saddle)?;
+    write_mode(
+        &dir.join(format!("saddles/{number:04}.mode")),
+        &event.saddle.ids,
+        &event.unstable_mode,
+    )?;
     betaglass::io::write_configuration(&dir.join(&final_file), &event.final_minimum)?;
     let event_row = EventRow {
         event: number,

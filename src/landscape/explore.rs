@@ -557,6 +557,22 @@ impl ArtSetup {
             prefactor_hz,
             prefactor_region_atoms,
             arrows,
+            unstable_mode: {
+                let away: Vec<f64> = event
+                    .saddle
+                    .x
+                    .iter()
+                    .zip(surface.coordinates())
+                    .map(|(a, b)| a - b)
+                    .collect();
+                let v = &event.saddle.eigenvector;
+                let sign = if v.iter().zip(&away).map(|(a, b)| a * b).sum::<f64>() < 0.0 {
+                    -1.0
+                } else {
+                    1.0
+                };
+                v.iter().map(|c| sign * c).collect()
+            },
             saddle,
             final_minimum,
         })
@@ -653,6 +669,10 @@ pub struct GlassEvent {
     /// Atoms of the prefactor's region (0 when not computed).
     pub prefactor_region_atoms: usize,
     pub arrows: Vec<EventArrow>,
+    /// The saddle's unstable mode from the search (flat, storage order, unit norm, signed away
+    /// from the initial minimum): the connectivity test steps along it, and so does the LAMMPS
+    /// check (`saddles/NNNN.mode`).
+    pub unstable_mode: Vec<f64>,
 }
 
 /// One exploration's outcome.
