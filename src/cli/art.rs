@@ -99,6 +99,41 @@ fn read_settings(path: &Path) -> anyhow::Result<GlassArtSettings> {
     })
 }
 
+/// The saddle's unstable mode as text, one atom a line sorted by id: `id vx vy vz` (unit norm
+/// over all atoms, signed away from the initial minimum). `scripts/check_art_lammps.py` steps
+/// off the saddle along it for its connectivity check.
+fn write_mode(path: &Path, ids: &[u64], mode: &[f64]) -> anyhow::Result<()> {
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    order.sort_by_key(|&i| ids[i]);
+    let mut text = String::from(
+        "# the saddle's unstable mode: id vx vy vz (unit norm, away from the initial minimum)\n",
+    );
+    for i in order {
+        text.push_str(&format!(
+            "{} {:e} {:e} {:e}\n",
+            ids[i],
+            mode[3 * i],
+            mode[3 * i + 1],
+            mode[3 * i + 2]
+        ));
+    }
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Writes `path` anew (header and lines) through a temporary file and a rename, so a kill
+/// leaves the old file or the new one.
+fn rewrite(path: &Path, header: &str, lines: impl Iterator<Item = String>) -> anyhow::Result<()> {
+    let tmp = path.with_extension("csv.tmp");
+    let mut text = format!("{header}\n");
+    for line in lines {
+        text.push_str(&line);
+        text.push('\n');
+    }
+    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(())
+}
+
 fn append_line(path: &Path, header: &str, line: &str) -> anyhow::Result<()> {
     let new = !path.exists();
     let mut f = std::fs::OpenOptions::new()
@@ -217,8 +252,13 @@ pub fn run(args: ArtArgs) -> anyhow::Result<()> {
     let done: HashSet<u64> = explorations.iter().map(|e| e.exploration).collect();
     let mut catalogue = SaddleCatalogue::default();
     for e in &events {
-        let saddle = betaglass::io::read_configuration(&dir.join(&e.saddle_file))?;
-        catalogue.insert(e.event, &saddle, e.saddle_energy_ev);
+        let final_minimum = betaglass::io::read_configuration(&dir.join(&e.final_file))?;
+        catalogue.insert(
+            e.event,
+            &final_minimum,
+            e.final_energy_ev,
+            e.saddle_energy_ev,
+        );
     }
     let todo: Vec<u64> = (0..args.events).filter(|k| !done.contains(k)).collect();
     if !done.is_empty() {
@@ -262,9 +302,34 @@ pub fn run(args: ArtArgs) -> anyhow::Result<()> {
                     break;
                 };
                 next += 1;
-                let row = store_record(dir, &record, &setup.settings, &mut catalogue, &mut events)?;
-                append_line(&explorations_path, EXPLORATIONS_HEADER, &row.to_csv())?;
-                explorations.push(row);
+                let (row, replaced) =
+                    store_record(dir, &record, &setup.settings, &mut catalogue, &mut events)?;
+                match replaced {
+                    None => {
+                        append_line(&explorations_path, EXPLORATIONS_HEADER, &row.to_csv())?;
+                        explorations.push(row);
+                    }
+                    Some(number) => {
+                        // A lower saddle between the same minima took the event over: the
+                        // exploration that had it becomes its duplicate.
+                        for e in explorations.iter_mut() {
+                            if e.event == Some(number) && e.outcome == "saddle" {
+                                e.outcome = "duplicate".into();
+                            }
+                        }
+                        explorations.push(row);
+                        rewrite(
+                            &explorations_path,
+                            EXPLORATIONS_HEADER,
+                            explorations.iter().map(|e| e.to_csv()),
+                        )?;
+                        rewrite(
+                            &events_path,
+                            EVENTS_HEADER,
+                            events.iter().map(|e| e.to_csv()),
+                        )?;
+                    }
+                }
                 bar.inc(1);
                 let verified = explorations
                     .iter()
@@ -311,15 +376,16 @@ pub fn run(args: ArtArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes an exploration's files and events.csv row (if it kept a new saddle) and returns its
-/// explorations.csv row.
+/// Writes an exploration's files and events.csv row (if it kept a new saddle, or a lower
+/// saddle between the minima of a kept event) and returns its explorations.csv row, with the
+/// number of the event it took over from an earlier exploration.
 fn store_record(
     dir: &Path,
     record: &ExplorationRecord,
     settings: &GlassArtSettings,
     catalogue: &mut SaddleCatalogue,
     events: &mut Vec<EventRow>,
-) -> anyhow::Result<ExplorationRow> {
+) -> anyhow::Result<(ExplorationRow, Option<usize>)> {
     let mut row = ExplorationRow {
         exploration: record.index,
         seed: record.seed,
@@ -332,24 +398,34 @@ fn store_record(
     let event = match &record.result {
         Err(kind) => {
             row.outcome = kind.name().to_string();
-            return Ok(row);
+            return Ok((row, None));
         }
         Ok(event) => event,
     };
-    if let Some(n) = catalogue.find(
-        &event.saddle,
-        event.saddle_energy_ev,
+    // Only the lowest saddle between a pair of minima is kept.
+    let mut replaces = None;
+    if let Some((n, kept_saddle_ev)) = catalogue.find(
+        &event.final_minimum,
+        event.final_energy_ev,
         settings.duplicate_energy_ev,
         settings.duplicate_distance_angstrom,
     ) {
-        row.outcome = "duplicate".into();
         row.event = Some(n);
-        return Ok(row);
+        if event.saddle_energy_ev >= kept_saddle_ev - settings.duplicate_energy_ev {
+            row.outcome = "duplicate".into();
+            return Ok((row, None));
+        }
+        replaces = Some(n);
     }
-    let number = events.iter().map(|e| e.event).max().unwrap_or(0) + 1;
+    let number = replaces.unwrap_or_else(|| events.iter().map(|e| e.event).max().unwrap_or(0) + 1);
     let saddle_file = format!("saddles/{number:04}.data");
     let final_file = format!("minima/{number:04}.data");
     betaglass::io::write_configuration(&dir.join(&saddle_file), &event.saddle)?;
+    write_mode(
+        &dir.join(format!("saddles/{number:04}.mode")),
+        &event.saddle.ids,
+        &event.unstable_mode,
+    )?;
     betaglass::io::write_configuration(&dir.join(&final_file), &event.final_minimum)?;
     let event_row = EventRow {
         event: number,
@@ -369,10 +445,21 @@ fn store_record(
         force_calls_total: event.force_calls_total,
         arrows: event.arrows.len(),
     };
-    append_line(&dir.join("events.csv"), EVENTS_HEADER, &event_row.to_csv())?;
-    catalogue.insert(number, &event.saddle, event.saddle_energy_ev);
-    events.push(event_row);
+    catalogue.insert(
+        number,
+        &event.final_minimum,
+        event.final_energy_ev,
+        event.saddle_energy_ev,
+    );
+    match events.iter_mut().find(|e| e.event == number) {
+        // The caller rewrites events.csv.
+        Some(kept) => *kept = event_row,
+        None => {
+            append_line(&dir.join("events.csv"), EVENTS_HEADER, &event_row.to_csv())?;
+            events.push(event_row);
+        }
+    }
     row.outcome = "saddle".into();
     row.event = Some(number);
-    Ok(row)
+    Ok((row, replaces))
 }

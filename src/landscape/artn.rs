@@ -1,32 +1,38 @@
 //! ART nouveau (Barkema & Mousseau, PRL 77, 4358 (1996); Malek & Mousseau, PRE 62, 7723 (2000);
-//! Machado-Charry et al., J. Chem. Phys. 135, 034102 (2011)): from a minimum, find a first-order
-//! saddle point and the minimum on its other side.
+//! Machado-Charry et al., J. Chem. Phys. 135, 034102 (2011)) at the standard of pARTn
+//! (github mammasmias/ARTn-Plugin, `src/artn.f90`, `src/artn_params_mod.f90`,
+//! `src/check_force_convergence.f90`, `docs/params/`) and eOn's min-mode saddle search
+//! (TheochemUI/eOn `client/MinModeSaddleSearch.cpp`): from a minimum, find a first-order
+//! saddle point connected to it and the minimum on its other side.
 //!
-//! 1. **Activation.** Displace the minimum by a push of norm `initial_push` along a given
-//!    direction d (localised on the cluster by the caller). Then repeatedly step by `push_step`
-//!    along d and relax the forces perpendicular to d (`perpendicular_steps_activation` FIRE
-//!    steps), computing the lowest Hessian eigenvalue λ by Lanczos once
-//!    `min_activation_steps` are done. As soon as λ < `eigenvalue_threshold` the configuration
-//!    has left the basin's harmonic well: go to 2. After `max_activation_steps`: failure
-//!    [`FailureKind::NoNegativeMode`].
-//! 2. **Climbing.** With v the lowest eigenvector (signed away from the minimum), step along v
-//!    by the Newton step F·v/λ (at most `climbing_step`), which goes up the negative mode (the
-//!    first `smoothing_steps` steps go along a mix of v and the push), then relax perpendicular
-//!    to the step with FIRE: `perpendicular_steps_activation` steps while the Newton step is
-//!    clipped (far from the ridge) or the largest force is above `near_ridge_force_factor` ×
-//!    `force_threshold`, up to `perpendicular_steps_climbing` otherwise (stopping once the perpendicular force is below half the threshold or below the parallel
-//!    force). Repeat, updating v by Lanczos from the previous v (at most
-//!    `climbing_lanczos_iterations`), until the largest particle force is below
-//!    `force_threshold`. While λ ≥ 0, push uphill along the last v with the activation's
-//!    relaxation; after more than `max_lost_mode_steps` such steps in a row: failure
+//! 1. **Activation** (pARTn's basin phase). Push by `push_step` (the largest displacement of one
+//!    particle) along a given direction d (localised on the cluster by the caller) and relax
+//!    the forces perpendicular to d (`perpendicular_steps_activation` FIRE steps from rest).
+//!    After `min_activation_steps` pushes (pARTn `ninit`), compute the lowest Hessian eigenvalue
+//!    λ by Lanczos after every push. As soon as λ < `eigenvalue_threshold` (pARTn `eigval_thr`)
+//!    the configuration has left the basin's harmonic well: go to 2. After
+//!    `max_activation_steps`: failure [`FailureKind::NoNegativeMode`].
+//! 2. **Climbing.** With v the lowest eigenvector (signed away from the minimum), step uphill
+//!    along v by min(`climbing_step`, |F·v| / max(|λ|, `step_curvature_floor`)) (pARTn's
+//!    `current_step_size`; the first `smoothing_steps` steps go along a mix of v and the push,
+//!    pARTn `nsmooth`), then relax perpendicular to the step with FIRE for at most
+//!    `perpendicular_steps_limitation[k]` steps at climbing step k (pARTn `nperp_limitation`,
+//!    0 = unlimited up to `max_perpendicular_steps`), stopping early once the largest
+//!    perpendicular particle force is below the largest parallel one (pARTn
+//!    `check_force_convergence`, C3) or the largest total force is below `force_threshold`.
+//!    Repeat, updating v by Lanczos from the previous v, until the largest particle force is
+//!    below `force_threshold`. Where λ ≥ 0 again (a convex region), step uphill along the
+//!    lowest mode with no perpendicular relaxation (eOn) and start the next Lanczos from a
+//!    fresh vector (pARTn `nnewchance`), at most `max_new_chances` times: then failure
 //!    [`FailureKind::LostMode`]; after `max_climbing_steps`: [`FailureKind::NotConverged`].
 //!    A converged point with a second negative eigenvalue (a higher-order saddle, where the
 //!    perpendicular relaxation stalls) is left along that mode by `second_mode_nudge`, and the
 //!    climb goes on (at most `max_second_mode_nudges` times).
-//! 3. **Push over and relax.** Step from the saddle along v, away from the minimum, by
-//!    `push_over_fraction` of the saddle's distance from the minimum, and FIRE-minimise. If
-//!    that minimum is the starting one (no particle farther than `same_minimum_distance`):
-//!    failure [`FailureKind::ReturnedToInitial`].
+//! 3. **Connection** ([`connect`], pARTn `lpush_final`). Step from the saddle along ±v by
+//!    `push_over_fraction` of the saddle's distance from the minimum and FIRE-minimise both
+//!    ways. Towards the minimum, the descent must return to it (no particle farther than
+//!    `same_minimum_distance`), else [`FailureKind::Disconnected`]; away from it, it must reach
+//!    another minimum, else [`FailureKind::ReturnedToInitial`].
 
 use serde::{Deserialize, Serialize};
 
@@ -36,7 +42,9 @@ use super::surface::{EnergySurface, dot, max_particle_distance, max_particle_for
 use crate::dynamics::Fire;
 
 /// The settings of one ART search. Lengths in the surface's unit (Å for the glass), energies in
-/// its unit (eV), curvatures in energy/length² (eV/Å²). Defaults are for the Cu–Zr glass.
+/// its unit (eV), curvatures in energy/length² (eV/Å²). Defaults are for the Cu–Zr glass, taken
+/// from pARTn (`src/artn_params_mod.f90`, `docs/params/`; its Ry/bohr units converted:
+/// 1 Ry/bohr² = 48.59 eV/Å²) and eOn where the doc comment says so.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ArtSettings {
@@ -44,62 +52,79 @@ pub struct ArtSettings {
     /// the glass driver ([`super::explore`]), not by [`explore`] itself. Default 4.0 Å: the
     /// paper's cluster (centre and first shell).
     pub push_radius: f64,
-    /// Norm of the initial displacement along the push direction (Å). Default 0.1 Å.
-    pub initial_push: f64,
-    /// Increment along the push direction per activation step (Å). Default 0.1 Å.
+    /// Largest displacement of one particle per push along the push direction (Å). Default
+    /// 0.2 Å: pARTn `push_step_size` ("maximum size of a component in the initial displacement
+    /// vector"; 0.4 bohr = 0.21 Å in its Ry units).
     pub push_step: f64,
-    /// Activation ends when the lowest eigenvalue falls below this (eV/Å²). Default −0.05:
-    /// clearly negative against Lanczos's ~1 % error on curvatures of ~1 eV/Å², and reached
-    /// soon after the basin's inflection (the embedded glass's softest mode at the minimum is
-    /// ~0.08 eV/Å²).
+    /// Activation ends when the lowest eigenvalue falls below this (eV/Å²). Default −0.5:
+    /// pARTn `eigval_thr` −0.01 Ry/bohr² = −0.49 eV/Å². A shallower threshold (−0.05, the old
+    /// default) switches to the mode among the glass's soft modes (the softest at the minimum is
+    /// ~0.08 eV/Å²), which the climb then loses (71 % `lost_mode` in docs/art/summary.json).
     pub eigenvalue_threshold: f64,
-    /// Activation steps before the first Lanczos (each costs ~5–30 force calls). Default 2.
+    /// Pushes before the first Lanczos. Default 3: pARTn `ninit`.
     pub min_activation_steps: usize,
-    /// Default 50 (5 Å of push in all).
+    /// Default 50 (10 Å of largest-particle push in all).
     pub max_activation_steps: usize,
-    /// FIRE steps perpendicular to the push per activation step, and per climbing step while
-    /// the Newton step is clipped or the mode is lost. Default 3: stronger relaxation slides
-    /// the configuration back into the basin.
+    /// FIRE steps perpendicular to the push after each activation push. Default 4: pARTn's
+    /// basin phase relaxes `nperp_limitation(1)` = 4 steps (`check_force_convergence.f90`, C2).
     pub perpendicular_steps_activation: usize,
-    /// Largest step along the eigenvector per climbing step (Å). Default 0.1 Å.
+    /// Largest step along the eigenvector per climbing step (Å). Default 0.2 Å: pARTn
+    /// `eigen_step_size` (0.4 bohr).
     pub climbing_step: f64,
-    /// Most FIRE steps perpendicular to the eigenvector per climbing step once the Newton step
-    /// is below `climbing_step` (near the ridge). Default 12.
-    pub perpendicular_steps_climbing: usize,
+    /// The climbing step is |F·v| / max(|λ|, this) (eV/Å²), at most `climbing_step`. Default
+    /// 0.49: pARTn's `current_step_size` floors |λ| at 0.01 Ry/bohr².
+    pub step_curvature_floor: f64,
+    /// Most FIRE steps perpendicular to the eigenvector at climbing steps 1, 2, …; the last
+    /// entry holds for every later step, and 0 means no limit but `max_perpendicular_steps`.
+    /// Default [4, 8, 12, 16, 0]: pARTn `nperp_limitation` [4, 8, 12, 16, −1]. The relaxation
+    /// stops earlier once the largest perpendicular particle force is below the largest
+    /// parallel one (pARTn `check_force_convergence.f90`, C3) or the total is converged.
+    pub perpendicular_steps_limitation: [usize; 5],
+    /// Bound on an "unlimited" perpendicular relaxation. Default 200.
+    pub max_perpendicular_steps: usize,
+    /// Stop a climbing step's perpendicular relaxation once the energy falls more than this
+    /// below the energy before the step (eV): the relaxation is then sliding back down the
+    /// unstable mode (the eigenvector is only approximate) and would undo the climb. Default
+    /// 0.1 eV (betaglass's own guard, not in pARTn: in the glass, most searches without it
+    /// lost their mode after a relaxation had dropped the energy by 0.7–1.3 eV in one step;
+    /// with 0, the climb stalls where F∥ vanishes before F⊥ does). A large value (10⁹): no guard.
+    pub max_relaxation_drop_ev: f64,
     /// Default 500.
     pub max_climbing_steps: usize,
     /// The first climbing steps mix the push into the step direction: step k of n goes along
-    /// (k+1)/(n+1)·v + (n−k)/(n+1)·push (ARTn's `nsmooth`). Default 3; 0: along v at once.
+    /// (k+1)/(n+1)·v + (n−k)/(n+1)·push (pARTn `nsmooth`). Default 3; 0: along v at once.
     pub smoothing_steps: usize,
-    /// The climb relaxes with `perpendicular_steps_climbing` steps only once the largest force
-    /// is below this multiple of `force_threshold`; above, with
-    /// `perpendicular_steps_activation`. Default 10.
-    pub near_ridge_force_factor: f64,
     /// At a converged point whose second-lowest eigenvalue (Lanczos, the lowest mode and the
     /// translations deflated) is negative too, step this far along that mode (Å) and go on
     /// climbing, at most `max_second_mode_nudges` times. Defaults 0.3 Å and 3.
     pub second_mode_nudge: f64,
     pub max_second_mode_nudges: usize,
     /// Largest Krylov basis of the climb's Lanczos, started from the previous eigenvector
-    /// (at most `lanczos.max_iterations`). Default 20.
+    /// (at most `lanczos.max_iterations`). Default 20 (pARTn `lanczos_max_size` 16).
     pub climbing_lanczos_iterations: usize,
-    /// Consecutive climbing steps with λ ≥ 0 tolerated, pushing up along the last mode (then the
-    /// mode is lost): ARTn goes back to activation. Default 20.
-    pub max_lost_mode_steps: usize,
+    /// Convex steps (λ ≥ 0 after activation) allowed in one search: each steps uphill along the
+    /// lowest mode without perpendicular relaxation (eOn `MinModeSaddleSearch`, positive
+    /// eigenvalue: the effective force is −F∥ only) and restarts Lanczos from a fresh vector
+    /// (pARTn `nnewchance`). More: [`FailureKind::LostMode`]. Default 8.
+    pub max_new_chances: usize,
     /// The saddle is converged when the largest force on any particle is below this (eV/Å).
     /// Default 0.01 eV/Å.
     pub force_threshold: f64,
-    /// Push over the saddle by this fraction of its distance from the initial minimum.
-    /// Default 0.2.
+    /// Push off the saddle, both ways, by this fraction of its distance from the initial
+    /// minimum. Default 0.2.
     pub push_over_fraction: f64,
     /// The new minimum (and the initial one) is relaxed until the largest force is below this
-    /// (eV/Å). Default 2·10⁻⁴: at 10⁻³ the glass's soft modes (~0.01 eV/Å²) leave ~2·10⁻⁴ eV for
-    /// a further minimisation to gain (LAMMPS CG measured it); the residual energy goes as F²,
-    /// so 2·10⁻⁴ eV/Å leaves ~10⁻⁵ eV.
+    /// (eV/Å). Default 2·10⁻⁵: with 2·10⁻⁴ LAMMPS CG (ftol 10⁻⁶) moved 3 of 32 new minima by
+    /// 0.08–0.25 Å more, down flat valleys (docs/art/check_art_lammps.log).
     pub minimum_force_threshold: f64,
-    /// Default 20 000.
+    /// The descent back towards the initial minimum (connectivity) stops once the largest
+    /// force is below this (eV/Å); it only has to tell which basin it is in. Default 10⁻³.
+    pub return_force_threshold: f64,
+    /// Default 50 000.
     pub max_minimization_steps: usize,
-    /// Two minima are the same when no particle is farther apart than this (Å). Default 0.1 Å.
+    /// Two minima are the same when no particle is farther apart than this (Å): the
+    /// connectivity test's return distance (a largest per-particle distance, stricter than an
+    /// RMSD) and the new minimum's distinctness. Default 0.1 Å.
     pub same_minimum_distance: f64,
     pub lanczos: LanczosSettings,
     pub fire: FireRelaxSettings,
@@ -109,25 +134,27 @@ impl Default for ArtSettings {
     fn default() -> Self {
         Self {
             push_radius: 4.0,
-            initial_push: 0.1,
-            push_step: 0.1,
-            eigenvalue_threshold: -0.05,
-            min_activation_steps: 2,
+            push_step: 0.2,
+            eigenvalue_threshold: -0.5,
+            min_activation_steps: 3,
             max_activation_steps: 50,
-            perpendicular_steps_activation: 3,
-            climbing_step: 0.1,
-            perpendicular_steps_climbing: 12,
+            perpendicular_steps_activation: 4,
+            climbing_step: 0.2,
+            step_curvature_floor: 0.49,
+            perpendicular_steps_limitation: [4, 8, 12, 16, 0],
+            max_perpendicular_steps: 200,
+            max_relaxation_drop_ev: 0.1,
             max_climbing_steps: 500,
             smoothing_steps: 3,
             second_mode_nudge: 0.3,
             max_second_mode_nudges: 3,
-            near_ridge_force_factor: 10.0,
             climbing_lanczos_iterations: 20,
-            max_lost_mode_steps: 20,
+            max_new_chances: 8,
             force_threshold: 0.01,
             push_over_fraction: 0.2,
-            minimum_force_threshold: 2e-4,
-            max_minimization_steps: 20_000,
+            minimum_force_threshold: 2e-5,
+            return_force_threshold: 1e-3,
+            max_minimization_steps: 50_000,
             same_minimum_distance: 0.1,
             lanczos: LanczosSettings::default(),
             fire: FireRelaxSettings::default(),
@@ -140,14 +167,15 @@ impl ArtSettings {
     pub fn validate(&self) -> Result<(), String> {
         let positive = [
             ("push_radius", self.push_radius),
-            ("initial_push", self.initial_push),
             ("push_step", self.push_step),
             ("climbing_step", self.climbing_step),
+            ("step_curvature_floor", self.step_curvature_floor),
+            ("max_relaxation_drop_ev", self.max_relaxation_drop_ev),
             ("second_mode_nudge", self.second_mode_nudge),
-            ("near_ridge_force_factor", self.near_ridge_force_factor),
             ("force_threshold", self.force_threshold),
             ("push_over_fraction", self.push_over_fraction),
             ("minimum_force_threshold", self.minimum_force_threshold),
+            ("return_force_threshold", self.return_force_threshold),
             ("same_minimum_distance", self.same_minimum_distance),
             (
                 "lanczos.finite_difference_step",
@@ -179,7 +207,21 @@ impl ArtSettings {
                 "ART settings lanczos.max_iterations and max_climbing_steps must be ≥ 1".into(),
             );
         }
+        if self.max_perpendicular_steps == 0 {
+            return Err("ART setting max_perpendicular_steps must be ≥ 1".into());
+        }
         Ok(())
+    }
+
+    /// Perpendicular FIRE steps allowed at climbing step `k` (0-based).
+    fn perpendicular_limit(&self, k: usize) -> usize {
+        let list = &self.perpendicular_steps_limitation;
+        let n = list[k.min(list.len() - 1)];
+        if n == 0 {
+            self.max_perpendicular_steps
+        } else {
+            n.min(self.max_perpendicular_steps)
+        }
     }
 }
 
@@ -201,10 +243,19 @@ pub enum FailureKind {
     ReturnedToInitial,
     /// The descent from the saddle did not converge.
     MinimizationFailed,
+    /// Relaxed from the saddle towards the initial minimum, the system ended elsewhere: the
+    /// saddle is not on a path out of the initial minimum (pARTn `lpush_final`).
+    Disconnected,
+    /// The atom moving farthest from the initial minimum to the saddle is not a cluster atom:
+    /// the event is not the cluster's.
+    OffCluster,
+    /// More atoms move more than the arrow threshold than the glass driver's
+    /// `max_moving_atoms` (eOn `nonlocal_count_abort`): not a local event.
+    TooManyMovers,
 }
 
 impl FailureKind {
-    pub const ALL: [FailureKind; 7] = [
+    pub const ALL: [FailureKind; 10] = [
         FailureKind::NoNegativeMode,
         FailureKind::LostMode,
         FailureKind::NotConverged,
@@ -212,6 +263,9 @@ impl FailureKind {
         FailureKind::SaddleBelowInitial,
         FailureKind::ReturnedToInitial,
         FailureKind::MinimizationFailed,
+        FailureKind::Disconnected,
+        FailureKind::OffCluster,
+        FailureKind::TooManyMovers,
     ];
 
     pub fn name(&self) -> &'static str {
@@ -223,6 +277,9 @@ impl FailureKind {
             FailureKind::SaddleBelowInitial => "saddle_below_initial",
             FailureKind::ReturnedToInitial => "returned_to_initial",
             FailureKind::MinimizationFailed => "minimization_failed",
+            FailureKind::Disconnected => "disconnected",
+            FailureKind::OffCluster => "off_cluster",
+            FailureKind::TooManyMovers => "too_many_movers",
         }
     }
 
@@ -252,6 +309,9 @@ pub struct SaddleSearch {
 pub struct ArtEvent {
     pub saddle: SaddleSearch,
     pub final_minimum: Minimum,
+    /// Largest particle distance between the initial minimum and where the descent from the
+    /// saddle back along −v ended (the connectivity test).
+    pub return_distance: f64,
     /// Force calls of the whole exploration (search, push over, minimisation).
     pub force_calls: u64,
 }
@@ -274,8 +334,14 @@ fn perpendicular(f: &[f64], d: &[f64]) -> Vec<f64> {
     f.iter().zip(d).map(|(a, b)| a - c * b).collect()
 }
 
-/// Up to `steps` FIRE steps on the forces perpendicular to `d`; stops early when `done`
-/// says so. Leaves `f` and returns the energy at the final `x`.
+/// `f`'s component along unit `d`.
+fn parallel(f: &[f64], d: &[f64]) -> Vec<f64> {
+    let c = dot(f, d);
+    d.iter().map(|b| c * b).collect()
+}
+
+/// Up to `steps` FIRE steps on the forces perpendicular to `d`, from rest; stops early when
+/// `done(f, f_perp, iteration, energy)` says so. Leaves `f` and returns the energy at the final `x`.
 // The search's state is passed piecewise, as the two phases hold it in different variables.
 #[allow(clippy::too_many_arguments)]
 fn relax_perpendicular(
@@ -287,12 +353,12 @@ fn relax_perpendicular(
     null: &[Vec<f64>],
     steps: usize,
     fire: &mut Fire,
-    done: impl Fn(&[f64], &[f64]) -> bool,
+    done: impl Fn(&[f64], &[f64], usize, f64) -> bool,
 ) -> f64 {
-    for _ in 0..steps {
+    for i in 0..steps {
         let mut fp = perpendicular(f, d);
         project_out(&mut fp, null);
-        if done(f, &fp) {
+        if done(f, &fp, i, energy) {
             break;
         }
         fire.project_velocity(d);
@@ -303,7 +369,8 @@ fn relax_perpendicular(
 }
 
 /// One ART exploration from the minimum `x_min` (energy `e_min`) along the push `direction`
-/// (any norm; it is normalised). Deterministic given its inputs.
+/// (any norm; it is normalised): the saddle search and its connection to both minima.
+/// Deterministic given its inputs.
 pub fn explore(
     surface: &mut dyn EnergySurface,
     x_min: &[f64],
@@ -323,30 +390,74 @@ pub fn explore(
     if saddle.energy <= e_min {
         return fail(FailureKind::SaddleBelowInitial, surface);
     }
-    let final_minimum = match descend(surface, x_min, &saddle, settings) {
+    let (final_minimum, return_distance) = match connect(surface, x_min, &saddle, settings) {
         Ok(m) => m,
         Err(kind) => return fail(kind, surface),
     };
     Exploration::Saddle(Box::new(ArtEvent {
         saddle,
         final_minimum,
+        return_distance,
         force_calls: surface.force_calls() - calls0,
     }))
 }
 
-/// Push over the saddle, away from `x_min`, and minimise.
-pub fn descend(
+/// The connectivity test (pARTn `lpush_final`, which relaxes from the saddle to both adjacent
+/// minima): step off the saddle along −v (towards `x_min`) and minimise: it must come back to
+/// `x_min` (no particle farther than `same_minimum_distance`), else
+/// [`FailureKind::Disconnected`]; step along +v and minimise: it must reach another minimum,
+/// else [`FailureKind::ReturnedToInitial`]. Returns the new minimum and the return distance.
+pub fn connect(
     surface: &mut dyn EnergySurface,
     x_min: &[f64],
     saddle: &SaddleSearch,
     settings: &ArtSettings,
-) -> Result<Minimum, FailureKind> {
+) -> Result<(Minimum, f64), FailureKind> {
     let block = surface.components_per_particle();
     let away: Vec<f64> = saddle.x.iter().zip(x_min).map(|(a, b)| a - b).collect();
     let v = &saddle.eigenvector;
     let sign = if dot(v, &away) >= 0.0 { 1.0 } else { -1.0 };
+    let step = settings.push_over_fraction * norm(&away);
+    // Back towards the initial minimum: relaxed only until it is clear which basin it is in.
     let mut x = saddle.x.clone();
-    axpy(&mut x, sign * settings.push_over_fraction * norm(&away), v);
+    axpy(&mut x, -sign * step, v);
+    let back = minimize(
+        surface,
+        x,
+        settings.return_force_threshold,
+        settings.max_minimization_steps,
+        settings.fire,
+    );
+    if !back.converged {
+        return Err(FailureKind::MinimizationFailed);
+    }
+    let mut return_distance = max_particle_distance(&back.x, x_min, block);
+    if return_distance >= settings.same_minimum_distance {
+        // Not yet within reach: in a flat valley 10⁻³ eV/Å leaves atoms ~0.1 Å off the
+        // minimum. Relax on to the minima's threshold before calling it disconnected.
+        let back = minimize(
+            surface,
+            back.x,
+            settings.minimum_force_threshold,
+            settings.max_minimization_steps,
+            settings.fire,
+        );
+        if !back.converged {
+            return Err(FailureKind::MinimizationFailed);
+        }
+        return_distance = max_particle_distance(&back.x, x_min, block);
+    }
+    if std::env::var_os("BETAGLASS_ART_TRACE").is_some() {
+        eprintln!(
+            "connect: back to {return_distance:.3} from the initial minimum in {} steps, E {:.5}",
+            back.steps, back.energy
+        );
+    }
+    if return_distance >= settings.same_minimum_distance {
+        return Err(FailureKind::Disconnected);
+    }
+    let mut x = saddle.x.clone();
+    axpy(&mut x, sign * step, v);
     let minimum = minimize(
         surface,
         x,
@@ -360,7 +471,25 @@ pub fn descend(
     if max_particle_distance(&minimum.x, x_min, block) < settings.same_minimum_distance {
         return Err(FailureKind::ReturnedToInitial);
     }
-    Ok(minimum)
+    Ok((minimum, return_distance))
+}
+
+/// A deterministic pseudo-random vector (splitmix64 → [−1, 1]) on the coordinates where
+/// `support` is non-zero: the fresh Lanczos start of a new chance.
+fn fresh_vector(support: &[f64], salt: u64) -> Vec<f64> {
+    let mut state = 0x9E37_79B9_7F4A_7C15u64 ^ salt.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    support
+        .iter()
+        .map(|&s| {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            let u = (z >> 11) as f64 / (1u64 << 53) as f64;
+            if s != 0.0 { 2.0 * u - 1.0 } else { 0.0 }
+        })
+        .collect()
 }
 
 /// Activation and climbing from `x_min` along `direction`: a converged point with force below
@@ -381,18 +510,21 @@ pub fn find_saddle(
         return Err(FailureKind::NoNegativeMode);
     }
     d.iter_mut().for_each(|c| *c /= d_norm);
+    // One push moves the particle with the largest component of d by `push_step` (pARTn
+    // `push_step_size`).
+    let push_length = settings.push_step / max_particle_force(&d, block);
     let mut x = x_min.to_vec();
-    axpy(&mut x, settings.initial_push, &d);
     let mut f = vec![0.0; x.len()];
-    surface.energy_forces(&x, &mut f);
 
     let dim = x.len();
     // FIRE restarts from rest at every step: momentum carried over from step to step would
     // slide the configuration back down into the basin.
 
-    // 1. Activation.
+    // 1. Activation: push, relax perpendicular, and (after `min_activation_steps` pushes)
+    //    Lanczos.
     let mut mode: Option<(f64, Vec<f64>)> = None;
     let mut activation_steps = 0;
+    let mut current_energy = surface.energy_forces(&x, &mut f);
     // In the basin, every Lanczos starts from the push: started from the last eigenvector (a
     // soft mode of the whole glass) it would stay in that mode's invariant space and miss the
     // local mode turning negative.
@@ -402,17 +534,9 @@ pub fn find_saddle(
     };
     for step in 0..settings.max_activation_steps {
         activation_steps = step + 1;
-        if step >= settings.min_activation_steps {
-            let pair = lowest_eigenpair(surface, &x, &f, &d, &null, &activation_lanczos)
-                .ok_or(FailureKind::NoNegativeMode)?;
-            if pair.eigenvalue < settings.eigenvalue_threshold {
-                mode = Some((pair.eigenvalue, pair.eigenvector));
-                break;
-            }
-        }
-        axpy(&mut x, settings.push_step, &d);
+        axpy(&mut x, push_length, &d);
         let energy = surface.energy_forces(&x, &mut f);
-        relax_perpendicular(
+        current_energy = relax_perpendicular(
             surface,
             &mut x,
             &mut f,
@@ -421,8 +545,24 @@ pub fn find_saddle(
             &null,
             settings.perpendicular_steps_activation,
             &mut settings.fire.fire(dim, block),
-            |_, _| false,
+            |_, _, _, _| false,
         );
+        if step + 1 >= settings.min_activation_steps {
+            let pair = lowest_eigenpair(surface, &x, &f, &d, &null, &activation_lanczos)
+                .ok_or(FailureKind::NoNegativeMode)?;
+            if std::env::var_os("BETAGLASS_ART_TRACE").is_some() {
+                eprintln!(
+                    "activation {step}: λ {:.4} fmax {:.4} calls {}",
+                    pair.eigenvalue,
+                    max_particle_force(&f, block),
+                    surface.force_calls() - calls0
+                );
+            }
+            if pair.eigenvalue < settings.eigenvalue_threshold {
+                mode = Some((pair.eigenvalue, pair.eigenvector));
+                break;
+            }
+        }
     }
     let Some((mut lambda, mut v)) = mode else {
         return Err(FailureKind::NoNegativeMode);
@@ -456,80 +596,111 @@ pub fn find_saddle(
         ..settings.lanczos
     };
     let threshold = settings.force_threshold;
-    let mut lost = 0;
     let mut nudges = 0;
+    let mut new_chances = 0;
+    // Climbing steps since activation or the last new chance: the index into
+    // `perpendicular_steps_limitation`, reset by a new chance as pARTn's
+    // `nperp_limitation_step(-1)` does.
+    let mut perpendicular_index = 0;
+    // The start of the next Lanczos: the last eigenvector, or a fresh vector after a convex step.
+    let mut lanczos_start: Option<Vec<f64>> = None;
     for step in 0..settings.max_climbing_steps {
         if step > 0 {
-            let pair = lowest_eigenpair(surface, &x, &f, &v, &null, &climbing_lanczos)
+            let start = lanczos_start.take().unwrap_or_else(|| v.clone());
+            let pair = lowest_eigenpair(surface, &x, &f, &start, &null, &climbing_lanczos)
                 .ok_or(FailureKind::LostMode)?;
             let mut w = pair.eigenvector;
             orient(&mut w, &v);
             lambda = pair.eigenvalue;
-            if lambda < 0.0 {
-                v = w;
-            }
-            // λ ≥ 0: keep the last negative mode (the lowest positive one is some soft mode of
-            // the glass, not the way out); the next Lanczos starts from it again.
+            v = w;
         }
         let f_par = dot(&f, &v);
-        // The step direction u (unit), its length s, and how much to relax perpendicular to u.
-        let (u, s, perpendicular_steps) = if lambda < 0.0 {
-            lost = 0;
-            // Newton's step to the maximum along v: −(F·v)/|λ| is uphill whatever the sign
-            // of F·v (F = −∇E).
-            let newton = f_par / lambda;
-            let s = newton.clamp(-settings.climbing_step, settings.climbing_step);
-            // Far from the ridge along v, or while the force is still large, climb with little
-            // perpendicular relaxation between eigenvector updates (more would slide the
-            // configuration back down into the basin); near the saddle, relax fully.
-            let far = max_particle_force(&f, block) > settings.near_ridge_force_factor * threshold;
-            let perpendicular_steps = if newton.abs() >= settings.climbing_step || far {
-                settings.perpendicular_steps_activation
-            } else {
-                settings.perpendicular_steps_climbing
-            };
-            if step < settings.smoothing_steps {
-                let a = (step + 1) as f64 / (settings.smoothing_steps + 1) as f64;
-                let mut u: Vec<f64> = v
-                    .iter()
-                    .zip(&push)
-                    .map(|(vi, pi)| a * vi + (1.0 - a) * pi)
-                    .collect();
-                let n = norm(&u);
-                u.iter_mut().for_each(|c| *c /= n);
-                (u, s, perpendicular_steps)
-            } else {
-                (v.clone(), s, perpendicular_steps)
+        // pARTn's `current_step_size`: uphill along v (−sign(F·v)), by |F·v|/max(|λ|, floor),
+        // at most `climbing_step`.
+        let s = -f_par.signum()
+            * settings
+                .climbing_step
+                .min(f_par.abs() / lambda.abs().max(settings.step_curvature_floor));
+        if lambda >= 0.0 {
+            // A convex region: eOn's positive-eigenvalue step (uphill along the lowest mode, no
+            // perpendicular relaxation) and pARTn's new chance (a fresh Lanczos vector).
+            new_chances += 1;
+            if std::env::var_os("BETAGLASS_ART_TRACE").is_some() {
+                eprintln!("climb {step}: convex, λ {lambda:.4}, new chance {new_chances}");
             }
-        } else {
-            lost += 1;
-            if lost > settings.max_lost_mode_steps {
+            if new_chances > settings.max_new_chances {
                 return Err(FailureKind::LostMode);
             }
-            // Positive curvature again: back to activation, pushing uphill along the last
-            // negative mode with the activation's light perpendicular relaxation.
-            let s = if f_par > 0.0 { -1.0 } else { 1.0 } * settings.climbing_step;
-            (v.clone(), s, settings.perpendicular_steps_activation)
+            axpy(&mut x, s, &v);
+            current_energy = surface.energy_forces(&x, &mut f);
+            let moved: Vec<f64> = x.iter().zip(x_min).map(|(a, b)| a - b).collect();
+            let mut fresh = fresh_vector(&moved, new_chances as u64);
+            // Half the path from the minimum, half random on the atoms that moved: the local
+            // region's modes, not the last (lost) one.
+            let (nm, nf) = (norm(&moved), norm(&fresh));
+            if nm > 0.0 && nf > 0.0 {
+                fresh
+                    .iter_mut()
+                    .zip(&moved)
+                    .for_each(|(r, m)| *r = *r / nf + m / nm);
+                lanczos_start = Some(fresh);
+            }
+            perpendicular_index = 0;
+            continue;
+        }
+        let smoothing = step < settings.smoothing_steps;
+        let u = if smoothing {
+            let a = (step + 1) as f64 / (settings.smoothing_steps + 1) as f64;
+            let mut u: Vec<f64> = v
+                .iter()
+                .zip(&push)
+                .map(|(vi, pi)| a * vi + (1.0 - a) * pi)
+                .collect();
+            let n = norm(&u);
+            u.iter_mut().for_each(|c| *c /= n);
+            u
+        } else {
+            v.clone()
         };
+        let limit = settings.perpendicular_limit(perpendicular_index);
+        perpendicular_index += 1;
+        let energy_before = current_energy;
         axpy(&mut x, s, &u);
         let energy = surface.energy_forces(&x, &mut f);
-        let energy = relax_perpendicular(
+        current_energy = relax_perpendicular(
             surface,
             &mut x,
             &mut f,
             energy,
             &u,
             &null,
-            perpendicular_steps,
+            limit,
             &mut settings.fire.fire(dim, block),
-            |f, fp| {
-                let f_par = dot(f, &u).abs();
-                let perp = max_particle_force(fp, block);
-                perp < 0.5 * threshold || norm(fp) < 0.5 * f_par
+            |f, fp, i, e| {
+                // pARTn's C0 (converged) and C3 (max F⊥ < max F∥, after at least one step and
+                // not while smoothing).
+                if max_particle_force(f, block) < threshold {
+                    return true;
+                }
+                // The relaxation may not undo the climb: below the energy before the step, it
+                // is sliding back down the unstable mode (v is only approximate), which is how
+                // most searches lost their mode in the glass.
+                if i > 0 && e < energy_before - settings.max_relaxation_drop_ev {
+                    return true;
+                }
+                let f_par = max_particle_force(&parallel(f, &u), block);
+                !smoothing && i > 0 && max_particle_force(fp, block) < f_par
             },
         );
         let max_force = max_particle_force(&f, block);
-        if max_force < threshold && lambda < 0.0 && nudges < settings.max_second_mode_nudges {
+        if std::env::var_os("BETAGLASS_ART_TRACE").is_some() {
+            eprintln!(
+                "climb {step}: λ {lambda:.4} s {s:.4} E {current_energy:.5} fmax {max_force:.4} calls {} limit {limit} disp {:.3}",
+                surface.force_calls() - calls0,
+                max_particle_distance(&x, x_min, block)
+            );
+        }
+        if max_force < threshold && nudges < settings.max_second_mode_nudges {
             // A second negative mode makes this a higher-order saddle, where the perpendicular
             // relaxation stalls (its force vanishes there too): roll off along that mode, away
             // from the minimum, and go on climbing.
@@ -544,14 +715,14 @@ pub fn find_saddle(
                 let mut w = second.eigenvector;
                 orient(&mut w, &start);
                 axpy(&mut x, settings.second_mode_nudge, &w);
-                surface.energy_forces(&x, &mut f);
+                current_energy = surface.energy_forces(&x, &mut f);
                 continue;
             }
         }
-        if max_force < threshold && lambda < 0.0 {
+        if max_force < threshold {
             return Ok(SaddleSearch {
                 x,
-                energy,
+                energy: current_energy,
                 forces: f,
                 max_force,
                 lowest_eigenvalue: lambda,
@@ -563,4 +734,23 @@ pub fn find_saddle(
         }
     }
     Err(FailureKind::NotConverged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn perpendicular_limits_follow_partn() {
+        let s = ArtSettings::default();
+        let limits: Vec<usize> = (0..7).map(|k| s.perpendicular_limit(k)).collect();
+        assert_eq!(limits, [4, 8, 12, 16, 200, 200, 200]);
+    }
+
+    #[test]
+    fn every_failure_kind_has_a_distinct_name() {
+        for k in FailureKind::ALL {
+            assert_eq!(FailureKind::from_name(k.name()), Some(k));
+        }
+    }
 }

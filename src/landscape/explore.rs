@@ -9,7 +9,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use super::artn::{ArtSettings, Exploration, FailureKind, explore};
+use super::artn::{ArtEvent, ArtSettings, FailureKind, connect, find_saddle};
 use super::lanczos::LanczosSettings;
 use super::relax::minimize;
 use super::saddle_check::SaddleCheck;
@@ -50,10 +50,25 @@ pub struct GlassArtSettings {
     /// Atoms that moved more than this between the initial and the new minimum, or between the
     /// initial minimum and the saddle, are the event's arrows (Å). Default 0.3 Å.
     pub arrow_threshold_angstrom: f64,
-    /// Two saddles are the same when their energies differ by less than this (eV)…
+    /// Two events are the same when their new minima's energies differ by less than this
+    /// (eV)…
     pub duplicate_energy_ev: f64,
-    /// …and no atom is farther apart than this (Å). Defaults 10⁻³ eV and 0.1 Å.
+    /// …and no atom of the new minima is farther apart than this (Å): an event is its pair of
+    /// end minima (the initial one is shared). Defaults 10⁻³ eV and 0.1 Å.
     pub duplicate_distance_angstrom: f64,
+    /// A saddle is local only when fewer than this many atoms move more than
+    /// `arrow_threshold_angstrom` (initial minimum → saddle or → new minimum), as eOn's
+    /// `nonlocal_count_abort` (include/eon/Parameters.h) bounds the atoms an event may move.
+    /// Default 50: a cluster event moves the cluster's ~13 atoms and their neighbours; the old
+    /// run's event 7 moved 84.
+    pub max_moving_atoms: usize,
+    /// A search whose verification fails only because the second eigenvalue's Lanczos did not
+    /// converge, or converged to a value below this (eV/Å²), is re-checked with
+    /// `refine_iterations` Lanczos iterations instead of being thrown away. Default 0.05: a
+    /// Ritz value bounds the eigenvalue from above, so a marginal λ₂ may hide a negative one.
+    pub marginal_second_eigenvalue_ev_per_angstrom2: f64,
+    /// Default 600.
+    pub refine_iterations: usize,
 }
 
 impl Default for GlassArtSettings {
@@ -72,6 +87,9 @@ impl Default for GlassArtSettings {
             arrow_threshold_angstrom: 0.3,
             duplicate_energy_ev: 1e-3,
             duplicate_distance_angstrom: 0.1,
+            max_moving_atoms: 50,
+            marginal_second_eigenvalue_ev_per_angstrom2: 0.05,
+            refine_iterations: 600,
         }
     }
 }
@@ -296,51 +314,168 @@ impl ArtSetup {
         mass_weighted_eigenvalues(&h, &masses)
     }
 
-    /// The push direction of exploration `index` of a run seeded `seed`: independent uniform
-    /// components in [−1, 1] on the atoms within the push radius of the centre, zero elsewhere.
+    /// The push direction of exploration `index` of a run seeded `seed`: on each atom within
+    /// the push radius of the centre an isotropic random vector (uniform in the unit ball, as
+    /// pARTn's `push_init.f90` draws per-atom pushes), zero elsewhere. The search scales it so
+    /// the largest atom moves `push_step` per push.
     pub fn push_direction(&self, seed: u64, index: u64) -> Vec<f64> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(index);
         let mut d = vec![0.0; 3 * self.initial.n_atoms()];
         for &i in &self.push_atoms {
-            for k in 0..3 {
-                d[3 * i + k] = rng.random_range(-1.0..=1.0);
-            }
+            let p = loop {
+                let p: [f64; 3] = std::array::from_fn(|_| rng.random_range(-1.0..=1.0));
+                if p.iter().map(|c| c * c).sum::<f64>() <= 1.0 {
+                    break p;
+                }
+            };
+            d[3 * i..3 * i + 3].copy_from_slice(&p);
         }
         d
     }
 
-    /// One exploration: search, verify, relax, classify, prefactor.
+    /// Storage indices of the cluster's atoms.
+    pub fn cluster_indices(&self) -> Vec<usize> {
+        self.cluster
+            .ids()
+            .iter()
+            .filter_map(|id| self.initial.ids.iter().position(|x| x == id))
+            .collect()
+    }
+
+    /// The locality test of a saddle at `x` (flat coordinates in storage order): the atom that
+    /// moved farthest from the initial minimum must be a cluster atom
+    /// ([`FailureKind::OffCluster`]), and fewer than `max_moving_atoms` atoms may move more
+    /// than the arrow threshold, to the saddle or (when given) to the new minimum
+    /// ([`FailureKind::TooManyMovers`]).
+    pub fn locality(
+        &self,
+        saddle: &[f64],
+        final_minimum: Option<&[f64]>,
+    ) -> Result<(), FailureKind> {
+        let moves = |x: &[f64]| -> Vec<f64> {
+            (0..self.initial.n_atoms())
+                .map(|i| {
+                    let p = [x[3 * i], x[3 * i + 1], x[3 * i + 2]];
+                    distance(&self.initial, self.initial.positions_angstrom[i], p)
+                })
+                .collect()
+        };
+        let to_saddle = moves(saddle);
+        let farthest = (0..to_saddle.len())
+            .max_by(|&a, &b| to_saddle[a].total_cmp(&to_saddle[b]))
+            .unwrap_or(0);
+        if std::env::var_os("BETAGLASS_ART_TRACE").is_some() {
+            eprintln!(
+                "locality: farthest mover {farthest} by {:.3} Å, cluster {:?}",
+                to_saddle[farthest],
+                self.cluster_indices()
+            );
+        }
+        if !self.cluster_indices().contains(&farthest) {
+            return Err(FailureKind::OffCluster);
+        }
+        let to_final = final_minimum.map(moves);
+        let threshold = self.settings.arrow_threshold_angstrom;
+        let movers = (0..to_saddle.len())
+            .filter(|&i| {
+                to_saddle[i] > threshold || to_final.as_ref().is_some_and(|m| m[i] > threshold)
+            })
+            .count();
+        if movers >= self.settings.max_moving_atoms {
+            return Err(FailureKind::TooManyMovers);
+        }
+        Ok(())
+    }
+
+    /// The full-system saddle check, refined rather than thrown away when only the second
+    /// eigenvalue is in doubt (unconverged, or converged but marginally positive).
+    fn verify_saddle(
+        &self,
+        surface: &mut GlassSurface,
+        x: &[f64],
+        v: &[f64],
+    ) -> Option<SaddleCheck> {
+        let threshold = self.settings.art.force_threshold;
+        let check = SaddleCheck::by_lanczos(surface, x, v, &self.settings.check)?;
+        let marginal = check.negative_count == 1
+            && check.max_force < threshold
+            && (!check.converged
+                || check.second_eigenvalue
+                    < self.settings.marginal_second_eigenvalue_ev_per_angstrom2);
+        if check.is_first_order_saddle(threshold) && check.converged && !marginal {
+            return Some(check);
+        }
+        if !marginal {
+            return Some(check);
+        }
+        let longer = LanczosSettings {
+            max_iterations: self
+                .settings
+                .refine_iterations
+                .max(self.settings.check.max_iterations),
+            ..self.settings.check
+        };
+        let refined = SaddleCheck::by_lanczos(surface, x, v, &longer)?;
+        Some(SaddleCheck {
+            force_calls: check.force_calls + refined.force_calls,
+            ..refined
+        })
+    }
+
+    /// One exploration: search, locality, verification, connection, classification,
+    /// prefactor. The cheap tests run first, so a refused saddle costs no descents.
     pub fn explore(&self, seed: u64, index: u64) -> ExplorationRecord {
         let start = Instant::now();
         let mut surface = self.surface();
         let x0 = surface.coordinates();
         let direction = self.push_direction(seed, index);
         let art = &self.settings.art;
-        let exploration = explore(&mut surface, &x0, self.initial_energy_ev, &direction, art);
-        let search_calls = surface.force_calls();
-        let search_wall_s = start.elapsed().as_secs_f64();
-        let result = match exploration {
-            Exploration::Failure { kind, .. } => Err(kind),
-            Exploration::Saddle(event) => {
-                match SaddleCheck::by_lanczos(
-                    &mut surface,
-                    &event.saddle.x,
-                    &event.saddle.eigenvector,
-                    &self.settings.check,
-                ) {
-                    Some(check) if check.is_first_order_saddle(art.force_threshold) => {
-                        Ok(self.describe(&surface, &event, check))
-                    }
-                    _ => Err(FailureKind::NotFirstOrder),
-                }
+        let mut search_wall_s = 0.0;
+        let result = (|| {
+            let saddle = find_saddle(&mut surface, &x0, &direction, art)?;
+            if saddle.energy <= self.initial_energy_ev {
+                return Err(FailureKind::SaddleBelowInitial);
             }
-        };
+            self.locality(&saddle.x, None)?;
+            let check = self
+                .verify_saddle(&mut surface, &saddle.x, &saddle.eigenvector)
+                .filter(|c| c.is_first_order_saddle(art.force_threshold))
+                .ok_or(FailureKind::NotFirstOrder)?;
+            let calls_before_connect = surface.force_calls();
+            let (final_minimum, return_distance) = connect(&mut surface, &x0, &saddle, art)?;
+            self.locality(&saddle.x, Some(&final_minimum.x))?;
+            search_wall_s = start.elapsed().as_secs_f64();
+            let event = ArtEvent {
+                force_calls: saddle.force_calls + surface.force_calls() - calls_before_connect,
+                saddle,
+                final_minimum,
+                return_distance,
+            };
+            Ok(self.describe(&surface, &event, check))
+        })();
+        if std::env::var_os("BETAGLASS_ART_TRACE").is_some() {
+            eprintln!(
+                "exploration {index}: {}",
+                match &result {
+                    Ok(e) => format!(
+                        "ΔQ {:.3} eV, ΔE {:.3} eV, {} arrows",
+                        e.delta_q_ev,
+                        e.delta_e_ev,
+                        e.arrows.len()
+                    ),
+                    Err(k) => k.name().to_string(),
+                }
+            );
+        }
+        if search_wall_s == 0.0 {
+            search_wall_s = start.elapsed().as_secs_f64();
+        }
         ExplorationRecord {
             index,
             seed,
             result,
-            force_calls: search_calls,
+            force_calls: surface.force_calls(),
             search_wall_s,
             wall_s: start.elapsed().as_secs_f64(),
         }
@@ -349,7 +484,7 @@ impl ArtSetup {
     fn describe(
         &self,
         surface: &GlassSurface,
-        event: &super::artn::ArtEvent,
+        event: &ArtEvent,
         check: SaddleCheck,
     ) -> Box<GlassEvent> {
         let saddle = surface.system_at(&event.saddle.x);
@@ -422,6 +557,22 @@ impl ArtSetup {
             prefactor_hz,
             prefactor_region_atoms,
             arrows,
+            unstable_mode: {
+                let away: Vec<f64> = event
+                    .saddle
+                    .x
+                    .iter()
+                    .zip(surface.coordinates())
+                    .map(|(a, b)| a - b)
+                    .collect();
+                let v = &event.saddle.eigenvector;
+                let sign = if v.iter().zip(&away).map(|(a, b)| a * b).sum::<f64>() < 0.0 {
+                    -1.0
+                } else {
+                    1.0
+                };
+                v.iter().map(|c| sign * c).collect()
+            },
             saddle,
             final_minimum,
         })
@@ -518,6 +669,10 @@ pub struct GlassEvent {
     /// Atoms of the prefactor's region (0 when not computed).
     pub prefactor_region_atoms: usize,
     pub arrows: Vec<EventArrow>,
+    /// The saddle's unstable mode from the search (flat, storage order, unit norm, signed away
+    /// from the initial minimum): the connectivity test steps along it, and so does the LAMMPS
+    /// check (`saddles/NNNN.mode`).
+    pub unstable_mode: Vec<f64>,
 }
 
 /// One exploration's outcome.
@@ -526,18 +681,20 @@ pub struct ExplorationRecord {
     pub index: u64,
     pub seed: u64,
     pub result: Result<Box<GlassEvent>, FailureKind>,
-    /// Force calls of the ART search (activation to minimisation), without the verification.
+    /// Force calls of the whole exploration on the full system: search, saddle verification
+    /// and connection (both descents); not the prefactor's region Hessians.
     pub force_calls: u64,
     /// Wall time of the search alone, and with the verification, classification and prefactor (s).
     pub search_wall_s: f64,
     pub wall_s: f64,
 }
 
-/// Saddles kept so far, for the duplicate test.
+/// Events kept so far, for the duplicate test: an event is its pair of end minima, and the
+/// initial minimum is shared, so it is identified by its new minimum.
 #[derive(Clone, Debug, Default)]
 pub struct SaddleCatalogue {
-    /// Event number, energy, positions ordered by atom id.
-    entries: Vec<(usize, f64, Vec<Vec3>)>,
+    /// Event number, new minimum's energy, its positions ordered by atom id, saddle energy.
+    entries: Vec<(usize, f64, Vec<Vec3>, f64)>,
 }
 
 fn by_id(system: &System) -> Vec<Vec3> {
@@ -558,27 +715,44 @@ impl SaddleCatalogue {
         self.entries.is_empty()
     }
 
-    /// The event number of a kept saddle within the tolerances of this one, if any.
+    /// The kept event with the same new minimum (energies within `energy_tolerance_ev`, every
+    /// atom within `distance_tolerance_angstrom`), if any: its number and saddle energy.
     pub fn find(
         &self,
-        saddle: &System,
-        energy_ev: f64,
+        final_minimum: &System,
+        final_energy_ev: f64,
         energy_tolerance_ev: f64,
         distance_tolerance_angstrom: f64,
-    ) -> Option<usize> {
-        let x = by_id(saddle);
-        self.entries.iter().find_map(|(number, e, y)| {
-            ((e - energy_ev).abs() < energy_tolerance_ev
+    ) -> Option<(usize, f64)> {
+        let x = by_id(final_minimum);
+        self.entries.iter().find_map(|(number, e, y, saddle)| {
+            ((e - final_energy_ev).abs() < energy_tolerance_ev
                 && x.len() == y.len()
                 && x.iter()
                     .zip(y)
-                    .all(|(a, b)| distance(saddle, *a, *b) < distance_tolerance_angstrom))
-            .then_some(*number)
+                    .all(|(a, b)| distance(final_minimum, *a, *b) < distance_tolerance_angstrom))
+            .then_some((*number, *saddle))
         })
     }
 
-    pub fn insert(&mut self, number: usize, saddle: &System, energy_ev: f64) {
-        self.entries.push((number, energy_ev, by_id(saddle)));
+    /// Adds event `number`, or replaces it (a lower saddle between the same minima).
+    pub fn insert(
+        &mut self,
+        number: usize,
+        final_minimum: &System,
+        final_energy_ev: f64,
+        saddle_energy_ev: f64,
+    ) {
+        let entry = (
+            number,
+            final_energy_ev,
+            by_id(final_minimum),
+            saddle_energy_ev,
+        );
+        match self.entries.iter_mut().find(|e| e.0 == number) {
+            Some(e) => *e = entry,
+            None => self.entries.push(entry),
+        }
     }
 }
 

@@ -308,6 +308,11 @@ pub struct RunSummary {
     /// Wall time of the ART search (push to new minimum) over all explorations, divided by the
     /// verified saddles (s).
     pub search_wall_s_per_saddle: Option<f64>,
+    /// Every exploration's force calls (failed ones included: search, verification,
+    /// connection), divided by the verified saddles: the cost of one saddle.
+    pub force_calls_per_verified_saddle: Option<f64>,
+    /// Every exploration's whole wall time divided by the verified saddles (s).
+    pub wall_s_per_verified_saddle: Option<f64>,
     pub spectrum: Spectrum,
 }
 
@@ -354,6 +359,15 @@ impl RunSummary {
             mean_delta_e_ev: mean(&de),
             mean_force_calls_per_saddle: mean(&saddle_calls),
             search_wall_s_per_saddle: (verified > 0).then(|| search_s / verified as f64),
+            force_calls_per_verified_saddle: (verified > 0).then(|| {
+                explorations
+                    .iter()
+                    .map(|e| e.force_calls as f64)
+                    .sum::<f64>()
+                    / verified as f64
+            }),
+            wall_s_per_verified_saddle: (verified > 0)
+                .then(|| explorations.iter().map(|e| e.wall_s).sum::<f64>() / verified as f64),
             spectrum: Spectrum::new(&dq, bin_width_ev),
         }
     }
