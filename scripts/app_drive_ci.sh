@@ -11,7 +11,7 @@
 #   3. asks File → Open configuration…, checks that the in-app path field appears in place of
 #      the dialog, types tests/data/glass_300K.data, presses Enter, and checks that the engine
 #      opened that file;
-#   4. clicks the middle of the 3D view and checks that an atom was picked;
+#   4. clicks the middle of the 3D view and checks that an atom was picked, and presses R;
 # saving a screenshot after each step in OUTDIR (look at them). The app's log (its notices:
 # "opened scene …", "opened FILE: N atoms", "atom N picked") is OUTDIR/drive.log. Needs xvfb,
 # xdotool, xwd (x11-apps) and ImageMagick (apt-get install xvfb xdotool x11-apps imagemagick).
@@ -141,6 +141,12 @@ else
 fi
 sleep 6
 shot 4-picked
+
+# 5. "R" fits the whole box in the view (a screenshot to look at; the fit itself is tested in
+# app::atoms_view::tests).
+xdotool windowfocus --sync "$(window)" key r
+sleep 8
+shot 5-reset-view
 
 kill "$app" 2>/dev/null || true
 echo "app_drive_ci: screenshots and drive.log in $out"

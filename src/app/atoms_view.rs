@@ -67,6 +67,10 @@ pub struct ViewSettings {
     pub atom_scale: f32,
     pub show_box: bool,
     pub show_displacements: bool,
+    /// Displacement arrows for every atom of the box; else only within
+    /// [`LOCAL_ARROWS_RADIUS_ANGSTROM`] of the cluster's centre (thermal arrows far from the
+    /// cluster are noise to a person watching the cluster).
+    pub arrows_everywhere: bool,
     /// Arrows for atoms displaced more than this from the reference (Å).
     pub displacement_threshold_angstrom: f32,
     /// Event arrows: atoms displaced more than this between the inherent structures (Å;
@@ -93,7 +97,12 @@ impl ViewSettings {
         (self.others as u8, self.clip as u8).hash(&mut h);
         self.clip_width_angstrom.to_bits().hash(&mut h);
         self.atom_scale.to_bits().hash(&mut h);
-        (self.show_box, self.show_displacements).hash(&mut h);
+        (
+            self.show_box,
+            self.show_displacements,
+            self.arrows_everywhere,
+        )
+            .hash(&mut h);
         self.displacement_threshold_angstrom.to_bits().hash(&mut h);
         self.event_threshold_angstrom.to_bits().hash(&mut h);
         self.event_arrow_scale.to_bits().hash(&mut h);
@@ -112,6 +121,7 @@ impl Default for ViewSettings {
             atom_scale: 1.0,
             show_box: true,
             show_displacements: true,
+            arrows_everywhere: false,
             displacement_threshold_angstrom: 2.0,
             event_threshold_angstrom: 0.5,
             event_arrow_scale: 3.0,
@@ -222,7 +232,29 @@ impl OrbitCamera {
             pitch: -0.35,
         }
     }
+
+    /// The whole box of edge `edge` (Å) in a view of width/height `aspect`, from the default
+    /// direction ("R"): far enough that the box's circumscribed sphere fits the narrower of the
+    /// two fields of view, with a margin of a tenth.
+    pub fn fitting_box(edge: f32, aspect: f32) -> Self {
+        let half_vertical = 0.5 * VERTICAL_FOV_RAD;
+        let half_horizontal = (half_vertical.tan() * aspect.max(0.05)).atan();
+        let half_narrow = half_vertical.min(half_horizontal);
+        let sphere = 0.5 * 3f32.sqrt() * edge.max(10.0);
+        Self {
+            radius: 1.1 * sphere / half_narrow.sin(),
+            ..Self::whole_box(edge)
+        }
+    }
 }
+
+/// The 3D camera's vertical field of view (rad): Bevy's `PerspectiveProjection` default, which
+/// the app keeps.
+const VERTICAL_FOV_RAD: f32 = std::f32::consts::FRAC_PI_4;
+
+/// Radius around the cluster's centre within which displacement arrows are drawn unless
+/// *everywhere* is ticked (Å): the cluster and two neighbour shells.
+pub const LOCAL_ARROWS_RADIUS_ANGSTROM: f32 = 10.0;
 
 #[derive(Component)]
 pub struct AtomIndex;
@@ -581,7 +613,9 @@ fn camera_input(
             orbit.radius = (orbit.radius * 0.9_f32.powf(lines)).clamp(2.0, 500.0);
         }
         if selection.reset_view {
-            *orbit = OrbitCamera::whole_box(edge);
+            let view_w = window.width() - layout.left - layout.right;
+            let view_h = window.height() - layout.top - layout.bottom;
+            *orbit = OrbitCamera::fitting_box(edge, view_w / view_h.max(1.0));
         }
         // A new cluster: turn the camera towards it (the zoom stays the person's).
         if latest.new_sampling
@@ -917,6 +951,34 @@ mod tests {
             // No panels.
             (UVec2::new(1024, 768), 1.0, ViewLayout::default()),
         ]
+    }
+
+    #[test]
+    fn reset_view_fits_every_corner_of_the_box_in_the_view() {
+        let edge = 41.6;
+        for (window_px, scale, layout) in layouts() {
+            let window = window_px.as_vec2() / scale;
+            let (w, h) = (
+                window.x - layout.left - layout.right,
+                window.y - layout.top - layout.bottom,
+            );
+            let orbit = OrbitCamera::fitting_box(edge, w / h);
+            let (camera, transform) = app_camera(window_px, scale, &layout, &orbit);
+            let view = camera.logical_viewport_rect().expect("a viewport");
+            for corner in 0..8 {
+                let sign = |bit: u32| if corner & bit == 0 { -0.5 } else { 0.5 };
+                let p = edge * Vec3::new(sign(1), sign(2), sign(4));
+                let px = camera.world_to_viewport(&transform, p).expect("in front");
+                assert!(
+                    view.contains(px),
+                    "corner {p} at {px}, view {view:?} (window {window_px}, aspect {})",
+                    w / h
+                );
+            }
+            // Not absurdly far: the box's circumscribed sphere spans most of the narrow side.
+            let old = OrbitCamera::whole_box(edge);
+            assert!(orbit.radius < 4.0 * old.radius, "radius {}", orbit.radius);
+        }
     }
 
     #[test]

@@ -4,7 +4,9 @@
 
 use bevy::prelude::*;
 
-use super::atoms_view::{ViewSettings, box_centre};
+use super::atoms_view::{
+    LOCAL_ARROWS_RADIUS_ANGSTROM, ViewSettings, box_centre, cluster_centre_world,
+};
 use super::bridge::Latest;
 use super::style;
 
@@ -102,14 +104,23 @@ fn draw_arrows(
     if settings.show_displacements && settings.replay.is_none() {
         let threshold2 = settings.displacement_threshold_angstrom.powi(2);
         let color = style::color(style::DISPLACEMENT_RGB);
+        let lengths = Vec3::from(frame.cell_lengths_angstrom);
+        let centre = cluster_centre_world(&latest).filter(|_| !settings.arrows_everywhere);
+        let near_cluster = |p: Vec3| {
+            centre.is_none_or(|c| {
+                let d = p - c;
+                let d = d - lengths * (d / lengths).round();
+                d.length() <= LOCAL_ARROWS_RADIUS_ANGSTROM
+            })
+        };
         for (x, d) in frame
             .positions_angstrom
             .iter()
             .zip(&frame.displacements_angstrom)
         {
             let d = Vec3::from(*d);
-            if d.length_squared() >= threshold2 {
-                let end = Vec3::from(*x) - origin;
+            let end = Vec3::from(*x) - origin;
+            if d.length_squared() >= threshold2 && near_cluster(end) {
                 asset.arrow(end - d, end, color).with_tip_length(0.5);
             }
         }

@@ -410,6 +410,10 @@ pub(super) fn view_controls(
         .on_hover_text(
             "White arrows: atoms moved farther than the threshold since the sampling began.",
         );
+    ui.checkbox(&mut settings.arrows_everywhere, "arrows in the whole box")
+        .on_hover_text(
+            "Off: only within 10 Å of the cluster's centre (far from it they are thermal noise).",
+        );
     ui.add(
         egui::Slider::new(&mut settings.displacement_threshold_angstrom, 0.5..=4.0)
             .text("arrow threshold (Å)"),
