@@ -2,30 +2,14 @@
 //! must be one of the two exact saddles (found here by Newton's method on the analytic
 //! gradient) to 1e-6 in position and energy, and pushes out of the three minima must find both.
 
+mod common;
+
 use betaglass::landscape::artn::{ArtSettings, Exploration, explore};
 use betaglass::landscape::lanczos::LanczosSettings;
 use betaglass::landscape::relax::FireRelaxSettings;
 use betaglass::landscape::saddle_check::SaddleCheck;
 use betaglass::landscape::surface::{EnergySurface, MullerBrown};
 use nalgebra::DMatrix;
-
-/// Newton's method on ∇V = 0 with the analytic Hessian.
-fn newton(mut p: [f64; 2]) -> [f64; 2] {
-    for _ in 0..100 {
-        let g = MullerBrown::gradient(p);
-        let h = MullerBrown::hessian(p);
-        let det = h[0][0] * h[1][1] - h[0][1] * h[1][0];
-        let dx = (h[1][1] * g[0] - h[0][1] * g[1]) / det;
-        let dy = (-h[1][0] * g[0] + h[0][0] * g[1]) / det;
-        p = [p[0] - dx, p[1] - dy];
-        if dx.hypot(dy) < 1e-15 {
-            break;
-        }
-    }
-    let g = MullerBrown::gradient(p);
-    assert!(g[0].hypot(g[1]) < 1e-9, "Newton did not converge at {p:?}");
-    p
-}
 
 fn eigenvalues(p: [f64; 2]) -> [f64; 2] {
     let h = MullerBrown::hessian(p);
@@ -37,14 +21,17 @@ fn eigenvalues(p: [f64; 2]) -> [f64; 2] {
 
 /// Literature positions (Müller & Brown 1979), refined exactly.
 fn known_saddles() -> [[f64; 2]; 2] {
-    [newton([-0.822, 0.624]), newton([0.212, 0.293])]
+    [
+        common::muller_brown_newton([-0.822, 0.624]),
+        common::muller_brown_newton([0.212, 0.293]),
+    ]
 }
 
 fn known_minima() -> [[f64; 2]; 3] {
     [
-        newton([-0.558, 1.442]),
-        newton([0.623, 0.028]),
-        newton([-0.050, 0.467]),
+        common::muller_brown_newton([-0.558, 1.442]),
+        common::muller_brown_newton([0.623, 0.028]),
+        common::muller_brown_newton([-0.050, 0.467]),
     ]
 }
 

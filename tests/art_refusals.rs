@@ -20,21 +20,6 @@ use betaglass::landscape::relax::FireRelaxSettings;
 use betaglass::landscape::surface::{EnergySurface, MullerBrown};
 use betaglass::potential::mendelev;
 
-fn newton(mut p: [f64; 2]) -> [f64; 2] {
-    for _ in 0..100 {
-        let g = MullerBrown::gradient(p);
-        let h = MullerBrown::hessian(p);
-        let det = h[0][0] * h[1][1] - h[0][1] * h[1][0];
-        let dx = (h[1][1] * g[0] - h[0][1] * g[1]) / det;
-        let dy = (-h[1][0] * g[0] + h[0][0] * g[1]) / det;
-        p = [p[0] - dx, p[1] - dy];
-        if dx.hypot(dy) < 1e-15 {
-            break;
-        }
-    }
-    p
-}
-
 /// The saddle at `p` as a converged search would report it: the exact lowest eigenvector.
 fn saddle_at(p: [f64; 2]) -> SaddleSearch {
     let h = MullerBrown::hessian(p);
@@ -79,11 +64,11 @@ fn a_saddle_not_joined_to_the_initial_minimum_is_refused_as_disconnected() {
     let settings = mb_settings();
     // Minima A (upper left), B (lower right), C (middle); saddle 1 joins A and C, saddle 2
     // joins C and B (Müller & Brown 1979).
-    let a = newton([-0.558, 1.442]);
-    let b = newton([0.623, 0.028]);
-    let c = newton([-0.050, 0.467]);
-    let s1 = saddle_at(newton([-0.822, 0.624]));
-    let s2 = saddle_at(newton([0.212, 0.293]));
+    let a = common::muller_brown_newton([-0.558, 1.442]);
+    let b = common::muller_brown_newton([0.623, 0.028]);
+    let c = common::muller_brown_newton([-0.050, 0.467]);
+    let s1 = saddle_at(common::muller_brown_newton([-0.822, 0.624]));
+    let s2 = saddle_at(common::muller_brown_newton([0.212, 0.293]));
     let close = |x: &[f64], p: [f64; 2]| (x[0] - p[0]).hypot(x[1] - p[1]) < 1e-6;
     for (start, saddle, other_side) in [(a, &s1, c), (c, &s1, a), (c, &s2, b), (b, &s2, c)] {
         let mut surface = MullerBrown::new();

@@ -419,32 +419,29 @@ pub fn connect(
     let sign = if dot(v, &away) >= 0.0 { 1.0 } else { -1.0 };
     let step = settings.push_over_fraction * norm(&away);
     // Back towards the initial minimum: relaxed only until it is clear which basin it is in.
+    // FIRE from `x` to a force below `threshold`, or the search's minimisation failure.
+    let mut relax = |x, threshold| {
+        let r = minimize(
+            surface,
+            x,
+            threshold,
+            settings.max_minimization_steps,
+            settings.fire,
+        );
+        if r.converged {
+            Ok(r)
+        } else {
+            Err(FailureKind::MinimizationFailed)
+        }
+    };
     let mut x = saddle.x.clone();
     axpy(&mut x, -sign * step, v);
-    let back = minimize(
-        surface,
-        x,
-        settings.return_force_threshold,
-        settings.max_minimization_steps,
-        settings.fire,
-    );
-    if !back.converged {
-        return Err(FailureKind::MinimizationFailed);
-    }
+    let back = relax(x, settings.return_force_threshold)?;
     let mut return_distance = max_particle_distance(&back.x, x_min, block);
     if return_distance >= settings.same_minimum_distance {
         // Not yet within reach: in a flat valley 10⁻³ eV/Å leaves atoms ~0.1 Å off the
         // minimum. Relax on to the minima's threshold before calling it disconnected.
-        let back = minimize(
-            surface,
-            back.x,
-            settings.minimum_force_threshold,
-            settings.max_minimization_steps,
-            settings.fire,
-        );
-        if !back.converged {
-            return Err(FailureKind::MinimizationFailed);
-        }
+        let back = relax(back.x, settings.minimum_force_threshold)?;
         return_distance = max_particle_distance(&back.x, x_min, block);
     }
     if std::env::var_os("BETAGLASS_ART_TRACE").is_some() {
@@ -458,16 +455,7 @@ pub fn connect(
     }
     let mut x = saddle.x.clone();
     axpy(&mut x, sign * step, v);
-    let minimum = minimize(
-        surface,
-        x,
-        settings.minimum_force_threshold,
-        settings.max_minimization_steps,
-        settings.fire,
-    );
-    if !minimum.converged {
-        return Err(FailureKind::MinimizationFailed);
-    }
+    let minimum = relax(x, settings.minimum_force_threshold)?;
     if max_particle_distance(&minimum.x, x_min, block) < settings.same_minimum_distance {
         return Err(FailureKind::ReturnedToInitial);
     }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
 
+use betaglass::landscape::surface::MullerBrown;
 use betaglass::potential::{Eam, Potential, SetflTables, mendelev};
 use betaglass::system::{Cell, Species, System, Vec3};
 use serde_json::Value;
@@ -154,4 +155,23 @@ pub fn crystal(edges: Vec3, basis: &[(usize, Vec3)], repeats: [usize; 3]) -> Sys
         }
     }
     system_from(cell, atoms)
+}
+
+/// A stationary point of the Müller–Brown surface: Newton's method on ∇V = 0 with the
+/// analytic Hessian, from `p`.
+pub fn muller_brown_newton(mut p: [f64; 2]) -> [f64; 2] {
+    for _ in 0..100 {
+        let g = MullerBrown::gradient(p);
+        let h = MullerBrown::hessian(p);
+        let det = h[0][0] * h[1][1] - h[0][1] * h[1][0];
+        let dx = (h[1][1] * g[0] - h[0][1] * g[1]) / det;
+        let dy = (-h[1][0] * g[0] + h[0][0] * g[1]) / det;
+        p = [p[0] - dx, p[1] - dy];
+        if dx.hypot(dy) < 1e-15 {
+            break;
+        }
+    }
+    let g = MullerBrown::gradient(p);
+    assert!(g[0].hypot(g[1]) < 1e-9, "Newton did not converge at {p:?}");
+    p
 }
