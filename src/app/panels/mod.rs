@@ -1,6 +1,7 @@
 //! The egui side of the window: menu bar, status bar, the controls panel (sampling, cluster,
 //! events, view, engine), the plots panel, the help overlay and the keyboard.
 
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui, input::EguiWantsInput};
 
@@ -297,23 +298,66 @@ fn click_time_limit_s(frames_per_s: f64) -> f64 {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What the panels read each frame: the newest snapshot, the engine to command, the frame rate.
+#[derive(SystemParam)]
+struct PanelInputs<'w> {
+    latest: Res<'w, Latest>,
+    bridge: Res<'w, EngineBridge>,
+    stats: Res<'w, FrameStats>,
+}
+
+/// What the person edits through the panels: the pending sampling, the view, the selection.
+#[derive(SystemParam)]
+struct PanelEdits<'w> {
+    controls: ResMut<'w, Controls>,
+    settings: ResMut<'w, ViewSettings>,
+    selection: ResMut<'w, Selection>,
+}
+
+/// Where the panels ended up, for the 3D view's viewport and for the screenshot report.
+#[derive(SystemParam)]
+struct PanelLayout<'w> {
+    layout: ResMut<'w, ViewLayout>,
+    rects: ResMut<'w, PanelRects>,
+}
+
+/// What the menus reach: file requests, the scene list, the results and ART windows.
+#[derive(SystemParam)]
+struct MenuTargets<'w> {
+    files: MessageWriter<'w, FileRequest>,
+    scene_files: Res<'w, SceneFiles>,
+    results_view: ResMut<'w, ResultsView>,
+    art_view: ResMut<'w, ArtView>,
+}
+
 fn ui_system(
     mut contexts: EguiContexts,
-    latest: Res<Latest>,
-    bridge: Res<EngineBridge>,
-    stats: Res<FrameStats>,
-    mut controls: ResMut<Controls>,
-    mut settings: ResMut<ViewSettings>,
-    mut selection: ResMut<Selection>,
-    mut layout: ResMut<ViewLayout>,
-    mut rects: ResMut<PanelRects>,
+    inputs: PanelInputs,
+    edits: PanelEdits,
+    placed: PanelLayout,
+    menus: MenuTargets,
     mut plot_state: ResMut<PlotState>,
-    mut files: MessageWriter<FileRequest>,
-    scene_files: Res<SceneFiles>,
-    mut results_view: ResMut<ResultsView>,
-    mut art_view: ResMut<ArtView>,
 ) -> Result {
+    let PanelInputs {
+        latest,
+        bridge,
+        stats,
+    } = inputs;
+    let PanelEdits {
+        mut controls,
+        mut settings,
+        mut selection,
+    } = edits;
+    let PanelLayout {
+        mut layout,
+        mut rects,
+    } = placed;
+    let MenuTargets {
+        mut files,
+        scene_files,
+        mut results_view,
+        mut art_view,
+    } = menus;
     let ctx = contexts.ctx_mut()?.clone();
     let max_click_s = click_time_limit_s(stats.fps);
     ctx.options_mut(|o| o.input_options.max_click_duration = max_click_s);
