@@ -106,6 +106,23 @@ def fes_json(betaglass, prefix, p):
     return json.loads(r.stdout)
 
 
+# The system both comparisons (this script and lockstep_colvars.py) give LAMMPS: the shipped data file
+# and potential, metal units, the time step. Colvars reads unwrapped coordinates (x + image*L): the data
+# file's image flags are zeroed so the cluster (near the box centre) is whole; from there on LAMMPS keeps
+# the images, so xu stays continuous.
+LAMMPS_SYSTEM = f"""units metal
+atom_style atomic
+boundary p p p
+atom_modify map array
+read_data {DATA}
+set group all image 0 0 0
+pair_style eam/fs
+pair_coeff * * {POTENTIAL} Cu Zr
+neighbor 1.0 bin
+neigh_modify every 1 delay 0 check yes
+timestep {DT_PS}"""
+
+
 def lammps_worker(param_file):
     sys.path.insert(0, str(SCRIPTS))
     from lammps_mpi import ensure_mpi_runtime  # re-executes with libmpi.so.12 reachable
@@ -118,21 +135,9 @@ def lammps_worker(param_file):
     t = p["temperature"]
     L = lammps(cmdargs=["-log", f"{prefix}.log", "-screen", "none", "-nocite", "-sf", "opt"])
     ids = " ".join(map(str, CLUSTER_IDS))
-    setup = f"""units metal
-atom_style atomic
-boundary p p p
-atom_modify map array
-read_data {DATA}
+    setup = LAMMPS_SYSTEM + f"""
 mass 1 63.546
 mass 2 91.224
-# Colvars reads unwrapped coordinates (x + image*L): zero the data file's image flags so the cluster (near the box
-# centre) is whole; from here on LAMMPS keeps the images, so xu stays continuous.
-set group all image 0 0 0
-pair_style eam/fs
-pair_coeff * * {POTENTIAL} Cu Zr
-neighbor 1.0 bin
-neigh_modify every 1 delay 0 check yes
-timestep {DT_PS}
 group cluster id {ids}
 velocity all create {t} {p['seed']} dist gaussian mom yes rot no
 fix nvt all nvt temp {t} {t} {TDAMP_PS}

@@ -35,8 +35,8 @@ REPO = Path(__file__).resolve().parent.parent
 # Colvars configuration.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from compare_colvars import (  # noqa: E402
-    CENTRE, CLUSTER_IDS, COLVARS_TEMPLATE, DATA, DT_PS, GRID_LOWER, GRID_UPPER, HILL_WIDTH, POTENTIAL,
-    TDAMP_PS, WIDTH,
+    CENTRE, CLUSTER_IDS, COLVARS_TEMPLATE, DATA, DT_PS, GRID_LOWER, GRID_UPPER, HILL_WIDTH, LAMMPS_SYSTEM,
+    POTENTIAL, TDAMP_PS, WIDTH,
 )
 
 POTENTIAL = Path(POTENTIAL)
@@ -90,18 +90,7 @@ def main():
     t = a.temperature
     t0 = time.time()
     lmp = lammps(cmdargs=["-log", str(wd / "log.lammps"), "-screen", "none", "-nocite"])
-    for c in f"""units metal
-atom_style atomic
-boundary p p p
-atom_modify map array
-read_data {DATA}
-set group all image 0 0 0
-pair_style eam/fs
-pair_coeff * * {POTENTIAL} Cu Zr
-neighbor 1.0 bin
-neigh_modify every 1 delay 0 check yes
-timestep {DT_PS}
-reset_timestep 0
+    for c in LAMMPS_SYSTEM.splitlines() + f"""reset_timestep 0
 fix nvt all nvt temp {t} {t} {TDAMP_PS}
 fix cv all colvars {cfg} output {wd / 'lmp'} tstat nvt
 thermo 500
