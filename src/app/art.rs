@@ -21,7 +21,8 @@ use super::atoms_view::{
 };
 use super::cluster_view::arrow_gizmo;
 use super::reader::BackgroundRead;
-use super::results::draw_figure;
+use super::results::{draw_figure, table_view, window_scrolls};
+use super::state::{FileAction, FileRequest};
 use super::style;
 
 /// Atoms farther than this from their initial position, at the saddle or in the new minimum,
@@ -464,23 +465,31 @@ fn arrow_threshold(event: &EventView, settings: &ViewSettings) -> f32 {
         .min(0.5 * event.max_displacement_angstrom)
 }
 
-fn art_window(mut contexts: EguiContexts, mut view: ResMut<ArtView>) -> Result {
+fn art_window(
+    mut contexts: EguiContexts,
+    mut view: ResMut<ArtView>,
+    mut files: MessageWriter<FileRequest>,
+) -> Result {
     if !view.open {
         return Ok(());
     }
     let ctx = contexts.ctx_mut()?.clone();
     let mut open = true;
-    egui::Window::new("ART events (0 K)")
+    let mut requests = Vec::new();
+    let table = view.tab == Tab::Table && view.loaded.is_some();
+    let window = egui::Window::new("ART events (0 K)")
         .open(&mut open)
         // Over the live plots, leaving the 3D view (where the event moves) clear.
         .default_size([430.0, 560.0])
-        .default_pos([842.0, 40.0])
-        .show(&ctx, |ui| art_contents(ui, &mut view));
+        .default_pos([842.0, 40.0]);
+    window_scrolls(window, table).show(&ctx, |ui| requests = art_contents(ui, &mut view));
     view.open = open;
+    files.write_batch(requests.into_iter().map(FileRequest));
     Ok(())
 }
 
-fn art_contents(ui: &mut egui::Ui, view: &mut ArtView) {
+/// The window's contents; returns the files the spectrum's plot menus asked to save.
+fn art_contents(ui: &mut egui::Ui, view: &mut ArtView) -> Vec<FileAction> {
     view.reading.status_ui(ui, view.error.as_deref());
     let Some(run) = &view.loaded else {
         if !view.reading.is_running() && view.error.is_none() {
@@ -488,7 +497,7 @@ fn art_contents(ui: &mut egui::Ui, view: &mut ArtView) {
                 "File → Open ART run (folder)… picks a folder written by betaglass art --output.",
             );
         }
-        return;
+        return Vec::new();
     };
     let s = &run.report.summary;
     ui.label(format!(
@@ -533,6 +542,7 @@ fn art_contents(ui: &mut egui::Ui, view: &mut ArtView) {
         ui.selectable_value(&mut tab, Tab::Table, "Table");
     });
     ui.separator();
+    let mut requests = Vec::new();
     match tab {
         Tab::Spectrum => {
             // The file's three columns are too narrow in a side window: stack them there.
@@ -540,17 +550,14 @@ fn art_contents(ui: &mut egui::Ui, view: &mut ArtView) {
             if ui.available_width() < 700.0 {
                 figure.columns = 1;
             }
-            draw_figure(ui, &figure);
+            requests = draw_figure(ui, &figure);
         }
         Tab::Events => events_table(ui, run, &mut shown),
-        Tab::Table => {
-            egui::ScrollArea::both().show(ui, |ui| {
-                ui.add(egui::Label::new(egui::RichText::new(&run.table).monospace()).extend());
-            });
-        }
+        Tab::Table => table_view(ui, &run.table),
     }
     view.tab = tab;
     view.shown = shown;
+    requests
 }
 
 /// Which of the run's files are missing, and what that costs: the spectrum and the table

@@ -161,6 +161,8 @@ fn prompt_title(action: &FileAction) -> &'static str {
         FileAction::ResumeRestart => "Resume the sampling state in (.json)",
         FileAction::ExportCsv => "Export the plots as CSV to the prefix",
         FileAction::ExportPlotsPng => "Save the plots as (.png)",
+        FileAction::SavePlotCsv(_) => "Save the plot's data as (.csv)",
+        FileAction::SavePlotPng { .. } => "Save the plot as (.png)",
         FileAction::Screenshot => "Save a screenshot as (.png)",
         FileAction::OpenScene => "Open the scene (.toml)",
         FileAction::OpenCampaignFolder => "Open the campaign folder",
@@ -288,6 +290,16 @@ fn ask(action: &FileAction) -> Option<PathBuf> {
             .add_filter("PNG", &["png"])
             .set_file_name("plots.png")
             .save_file(),
+        FileAction::SavePlotCsv(data) => d
+            .set_title(format!("Save the data of \"{}\" as CSV", data.title))
+            .add_filter("CSV", &["csv"])
+            .set_file_name(format!("{}.csv", data.file_stem()))
+            .save_file(),
+        FileAction::SavePlotPng { title, .. } => d
+            .set_title("Save the plot as PNG")
+            .add_filter("PNG", &["png"])
+            .set_file_name(format!("{title}.png"))
+            .save_file(),
         FileAction::Screenshot => d
             .set_title("Save a screenshot")
             .add_filter("PNG", &["png"])
@@ -368,16 +380,21 @@ fn act_on_paths(
                 });
             }
             FileAction::ExportPlotsPng => {
-                let r = rects.plots;
-                let scale = window.scale_factor();
-                let crop = URect::new(
-                    (r.min.x * scale) as u32,
-                    (r.min.y * scale) as u32,
-                    (r.max.x * scale) as u32,
-                    (r.max.y * scale) as u32,
-                );
+                let crop = physical_rect(rects.plots, window.scale_factor());
                 save_screenshot(&mut commands, path.clone(), Some(crop), None);
                 notices.write(Notice(format!("saved the plots to {}", path.display())));
+            }
+            FileAction::SavePlotPng { rect, .. } => {
+                let crop = physical_rect(rect, window.scale_factor());
+                save_screenshot(&mut commands, path.clone(), Some(crop), None);
+                notices.write(Notice(format!("saved the plot to {}", path.display())));
+            }
+            FileAction::SavePlotCsv(data) => {
+                let text = match std::fs::write(&path, data.to_csv()) {
+                    Ok(()) => format!("saved the plot's data to {}", path.display()),
+                    Err(e) => format!("error: cannot write {}: {e}", path.display()),
+                };
+                notices.write(Notice(text));
             }
             FileAction::Screenshot => {
                 save_screenshot(&mut commands, path.clone(), None, None);
@@ -405,6 +422,16 @@ fn act_on_paths(
             FileAction::Quit => {}
         }
     }
+}
+
+/// `rect` (logical pixels) in the window's physical pixels, for cropping a screenshot.
+fn physical_rect(rect: egui::Rect, scale: f32) -> URect {
+    URect::new(
+        (rect.min.x * scale).max(0.0) as u32,
+        (rect.min.y * scale).max(0.0) as u32,
+        (rect.max.x * scale).max(0.0) as u32,
+        (rect.max.y * scale).max(0.0) as u32,
+    )
 }
 
 /// The path without a known extension, as a prefix for several files.

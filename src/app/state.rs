@@ -37,6 +37,13 @@ pub enum FileAction {
     ResumeRestart,
     ExportCsv,
     ExportPlotsPng,
+    /// One plot's data, from its right-click menu.
+    SavePlotCsv(super::plot_kit::PlotData),
+    /// One plot as drawn: `rect` (logical pixels) cropped from the window.
+    SavePlotPng {
+        title: String,
+        rect: egui::Rect,
+    },
     Screenshot,
     OpenScene,
     LoadScene(PathBuf),

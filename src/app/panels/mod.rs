@@ -413,7 +413,9 @@ fn ui_system(
         .resizable(true)
         .default_size(440.0)
         .show(&mut root, |ui| {
-            plots::plots_panel(ui, &s, &mut plot_state);
+            for action in plots::plots_panel(ui, &s, &mut plot_state) {
+                files.write(FileRequest(action));
+            }
         })
         .response
         .rect;
