@@ -12,6 +12,7 @@
 #      the dialog, types tests/data/glass_300K.data, presses Enter, and checks that the engine
 #      opened that file;
 #   4. clicks the middle of the 3D view and checks that an atom was picked, and presses R;
+#   5. saves the F(s) plot's data as CSV and the plot as PNG from its right-click menu;
 # saving a screenshot after each step in OUTDIR (look at them). The app's log (its notices:
 # "opened scene …", "opened FILE: N atoms", "atom N picked") is OUTDIR/drive.log. Needs xvfb,
 # xdotool, xwd (x11-apps) and ImageMagick (apt-get install xvfb xdotool x11-apps imagemagick).
@@ -147,6 +148,31 @@ shot 4-picked
 xdotool windowfocus --sync "$(window)" key r
 sleep 8
 shot 5-reset-view
+
+# 6. A plot's right-click menu: the F(s) plot's data saved as CSV and the plot as PNG, each
+# through the in-app path field (the menu opens at the pointer; its items are 21 px apart).
+save_from_plot_menu() { # save_from_plot_menu ITEM_OFFSET_Y PATH
+    xdotool mousemove 1060 300 click 3
+    sleep 6
+    xdotool mousemove 1110 $((300 + $1)) click 1
+    sleep 8
+    xdotool windowfocus --sync "$(window)"
+    xdotool type --delay 60 "$2"
+    sleep 3
+    xdotool key Return
+}
+save_from_plot_menu 58 "$out/fes.csv"
+if wait_log "saved the plot's data to $out/fes.csv" 60 && head -2 "$out/fes.csv" | grep -q '^series,s (Å),energy (eV)$'; then
+    pass "plot menu: F(s) data saved as CSV ($(($(wc -l <"$out/fes.csv") - 2)) points)"
+else
+    fail "plot menu: no CSV of the F(s) plot"
+fi
+save_from_plot_menu 79 "$out/fes-plot.png"
+if wait_log "saved $out/fes-plot.png" 60 && file "$out/fes-plot.png" | grep -q 'PNG image data'; then
+    pass "plot menu: F(s) plot saved as PNG ($(file -b "$out/fes-plot.png" | cut -d, -f2))"
+else
+    fail "plot menu: no PNG of the F(s) plot"
+fi
 
 kill "$app" 2>/dev/null || true
 echo "app_drive_ci: screenshots and drive.log in $out"

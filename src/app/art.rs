@@ -22,7 +22,7 @@ use super::atoms_view::{
 use super::cluster_view::arrow_gizmo;
 use super::reader::BackgroundRead;
 use super::results::{draw_figure, table_view, window_scrolls};
-use super::state::{FileAction, FileRequest};
+use super::state::{ArtRequest, FileAction, FileRequest};
 use super::style;
 
 /// Atoms farther than this from their initial position, at the saddle or in the new minimum,
@@ -48,7 +48,14 @@ impl Plugin for ArtPlugin {
             .add_systems(Startup, setup)
             .add_systems(
                 Update,
-                (receive_run, show_event, animate_event, draw_event_arrows).chain(),
+                (
+                    receive_run,
+                    apply_art_requests,
+                    show_event,
+                    animate_event,
+                    draw_event_arrows,
+                )
+                    .chain(),
             )
             .add_systems(EguiPrimaryContextPass, art_window);
     }
@@ -463,6 +470,14 @@ fn arrow_threshold(event: &EventView, settings: &ViewSettings) -> f32 {
     settings
         .event_threshold_angstrom
         .min(0.5 * event.max_displacement_angstrom)
+}
+
+fn apply_art_requests(mut requests: MessageReader<ArtRequest>, mut view: ResMut<ArtView>) {
+    for request in requests.read() {
+        match request {
+            ArtRequest::HideEvent => view.shown = None,
+        }
+    }
 }
 
 fn art_window(

@@ -14,6 +14,7 @@ use bevy::{
 use bevy_egui::{EguiGlobalSettings, PrimaryEguiContext, input::EguiWantsInput};
 
 use super::bridge::Latest;
+use super::state::{ArtRequest, ViewRequest};
 use super::style;
 
 pub struct AtomsViewPlugin;
@@ -28,6 +29,7 @@ impl Plugin for AtomsViewPlugin {
             .add_systems(
                 Update,
                 (
+                    apply_view_requests,
                     camera_input,
                     fit_camera_viewport,
                     pick_atoms,
@@ -138,9 +140,41 @@ impl Default for ViewSettings {
 pub struct Selection {
     pub hovered: Option<u64>,
     pub picked: Option<u64>,
-    /// The camera should centre on the cluster / go back to the whole box.
-    pub focus_cluster: bool,
-    pub reset_view: bool,
+}
+
+/// The view settings' side of [`ViewRequest`]s (the camera's side is in [`camera_input`]).
+fn apply_view_requests(
+    mut requests: MessageReader<ViewRequest>,
+    latest: Res<Latest>,
+    mut settings: ResMut<ViewSettings>,
+    mut art: MessageWriter<ArtRequest>,
+) {
+    for request in requests.read() {
+        match request {
+            ViewRequest::CycleClip => {
+                settings.clip = match settings.clip {
+                    ClipMode::Off => ClipMode::Slab,
+                    ClipMode::Slab => ClipMode::Sphere,
+                    ClipMode::Sphere => ClipMode::Off,
+                };
+            }
+            ViewRequest::ToggleDisplacements => {
+                settings.show_displacements = !settings.show_displacements;
+            }
+            ViewRequest::ToggleLatestReplay => {
+                settings.replay = match settings.replay {
+                    Some(_) => None,
+                    None => latest.snapshot.events.len().checked_sub(1),
+                };
+                // A live replay and an ART event do not share the view.
+                if settings.replay.is_some() {
+                    art.write(ArtRequest::HideEvent);
+                }
+            }
+            ViewRequest::StopReplay => settings.replay = None,
+            ViewRequest::FocusCluster | ViewRequest::FitBox => {}
+        }
+    }
 }
 
 /// Sizes of the egui panels in logical pixels, so the 3D view fills what they leave.
@@ -564,11 +598,16 @@ fn camera_input(
     egui_input: Res<EguiWantsInput>,
     layout: Res<ViewLayout>,
     latest: Res<Latest>,
-    mut selection: ResMut<Selection>,
+    mut requests: MessageReader<ViewRequest>,
     window: Single<&Window, With<PrimaryWindow>>,
     mut dragging: Local<Option<MouseButton>>,
     mut cameras: Query<(&mut OrbitCamera, &mut Transform)>,
 ) {
+    let (mut fit_box, mut focus_cluster) = (false, false);
+    for request in requests.read() {
+        fit_box |= *request == ViewRequest::FitBox;
+        focus_cluster |= *request == ViewRequest::FocusCluster;
+    }
     let over_view = !egui_input.wants_any_pointer_input()
         && window.cursor_position().is_some_and(|p| {
             p.x > layout.left
@@ -612,7 +651,7 @@ fn camera_input(
             };
             orbit.radius = (orbit.radius * 0.9_f32.powf(lines)).clamp(2.0, 500.0);
         }
-        if selection.reset_view {
+        if fit_box {
             let view_w = window.width() - layout.left - layout.right;
             let view_h = window.height() - layout.top - layout.bottom;
             *orbit = OrbitCamera::fitting_box(edge, view_w / view_h.max(1.0));
@@ -623,9 +662,7 @@ fn camera_input(
         {
             orbit.focus = c;
         }
-        if selection.focus_cluster
-            && let Some(c) = cluster_centre_world(&latest)
-        {
+        if focus_cluster && let Some(c) = cluster_centre_world(&latest) {
             orbit.focus = c;
             orbit.radius = 28.0;
         }
@@ -633,8 +670,6 @@ fn camera_input(
             *transform = orbit.transform();
         }
     }
-    selection.reset_view = false;
-    selection.focus_cluster = false;
 }
 
 /// The rectangle the panels leave for the 3D view, in physical pixels: (origin, size) in the

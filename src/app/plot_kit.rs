@@ -205,6 +205,11 @@ pub fn min_height_for_y_label(label: &str) -> f32 {
     chars * per_char + 24.0
 }
 
+/// Room the y axis (numbers and label) takes left of a plot's frame, and the x axis below
+/// it (px): a plot saved as PNG keeps its axes.
+const AXES_LEFT_PX: f32 = 74.0;
+const AXES_BELOW_PX: f32 = 38.0;
+
 /// A read-out number: four significant figures, plain notation where it reads well.
 pub fn number(v: f64) -> String {
     let a = v.abs();
@@ -277,7 +282,12 @@ pub fn plot_menu(
     id: &str,
     data: impl FnOnce() -> PlotData,
 ) -> Option<FileAction> {
-    let rect = response.rect;
+    // The plot's frame with its axes: the tick numbers and axis labels sit outside the frame
+    // (left and below it).
+    let rect = egui::Rect::from_min_max(
+        response.rect.min - egui::vec2(AXES_LEFT_PX, 4.0),
+        response.rect.max + egui::vec2(4.0, AXES_BELOW_PX),
+    );
     let mut save = None;
     let mut data = Some(data);
     response.context_menu(|ui| {

@@ -23,6 +23,8 @@ impl Plugin for StatePlugin {
             .add_message::<Notice>()
             .add_message::<ConfigurationChosen>()
             .add_message::<SceneChosen>()
+            .add_message::<ViewRequest>()
+            .add_message::<ArtRequest>()
             .add_systems(Update, frame_stats);
     }
 }
@@ -68,6 +70,31 @@ pub struct ConfigurationChosen(pub PathBuf);
 /// A scene was read and is to be opened as `--scene` opens it.
 #[derive(Message, Clone, Debug)]
 pub struct SceneChosen(pub Scene);
+
+/// What the keyboard, the menus and the panels' buttons ask of the 3D view; the view's
+/// plugin acts on it (it owns the camera and the view settings).
+#[derive(Message, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ViewRequest {
+    /// Centre the camera on the cluster, close up.
+    FocusCluster,
+    /// The whole box in the view.
+    FitBox,
+    /// Clipping off → slab → sphere → off.
+    CycleClip,
+    /// Thermal displacement arrows on / off.
+    ToggleDisplacements,
+    /// Replay the latest event, or stop the replay that runs.
+    ToggleLatestReplay,
+    /// Stop a replay.
+    StopReplay,
+}
+
+/// What is asked of the ART window's event in the view.
+#[derive(Message, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArtRequest {
+    /// Back to the glass: the ART event leaves the view (Esc, or a live replay starts).
+    HideEvent,
+}
 
 /// The scenes found in `scenes/` (name, path), for the Scenes menu.
 #[derive(Resource, Default, Clone, Debug)]

@@ -9,7 +9,7 @@ pub(super) fn controls_panel(
     stats: &FrameStats,
     controls: &mut Controls,
     settings: &mut ViewSettings,
-    selection: &mut Selection,
+    views: &mut MessageWriter<ViewRequest>,
 ) {
     ui.heading("betaglass");
     if !controls.scene.description.is_empty() {
@@ -33,7 +33,7 @@ pub(super) fn controls_panel(
         .show(ui, |ui| events_list(ui, s, settings));
     egui::CollapsingHeader::new("View")
         .default_open(false)
-        .show(ui, |ui| view_controls(ui, settings, selection));
+        .show(ui, |ui| view_controls(ui, settings, views));
     egui::CollapsingHeader::new("Engine")
         .default_open(false)
         .show(ui, |ui| {
@@ -383,7 +383,7 @@ pub(super) fn ascii_arrows(text: &str) -> String {
 pub(super) fn view_controls(
     ui: &mut egui::Ui,
     settings: &mut ViewSettings,
-    selection: &mut Selection,
+    views: &mut MessageWriter<ViewRequest>,
 ) {
     egui::ComboBox::from_label("other atoms")
         .selected_text(format!("{:?}", settings.others))
@@ -420,10 +420,10 @@ pub(super) fn view_controls(
     );
     ui.horizontal(|ui| {
         if ui.button("Focus cluster (F)").clicked() {
-            selection.focus_cluster = true;
+            views.write(ViewRequest::FocusCluster);
         }
         if ui.button("Reset view (R)").clicked() {
-            selection.reset_view = true;
+            views.write(ViewRequest::FitBox);
         }
     });
 }
