@@ -14,6 +14,7 @@ use betaglass::io::scene::Scene;
 use betaglass::live::{Command, Snapshot};
 
 use super::art::ArtView;
+use super::atoms_view::ReplayRecording;
 use super::bridge::{EngineBridge, Latest};
 use super::results::ResultsView;
 use super::state::{
@@ -164,6 +165,8 @@ fn prompt_title(action: &FileAction) -> &'static str {
         FileAction::SavePlotCsv(_) => "Save the plot's data as (.csv)",
         FileAction::SavePlotPng { .. } => "Save the plot as (.png)",
         FileAction::Screenshot => "Save a screenshot as (.png)",
+        FileAction::SaveViewPng => "Save the 3D view as (.png)",
+        FileAction::RecordReplay => "Record the event replay's frames into the folder",
         FileAction::OpenScene => "Open the scene (.toml)",
         FileAction::OpenCampaignFolder => "Open the campaign folder",
         FileAction::OpenSamplingsCsv => "Open the samplings CSV",
@@ -187,6 +190,7 @@ fn check_typed_path(action: &FileAction, text: &str) -> Result<PathBuf, String> 
             | FileAction::OpenCampaignFolder
             | FileAction::OpenSamplingsCsv
             | FileAction::OpenArtRun
+            | FileAction::RecordReplay
     );
     if reads && !path.exists() {
         return Err(format!("{}: no such file or folder", path.display()));
@@ -305,6 +309,14 @@ fn ask(action: &FileAction) -> Option<PathBuf> {
             .add_filter("PNG", &["png"])
             .set_file_name("betaglass.png")
             .save_file(),
+        FileAction::SaveViewPng => d
+            .set_title("Save the 3D view")
+            .add_filter("PNG", &["png"])
+            .set_file_name("view.png")
+            .save_file(),
+        FileAction::RecordReplay => d
+            .set_title("Record the event replay: frame_0000.png … into this folder")
+            .pick_folder(),
         FileAction::OpenScene => d
             .set_title("Open a scene")
             .add_filter("scene", &["toml"])
@@ -399,6 +411,23 @@ fn act_on_paths(
             FileAction::Screenshot => {
                 save_screenshot(&mut commands, path.clone(), None, None);
                 notices.write(Notice(format!("saved a screenshot to {}", path.display())));
+            }
+            FileAction::SaveViewPng => {
+                let crop = physical_rect(rects.view, window.scale_factor());
+                save_screenshot(&mut commands, path.clone(), Some(crop), None);
+                notices.write(Notice(format!("saved the 3D view to {}", path.display())));
+            }
+            FileAction::RecordReplay => {
+                let text = if latest.snapshot.events.is_empty() {
+                    "no event to record yet: recording starts with an event's replay".to_string()
+                } else {
+                    commands.insert_resource(ReplayRecording::new(path.clone()));
+                    format!(
+                        "recording the replay of the latest event into {}",
+                        path.display()
+                    )
+                };
+                notices.write(Notice(text));
             }
             FileAction::OpenScene | FileAction::LoadScene(_) => match Scene::load(&path) {
                 Ok(scene) => {

@@ -47,6 +47,10 @@ pub enum FileAction {
         rect: egui::Rect,
     },
     Screenshot,
+    /// The 3D view only, as PNG.
+    SaveViewPng,
+    /// One loop of the event replay as numbered PNGs of the 3D view, into a folder.
+    RecordReplay,
     OpenScene,
     LoadScene(PathBuf),
     OpenCampaignFolder,
@@ -87,6 +91,8 @@ pub enum ViewRequest {
     ToggleLatestReplay,
     /// Stop a replay.
     StopReplay,
+    /// Forget the distance tool's atoms.
+    ClearMeasurement,
 }
 
 /// What is asked of the ART window's event in the view.

@@ -404,6 +404,18 @@ pub(super) fn view_controls(
             }
         });
     ui.add(egui::Slider::new(&mut settings.clip_width_angstrom, 4.0..=45.0).text("clip width (Å)"));
+    ui.horizontal(|ui| {
+        ui.label("colour by");
+        ui.selectable_value(&mut settings.colour_by, ColourBy::Species, "species");
+        ui.selectable_value(&mut settings.colour_by, ColourBy::Displacement, "displacement")
+            .on_hover_text("How far each atom of the glass is from where it was when the sampling started; the colour bar is in the view's corner.");
+    });
+    if settings.colour_by == ColourBy::Displacement {
+        ui.add(
+            egui::Slider::new(&mut settings.colour_max_angstrom, 0.2..=4.0)
+                .text("colour scale top (Å)"),
+        );
+    }
     ui.add(egui::Slider::new(&mut settings.atom_scale, 0.3..=1.6).text("atom size"));
     ui.checkbox(&mut settings.show_box, "box edges");
     ui.checkbox(&mut settings.show_displacements, "displacement arrows (A)")

@@ -28,6 +28,11 @@ pub(super) fn menu_bar(
                 ("Export plots as CSV…", FileAction::ExportCsv),
                 ("Export plots as PNG…", FileAction::ExportPlotsPng),
                 ("Screenshot…", FileAction::Screenshot),
+                ("Save the 3D view as PNG…", FileAction::SaveViewPng),
+                (
+                    "Record the event replay (PNG frames)…",
+                    FileAction::RecordReplay,
+                ),
                 (
                     "Open campaign results (folder)…",
                     FileAction::OpenCampaignFolder,

@@ -13,15 +13,17 @@ use betaglass::system::units::format_time_ps;
 mod controls;
 mod help;
 mod menu;
+mod overlay;
 mod status;
 
 use controls::*;
 use help::*;
 use menu::*;
+use overlay::*;
 use status::*;
 
 use super::art::ArtView;
-use super::atoms_view::{ClipMode, OthersMode, Selection, ViewLayout, ViewSettings};
+use super::atoms_view::{ClipMode, ColourBy, OthersMode, Selection, ViewLayout, ViewSettings};
 use super::bridge::{EngineBridge, Latest};
 use super::plots::{self, PlotState};
 use super::results::ResultsView;
@@ -246,6 +248,7 @@ fn keyboard(
     }
     if pressed(KeyCode::Escape) {
         views.write(ViewRequest::StopReplay);
+        views.write(ViewRequest::ClearMeasurement);
         art.write(ArtRequest::HideEvent);
         controls.show_help = false;
     }
@@ -422,6 +425,7 @@ fn ui_system(
             egui::pos2(right.left(), bottom.top()),
         ),
     };
+    view_overlay(&ctx, rects.view, &latest, &settings, &selection);
     if controls.show_help {
         help_window(&ctx, &mut controls);
     }
