@@ -453,11 +453,6 @@ fn py_float(x: f64) -> String {
     }
 }
 
-/// A palette colour as `[r, g, b]`, `[]` when the report has none.
-fn colour_text(c: Option<Rgb>) -> String {
-    c.map_or("[]".into(), |c| list(&c))
-}
-
 fn list<T: std::fmt::Display>(items: &[T]) -> String {
     let parts: Vec<String> = items.iter().map(|x| x.to_string()).collect();
     format!("[{}]", parts.join(", "))
@@ -715,66 +710,74 @@ fn check_pixels(img: &Screenshot, report: &Value, limits: &Limits, checks: &mut 
         .collect();
     check_overlap(&rects, checks);
 
-    let colors = report.get("colors");
-    let pal: Vec<Option<Rgb>> = COLOR_KEYS
-        .iter()
-        .map(|k| palette_colour(colors, k, checks))
-        .collect();
-    let tols = [
-        limits.atom_tol,
-        limits.atom_tol,
-        limits.highlight_tol,
-        limits.centre_tol,
-        limits.trace_tol,
-    ];
-    let entries: Vec<Option<Entry>> = (0..5)
-        .map(|i| {
-            let ch = pixel_chromaticity(pal[i]?)?;
-            Some((COLOR_KEYS[i], ch, tols[i]))
-        })
-        .collect();
-    if pal.iter().all(Option::is_some) {
-        check_palette(&pal, &entries, checks);
+    let palette = Palette::read(report.get("colors"), limits, checks);
+    if palette.colours.iter().all(Option::is_some) {
+        check_palette(&palette, checks);
     }
-    let view_palette: Vec<Entry> = entries[..4].iter().flatten().copied().collect();
-    let all_palette: Vec<Entry> = entries.iter().flatten().copied().collect();
     if let Some(view) = rects[0]
-        && !view_palette.is_empty()
+        && !palette.view().is_empty()
     {
-        check_view(img, view, &pal, &view_palette, &all_palette, limits, checks);
+        check_view(img, view, &palette, limits, checks);
     }
     if let Some(plots) = rects[1] {
-        check_plots(img, plots, &pal, entries[4], &all_palette, limits, checks);
+        check_plots(img, plots, &palette, limits, checks);
     }
     if let Some(controls) = rects[2] {
-        let hist = colour_histogram(img, controls);
-        let (modal, modal_pct, non_modal) = modal_share(&hist, controls);
-        checks.figure(format!(
-            "controls {}x{} px: most common colour {} ({:.1} %), other pixels {:.1} %",
-            controls[2] - controls[0],
-            controls[3] - controls[1],
-            list(&modal),
-            modal_pct,
-            100.0 * non_modal
-        ));
-        checks.check(
-            "controls.not_flat",
-            non_modal >= MIN_CONTROLS_NON_MODAL,
-            format!(
-                "{:.2} % of the controls rect differs from its most common colour {} (need >= {:.0} %)",
-                100.0 * non_modal,
-                list(&modal),
-                100.0 * MIN_CONTROLS_NON_MODAL
-            ),
-        );
+        let panel = Panel::of(img, controls);
+        checks.figure(panel.figure("controls", ""));
+        panel.check_not_flat("controls", MIN_CONTROLS_NON_MODAL, checks);
     }
 }
 
-/// The most common colour of a rect, its percentage and the share of the other pixels.
-fn modal_share(hist: &[(Rgb, u64)], r: Rect) -> (Rgb, f64, f64) {
-    let (modal, n) = most_common(hist);
-    let a = area(r) as f64;
-    (modal, 100.0 * n as f64 / a, (a - n as f64) / a)
+/// A panel's pixels: their colours, the most common one and the share of the others.
+struct Panel {
+    rect: Rect,
+    hist: Vec<(Rgb, u64)>,
+    modal: Rgb,
+    modal_pct: f64,
+    non_modal: f64,
+}
+
+impl Panel {
+    fn of(img: &Screenshot, rect: Rect) -> Panel {
+        let hist = colour_histogram(img, rect);
+        let (modal, n) = most_common(&hist);
+        let a = area(rect) as f64;
+        Panel {
+            rect,
+            hist,
+            modal,
+            modal_pct: 100.0 * n as f64 / a,
+            non_modal: (a - n as f64) / a,
+        }
+    }
+
+    /// `NAME WxH px: EXTRAmost common colour …, other pixels …`.
+    fn figure(&self, name: &str, extra: &str) -> String {
+        let r = self.rect;
+        format!(
+            "{name} {}x{} px: {extra}most common colour {} ({:.1} %), other pixels {:.1} %",
+            r[2] - r[0],
+            r[3] - r[1],
+            list(&self.modal),
+            self.modal_pct,
+            100.0 * self.non_modal
+        )
+    }
+
+    /// `NAME.not_flat`: at least `min` of the rect differs from its most common colour.
+    fn check_not_flat(&self, name: &str, min: f64, checks: &mut Checks) {
+        checks.check(
+            &format!("{name}.not_flat"),
+            self.non_modal >= min,
+            format!(
+                "{:.2} % of the {name} rect differs from its most common colour {} (need >= {:.0} %)",
+                100.0 * self.non_modal,
+                list(&self.modal),
+                100.0 * min
+            ),
+        );
+    }
 }
 
 fn check_overlap(rects: &[Option<Rect>], checks: &mut Checks) {
@@ -802,8 +805,54 @@ fn check_overlap(rects: &[Option<Rect>], checks: &mut Checks) {
     );
 }
 
+/// The report's colours, in [`COLOR_KEYS`] order (`None` where invalid), with their
+/// chromaticities and tolerances.
+struct Palette {
+    colours: Vec<Option<Rgb>>,
+    entries: Vec<Option<Entry>>,
+}
+
+impl Palette {
+    fn read(colors: Option<&Value>, limits: &Limits, checks: &mut Checks) -> Palette {
+        let colours: Vec<Option<Rgb>> = COLOR_KEYS
+            .iter()
+            .map(|k| palette_colour(colors, k, checks))
+            .collect();
+        let tols = [
+            limits.atom_tol,
+            limits.atom_tol,
+            limits.highlight_tol,
+            limits.centre_tol,
+            limits.trace_tol,
+        ];
+        let entries = (0..COLOR_KEYS.len())
+            .map(|i| Some((COLOR_KEYS[i], pixel_chromaticity(colours[i]?)?, tols[i])))
+            .collect();
+        Palette { colours, entries }
+    }
+
+    /// The colours a view pixel may be: cu, zr, cluster_highlight, centre.
+    fn view(&self) -> Vec<Entry> {
+        self.entries[..4].iter().flatten().copied().collect()
+    }
+
+    fn all(&self) -> Vec<Entry> {
+        self.entries.iter().flatten().copied().collect()
+    }
+
+    fn trace(&self) -> Option<Entry> {
+        self.entries[4]
+    }
+
+    /// Colour `i` as `[r, g, b]`, `[]` when the report has none.
+    fn text(&self, i: usize) -> String {
+        self.colours[i].map_or("[]".into(), |c| list(&c))
+    }
+}
+
 /// The highlight must be told from cu and zr, the centre from cu, zr and the highlight.
-fn check_palette(pal: &[Option<Rgb>], entries: &[Option<Entry>], checks: &mut Checks) {
+fn check_palette(palette: &Palette, checks: &mut Checks) {
+    let entries = &palette.entries;
     let pairs = [(2, 0), (2, 1), (3, 0), (3, 1), (3, 2)];
     let mut ok = true;
     let mut msgs = Vec::new();
@@ -821,10 +870,8 @@ fn check_palette(pal: &[Option<Rgb>], entries: &[Option<Entry>], checks: &mut Ch
         };
         msgs.push(format!("{}-{} {d:.2}{extra}", ea.0, eb.0));
     }
-    let colours: Vec<String> = COLOR_KEYS
-        .iter()
-        .zip(pal)
-        .map(|(k, c)| format!("{k} {}", colour_text(*c)))
+    let colours: Vec<String> = (0..COLOR_KEYS.len())
+        .map(|i| format!("{} {}", COLOR_KEYS[i], palette.text(i)))
         .collect();
     checks.check(
         "palette",
@@ -871,19 +918,17 @@ fn view_census(hist: &[(Rgb, u64)], view: Rect, palette: &[Entry], min_bright: u
     c
 }
 
-#[allow(clippy::too_many_arguments)]
 fn check_view(
     img: &Screenshot,
     view: Rect,
-    pal: &[Option<Rgb>],
-    palette: &[Entry],
-    all_palette: &[Entry],
+    palette: &Palette,
     limits: &Limits,
     checks: &mut Checks,
 ) {
     let a = area(view) as f64;
     let hist = colour_histogram(img, view);
-    let census = view_census(&hist, view, palette, limits.min_bright);
+    let view_palette = palette.view();
+    let census = view_census(&hist, view, &view_palette, limits.min_bright);
     let count = |k: &str| census.counts.get(k).copied().unwrap_or(0);
     let atoms = count("cu") + count("zr");
     let median = weighted_median(&census.atom_luma);
@@ -924,7 +969,7 @@ fn check_view(
         format!(
             "{} px match centre {} (need >= {})",
             count("centre"),
-            colour_text(pal[3]),
+            palette.text(3),
             limits.min_centre_px
         ),
     );
@@ -934,7 +979,7 @@ fn check_view(
         format!(
             "{bright_hl} px match cluster_highlight {} with luma > median atom luma {median_text} ({} \
              match in all; need >= {})",
-            colour_text(pal[2]),
+            palette.text(2),
             count("cluster_highlight"),
             limits.min_highlight_px
         ),
@@ -949,7 +994,7 @@ fn check_view(
         ),
     );
     if modal_n as f64 >= 0.3 * a
-        && let Some(class) = classify(modal, palette, limits.min_bright)
+        && let Some(class) = classify(modal, &view_palette, limits.min_bright)
     {
         checks.figure(format!(
             "note: the view's most common colour {} ({:.0} %) matches {class}: is the background \
@@ -959,7 +1004,7 @@ fn check_view(
         ));
     }
     if !(ok_atoms && ok_centre && ok_hl) {
-        diagnose(&hist, "view", all_palette, limits.min_bright, checks);
+        diagnose(&hist, "view", &palette.all(), limits.min_bright, checks);
     }
 }
 
@@ -981,16 +1026,16 @@ fn diagnose(
 fn check_plots(
     img: &Screenshot,
     plots: Rect,
-    pal: &[Option<Rgb>],
-    trace: Option<Entry>,
-    all_palette: &[Entry],
+    palette: &Palette,
     limits: &Limits,
     checks: &mut Checks,
 ) {
-    let hist = colour_histogram(img, plots);
-    let (modal, modal_pct, non_modal) = modal_share(&hist, plots);
+    let panel = Panel::of(img, plots);
+    let trace = palette.trace();
     let trace_px: u64 = trace.map_or(0, |(_, cb, tol)| {
-        hist.iter()
+        panel
+            .hist
+            .iter()
             .filter(|&&(rgb, _)| {
                 brightness(rgb) >= limits.min_bright
                     && pixel_chromaticity(rgb).is_some_and(|c| chroma_distance(c, cb) <= tol)
@@ -998,38 +1043,28 @@ fn check_plots(
             .map(|&(_, n)| n)
             .sum()
     });
-    checks.figure(format!(
-        "plots {}x{} px: trace pixels {trace_px}, most common colour {} ({:.1} %), other pixels {:.1} %",
-        plots[2] - plots[0],
-        plots[3] - plots[1],
-        list(&modal),
-        modal_pct,
-        100.0 * non_modal
-    ));
+    checks.figure(panel.figure("plots", &format!("trace pixels {trace_px}, ")));
     if trace.is_some() {
         let ok = checks.check(
             "plots.trace",
             trace_px >= limits.min_trace_px,
             format!(
                 "{trace_px} px match trace_line {} (need >= {})",
-                colour_text(pal[4]),
+                palette.text(4),
                 limits.min_trace_px
             ),
         );
         if !ok {
-            diagnose(&hist, "plots", all_palette, limits.min_bright, checks);
+            diagnose(
+                &panel.hist,
+                "plots",
+                &palette.all(),
+                limits.min_bright,
+                checks,
+            );
         }
     }
-    checks.check(
-        "plots.not_flat",
-        non_modal >= MIN_PLOTS_NON_MODAL,
-        format!(
-            "{:.2} % of the plots rect differs from its most common colour {} (need >= {:.0} %)",
-            100.0 * non_modal,
-            list(&modal),
-            100.0 * MIN_PLOTS_NON_MODAL
-        ),
-    );
+    panel.check_not_flat("plots", MIN_PLOTS_NON_MODAL, checks);
 }
 
 // ---------------------------------------------------------------------------------------------
