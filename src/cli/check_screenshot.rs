@@ -373,7 +373,7 @@ fn chroma_summary(hist: &[(Rgb, u64)], palette: &[Entry], min_bright: u8) -> Vec
         }
     }
     // Stable: equal counts keep the order first met.
-    bins.sort_by(|a, b| b.1.cmp(&a.1));
+    bins.sort_by_key(|b| std::cmp::Reverse(b.1));
     bins.iter()
         .take(8)
         .filter_map(|&(key, n, example)| {
