@@ -99,20 +99,28 @@ pub struct Limits {
     /// Chromaticity tolerance of cu and zr.
     #[arg(long, default_value_t = ATOM_TOL)]
     pub atom_tol: f64,
+    /// Chromaticity tolerance of cluster_highlight.
     #[arg(long, default_value_t = HIGHLIGHT_TOL)]
     pub highlight_tol: f64,
+    /// Chromaticity tolerance of centre.
     #[arg(long, default_value_t = CENTRE_TOL)]
     pub centre_tol: f64,
+    /// Chromaticity tolerance of trace_line.
     #[arg(long, default_value_t = TRACE_TOL)]
     pub trace_tol: f64,
+    /// Least share of the view's pixels that match cu or zr.
     #[arg(long, default_value_t = 0.05)]
     pub min_atom_fraction: f64,
+    /// Least pixels of the centre atom.
     #[arg(long, default_value_t = 30)]
     pub min_centre_px: u64,
+    /// Least highlight pixels brighter than the median atom pixel.
     #[arg(long, default_value_t = 200)]
     pub min_highlight_px: u64,
+    /// Least pixels of the s(t) line in the plots.
     #[arg(long, default_value_t = 150)]
     pub min_trace_px: u64,
+    /// Least standard deviation of the view's luma (0-255).
     #[arg(long, default_value_t = 6.0)]
     pub min_view_luma_std: f64,
 }
