@@ -59,6 +59,11 @@ pub const ATOM_TOL: f64 = 0.20;
 pub const HIGHLIGHT_TOL: f64 = 0.15;
 pub const CENTRE_TOL: f64 = 0.20;
 pub const TRACE_TOL: f64 = 0.15;
+const MIN_ATOM_FRACTION: f64 = 0.05;
+const MIN_CENTRE_PX: u64 = 30;
+const MIN_HIGHLIGHT_PX: u64 = 200;
+const MIN_TRACE_PX: u64 = 150;
+const MIN_VIEW_LUMA_STD: f64 = 6.0;
 /// Atoms the app's pick check must have tried (the cluster and every 40th atom, those in sight).
 pub const MIN_PICK_TRIED: i64 = 5;
 const MIN_PLOTS_NON_MODAL: f64 = 0.03;
@@ -109,19 +114,19 @@ pub struct Limits {
     #[arg(long, default_value_t = TRACE_TOL)]
     pub trace_tol: f64,
     /// Least share of the view's pixels that match cu or zr.
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(long, default_value_t = MIN_ATOM_FRACTION)]
     pub min_atom_fraction: f64,
     /// Least pixels of the centre atom.
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = MIN_CENTRE_PX)]
     pub min_centre_px: u64,
     /// Least highlight pixels brighter than the median atom pixel.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = MIN_HIGHLIGHT_PX)]
     pub min_highlight_px: u64,
     /// Least pixels of the s(t) line in the plots.
-    #[arg(long, default_value_t = 150)]
+    #[arg(long, default_value_t = MIN_TRACE_PX)]
     pub min_trace_px: u64,
     /// Least standard deviation of the view's luma (0-255).
-    #[arg(long, default_value_t = 6.0)]
+    #[arg(long, default_value_t = MIN_VIEW_LUMA_STD)]
     pub min_view_luma_std: f64,
 }
 
@@ -133,11 +138,11 @@ impl Default for Limits {
             highlight_tol: HIGHLIGHT_TOL,
             centre_tol: CENTRE_TOL,
             trace_tol: TRACE_TOL,
-            min_atom_fraction: 0.05,
-            min_centre_px: 30,
-            min_highlight_px: 200,
-            min_trace_px: 150,
-            min_view_luma_std: 6.0,
+            min_atom_fraction: MIN_ATOM_FRACTION,
+            min_centre_px: MIN_CENTRE_PX,
+            min_highlight_px: MIN_HIGHLIGHT_PX,
+            min_trace_px: MIN_TRACE_PX,
+            min_view_luma_std: MIN_VIEW_LUMA_STD,
         }
     }
 }
