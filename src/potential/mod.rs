@@ -7,7 +7,7 @@ pub mod setfl;
 mod spline;
 
 pub use eam::Eam;
-pub use setfl::{SetflError, SetflFlavor, SetflTables};
+pub use setfl::{SetflError, SetflFlavor, SetflGrid, SetflTables};
 pub use spline::{GridPoint, Spline};
 
 use std::sync::Arc;
