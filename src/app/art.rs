@@ -518,6 +518,7 @@ fn apply_art_requests(mut requests: MessageReader<ArtRequest>, mut view: ResMut<
     for request in requests.read() {
         match request {
             ArtRequest::HideEvent => view.shown = None,
+            ArtRequest::OpenRun(dir) => view.load(dir.clone()),
         }
     }
 }

@@ -14,7 +14,7 @@ use bevy::{
 use bevy_egui::{EguiGlobalSettings, PrimaryEguiContext, input::EguiWantsInput};
 
 use super::bridge::Latest;
-use super::state::{ArtRequest, ViewRequest};
+use super::state::{ArtRequest, RecordReplayInto, ViewRequest};
 use super::style;
 
 pub struct AtomsViewPlugin;
@@ -666,12 +666,17 @@ impl ReplayRecording {
 /// recording after its last frame (or when the replay is stopped).
 fn record_replay(
     mut commands: Commands,
+    mut requests: MessageReader<RecordReplayInto>,
     recording: Option<ResMut<ReplayRecording>>,
     latest: Res<Latest>,
     mut settings: ResMut<ViewSettings>,
     layout: Res<ViewLayout>,
     window: Single<&Window, With<PrimaryWindow>>,
 ) {
+    if let Some(RecordReplayInto(dir)) = requests.read().last() {
+        commands.insert_resource(ReplayRecording::new(dir.clone()));
+        return;
+    }
     let Some(mut recording) = recording else {
         return;
     };

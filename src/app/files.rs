@@ -13,12 +13,10 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use betaglass::io::scene::Scene;
 use betaglass::live::{Command, Snapshot};
 
-use super::art::ArtView;
-use super::atoms_view::ReplayRecording;
 use super::bridge::{EngineBridge, Latest};
-use super::results::ResultsView;
 use super::state::{
-    ConfigurationChosen, FileAction, FileRequest, Notice, PanelRects, SceneChosen, SceneFiles,
+    ArtRequest, ConfigurationChosen, FileAction, FileRequest, Notice, PanelRects, RecordReplayInto,
+    ResultsChosen, SceneChosen, SceneFiles,
 };
 
 pub struct FilesPlugin;
@@ -335,6 +333,15 @@ fn ask(action: &FileAction) -> Option<PathBuf> {
     }
 }
 
+/// Where a chosen path goes when another plugin reads it: the results window, the ART
+/// window, the 3D view's replay recording.
+#[derive(bevy::ecs::system::SystemParam)]
+struct WindowsToOpen<'w> {
+    results: MessageWriter<'w, ResultsChosen>,
+    art: MessageWriter<'w, ArtRequest>,
+    record: MessageWriter<'w, RecordReplayInto>,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn act_on_paths(
     mut commands: Commands,
@@ -346,8 +353,7 @@ fn act_on_paths(
     mut notices: MessageWriter<Notice>,
     mut configurations: MessageWriter<ConfigurationChosen>,
     mut scenes: MessageWriter<SceneChosen>,
-    mut results_view: ResMut<ResultsView>,
-    mut art_view: ResMut<ArtView>,
+    mut opened: WindowsToOpen,
     mut exit: MessageWriter<AppExit>,
 ) {
     let received: Vec<_> = match dialogs.results.try_lock() {
@@ -421,7 +427,7 @@ fn act_on_paths(
                 let text = if latest.snapshot.events.is_empty() {
                     "no event to record yet: recording starts with an event's replay".to_string()
                 } else {
-                    commands.insert_resource(ReplayRecording::new(path.clone()));
+                    opened.record.write(RecordReplayInto(path.clone()));
                     format!(
                         "recording the replay of the latest event into {}",
                         path.display()
@@ -442,11 +448,11 @@ fn act_on_paths(
                     "reading campaign results from {}",
                     path.display()
                 )));
-                results_view.load(path);
+                opened.results.write(ResultsChosen(path));
             }
             FileAction::OpenArtRun => {
                 notices.write(Notice(format!("reading the ART run in {}", path.display())));
-                art_view.load(path);
+                opened.art.write(ArtRequest::OpenRun(path));
             }
             FileAction::Quit => {}
         }

@@ -13,7 +13,7 @@ use egui_plot::{Bar, BarChart, Legend, Line, LineStyle, PlotPoints, Points};
 
 use super::plot_kit::{self, PlotData, plot_menu};
 use super::reader::BackgroundRead;
-use super::state::{FileAction, FileRequest};
+use super::state::{FileAction, FileRequest, ResultsChosen};
 use betaglass::analysis::figure::{Figure, Panel, Series, SeriesStyle, palette};
 use betaglass::campaign::report::{
     BarrierChoice, CampaignReport, ReportOptions, read_barrier_samples,
@@ -31,7 +31,7 @@ impl Plugin for ResultsPlugin {
             view.load(path.clone());
         }
         app.insert_resource(view)
-            .add_systems(Update, receive_report)
+            .add_systems(Update, (open_chosen, receive_report).chain())
             .add_systems(EguiPrimaryContextPass, results_window);
     }
 }
@@ -116,6 +116,12 @@ fn compute(path: &Path, options: &ReportOptions) -> Result<LoadedResults, String
         table: report.to_table(),
         warnings: table.warnings,
     })
+}
+
+fn open_chosen(mut chosen: MessageReader<ResultsChosen>, mut view: ResMut<ResultsView>) {
+    for ResultsChosen(path) in chosen.read() {
+        view.load(path.clone());
+    }
 }
 
 fn receive_report(mut view: ResMut<ResultsView>) {

@@ -25,6 +25,8 @@ impl Plugin for StatePlugin {
             .add_message::<SceneChosen>()
             .add_message::<ViewRequest>()
             .add_message::<ArtRequest>()
+            .add_message::<ResultsChosen>()
+            .add_message::<RecordReplayInto>()
             .add_systems(Update, frame_stats);
     }
 }
@@ -96,11 +98,21 @@ pub enum ViewRequest {
 }
 
 /// What is asked of the ART window's event in the view.
-#[derive(Message, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Message, Clone, Debug, PartialEq, Eq)]
 pub enum ArtRequest {
     /// Back to the glass: the ART event leaves the view (Esc, or a live replay starts).
     HideEvent,
+    /// Read the ART run in this folder (and open the window on it).
+    OpenRun(PathBuf),
 }
+
+/// A campaign folder or samplings CSV was chosen: the results window reads it.
+#[derive(Message, Clone, Debug)]
+pub struct ResultsChosen(pub PathBuf);
+
+/// A folder was chosen to record the event replay into: the 3D view records it.
+#[derive(Message, Clone, Debug)]
+pub struct RecordReplayInto(pub PathBuf);
 
 /// The scenes found in `scenes/` (name, path), for the Scenes menu.
 #[derive(Resource, Default, Clone, Debug)]
