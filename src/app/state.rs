@@ -2,7 +2,10 @@
 //!
 //! Plugins do not reach into each other's resources: the panels ask for a file by writing a
 //! [`FileRequest`], the file plugin answers with a [`Notice`], a [`ConfigurationChosen`] or a
-//! [`SceneChosen`] that the panels act on, and the frame statistics and panel rectangles that
+//! [`SceneChosen`] that the panels act on, and hands a chosen results file, ART run or
+//! recording folder on as [`ResultsChosen`], [`ArtRequest::OpenRun`] or [`RecordReplayInto`];
+//! the keyboard, the menus and the buttons ask the 3D view and the ART window for what they
+//! own with [`ViewRequest`] and [`ArtRequest`]. The frame statistics and panel rectangles that
 //! several plugins read live here.
 
 use std::path::PathBuf;
