@@ -64,6 +64,15 @@ wait_log() {
     done
     return 1
 }
+# expect_log PATTERN SECONDS WHAT: PASS with the log's last match of PATTERN once it appears
+# within SECONDS, else FAIL.
+expect_log() {
+    if wait_log "$1" "$2"; then
+        pass "$3: $(grep -Eo "$1" "$out/drive.log" | tail -1)"
+    else
+        fail "$3: nothing in the log matches '$1'"
+    fi
+}
 # changed A B X Y W H: pixels that differ between two screenshots in a rectangle.
 changed() {
     compare -metric AE -extract "$5x$6+$3+$4" "$out/$1.png" "$out/$2.png" null: 2>&1 |
@@ -144,11 +153,7 @@ shot 3-opened
 
 # 4. A click in the middle of the 3D view picks an atom.
 xdotool mousemove 585 400 click 1
-if wait_log 'atom [0-9]+ picked' 60; then
-    pass "a click in the view: $(grep -Eo 'atom [0-9]+ picked' "$out/drive.log" | tail -1)"
-else
-    fail "a click in the view picked no atom"
-fi
+expect_log 'atom [0-9]+ picked' 60 "a click in the view"
 sleep 6
 shot 4-picked
 
@@ -169,11 +174,7 @@ for xy in "560 420" "610 380" "540 360" "630 430" "585 330" "500 400"; do
     shift_click $xy
     grep -Eq 'distance [0-9]+ – [0-9]+: [0-9.]+ Å' "$out/drive.log" && break
 done
-if wait_log 'distance [0-9]+ – [0-9]+: [0-9.]+ Å' 30; then
-    pass "Shift+click measured: $(grep -Eo 'distance [0-9]+ – [0-9]+: [0-9.]+ Å' "$out/drive.log" | tail -1)"
-else
-    fail "Shift+click on two atoms measured no distance"
-fi
+expect_log 'distance [0-9]+ – [0-9]+: [0-9.]+ Å' 30 "Shift+click on two atoms"
 sleep 4
 shot 4-distance
 

@@ -164,12 +164,16 @@ pub struct Selection {
     pub measured: Vec<u64>,
 }
 
+/// The shortest periodic image of the separation `d` in an orthogonal box of edges `lengths`.
+pub fn nearest_image(d: Vec3, lengths: Vec3) -> Vec3 {
+    d - lengths * (d / lengths).round()
+}
+
 /// The minimum-image vector from atom `i` to atom `j` of the snapshot (Å).
 pub fn minimum_image(latest: &Latest, i: usize, j: usize) -> Vec3 {
     let a = &latest.snapshot.atoms;
-    let lengths = Vec3::from(a.cell_lengths_angstrom);
     let d = Vec3::from(a.positions_angstrom[j]) - Vec3::from(a.positions_angstrom[i]);
-    d - lengths * (d / lengths).round()
+    nearest_image(d, Vec3::from(a.cell_lengths_angstrom))
 }
 
 /// The two measured atoms' indices and the minimum-image vector between them, when both are
@@ -613,8 +617,7 @@ fn role_of(
         ClipMode::Sphere => (p - centre).length() > half_clip,
     };
     if settings.colour_by == ColourBy::Displacement && !clipped {
-        let d = s.atoms.displacements_angstrom[k];
-        let moved = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
+        let moved = s.atoms.displacement_length_angstrom(k);
         let bin = style::colour_bin(moved, settings.colour_max_angstrom) as u8;
         return match settings.others {
             OthersMode::Hidden => Role::Hidden,

@@ -100,8 +100,7 @@ fn hover_label(ctx: &egui::Context, view: egui::Rect, latest: &Latest, selection
     let Some(k) = s.atoms.index_of(id).filter(|_| view.contains(pointer)) else {
         return;
     };
-    let d = s.atoms.displacements_angstrom[k];
-    let moved = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
+    let moved = s.atoms.displacement_length_angstrom(k);
     let role = if s.centre_id == Some(id) {
         " · cluster centre"
     } else if s.cluster_ids.contains(&id) {
