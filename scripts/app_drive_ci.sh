@@ -14,6 +14,10 @@
 #   4. clicks the middle of the 3D view and checks that an atom was picked, and presses R;
 #   5. Shift+clicks two atoms and checks the distance tool measured them;
 #   6. saves the F(s) plot's data as CSV and the plot as PNG from its right-click menu;
+#   7. opens the built-in teaching scene and, once the bias runs, clicks on s(t) and checks that
+#      the timeline shows that moment;
+#   8. opens View → LAMMPS + Colvars deck window, saves the deck through the path field, and
+#      checks that in.lammps, metad.colvars, start.data and the potential were written;
 # saving a screenshot after each step in OUTDIR (look at them). The app's log (its notices:
 # "opened scene …", "opened FILE: N atoms", "atom N picked") is OUTDIR/drive.log. Needs xvfb,
 # xdotool, xwd (x11-apps) and ImageMagick (apt-get install xvfb xdotool x11-apps imagemagick).
@@ -207,6 +211,52 @@ if wait_log "saved $out/fes-plot.png" 60 && file "$out/fes-plot.png" | grep -q '
     pass "plot menu: F(s) plot saved as PNG ($(file -b "$out/fes-plot.png" | cut -d, -f2))"
 else
     fail "plot menu: no PNG of the F(s) plot"
+fi
+
+# 7. The timeline: the built-in teaching scene (Scenes menu), then a click on s(t) once frames
+# are kept (the bias starts after 2 ps of equilibration: a minute or more here) shows that
+# moment in the view.
+xdotool mousemove 60 11 click 1
+sleep 6
+xdotool mousemove 120 99 click 1
+expect_log 'opened scene Teaching' 60 "Scenes → built-in teaching scene"
+for _ in $(seq 30); do
+    sleep 10
+    xdotool mousemove 1000 160
+    sleep 1
+    xdotool mousedown 1
+    sleep 0.5
+    xdotool mouseup 1
+    wait_log 'showing [0-9.]+ [a-z]*s \(frame [0-9]+ of [0-9]+' 10 && break
+done
+shot 7-timeline
+expect_log 'showing [0-9.]+ [a-z]*s \(frame [0-9]+ of [0-9]+' 5 "a click on s(t): the timeline shows that moment"
+
+# 8. The LAMMPS + Colvars deck of the sampling: View → deck window, Save, a typed folder.
+xdotool mousemove 107 11 click 1
+sleep 6
+xdotool mousemove 180 120 click 1
+sleep 8
+shot 8-deck-window
+xdotool mousemove 362 144
+sleep 1
+xdotool mousedown 1
+sleep 0.5
+xdotool mouseup 1
+if wait_log 'no file dialog can open here' 60; then
+    sleep 6
+    xdotool windowfocus --sync "$(window)"
+    xdotool type --delay 60 "$out/deck"
+    sleep 3
+    xdotool key Return
+fi
+if wait_log "wrote the LAMMPS \+ Colvars deck of this sampling to $out/deck" 60 \
+    && grep -q '^fix cv all colvars metad.colvars' "$out/deck/in.lammps" \
+    && grep -q 'atomNumbers' "$out/deck/metad.colvars" \
+    && [ -s "$out/deck/start.data" ] && [ -s "$out/deck/CuZr_mm.eam.fs" ]; then
+    pass "LAMMPS + Colvars deck saved from its window ($(ls "$out/deck" | tr '\n' ' '))"
+else
+    fail "no LAMMPS deck written from the deck window"
 fi
 
 kill "$app" 2>/dev/null || true

@@ -11,7 +11,7 @@ use bevy::{
     render::render_resource::BlendState,
     window::PrimaryWindow,
 };
-use bevy_egui::{EguiGlobalSettings, PrimaryEguiContext, input::EguiWantsInput};
+use bevy_egui::{EguiContexts, EguiGlobalSettings, PrimaryEguiContext, input::EguiWantsInput};
 
 use super::bridge::Latest;
 use super::state::{ArtRequest, RecordReplayInto, ViewRequest};
@@ -70,6 +70,9 @@ pub enum ColourBy {
     /// How far each atom is from where it was when the sampling started (Å), on a colour
     /// scale with a colour bar: where the glass around the cluster has moved.
     Displacement,
+    /// Each atom's EAM energy above the mean of its species (eV), from −top to +top on the
+    /// colour bar: the high-energy, soft sites where the glass relaxes.
+    Energy,
 }
 
 /// What the person chose to see (edited by the panels and the keyboard).
@@ -103,6 +106,8 @@ pub struct ViewSettings {
     /// An ART event is on show (the ART window draws it): the live glass is hidden.
     pub show_art_event: bool,
     pub colour_by: ColourBy,
+    /// The energy colour bar runs from −this to +this (eV above the species' mean).
+    pub energy_top_ev: f32,
     /// Top of the displacement colour scale (Å).
     pub colour_max_angstrom: f32,
 }
@@ -128,6 +133,7 @@ impl ViewSettings {
         self.preview_ids.hash(&mut h);
         self.colour_by.hash(&mut h);
         self.colour_max_angstrom.to_bits().hash(&mut h);
+        self.energy_top_ev.to_bits().hash(&mut h);
         h.finish()
     }
 }
@@ -150,6 +156,7 @@ impl Default for ViewSettings {
             preview_ids: Vec::new(),
             show_art_event: false,
             colour_by: ColourBy::Species,
+            energy_top_ev: 0.3,
             colour_max_angstrom: 1.5,
         }
     }
@@ -616,9 +623,20 @@ fn role_of(
         ClipMode::Slab => (p - centre).dot(view_dir).abs() > half_clip,
         ClipMode::Sphere => (p - centre).length() > half_clip,
     };
-    if settings.colour_by == ColourBy::Displacement && !clipped {
-        let moved = s.atoms.displacement_length_angstrom(k);
-        let bin = style::colour_bin(moved, settings.colour_max_angstrom) as u8;
+    let coloured = match settings.colour_by {
+        ColourBy::Species => None,
+        ColourBy::Displacement => Some(style::colour_bin(
+            s.atoms.displacement_length_angstrom(k),
+            settings.colour_max_angstrom,
+        )),
+        // Until the engine's first energies arrive the glass keeps its species colours.
+        ColourBy::Energy => s.atoms.excess_energies_ev.get(k).map(|&e| {
+            let top = settings.energy_top_ev;
+            style::colour_bin(e + top, 2.0 * top)
+        }),
+    };
+    if let Some(bin) = coloured.filter(|_| !clipped) {
+        let bin = bin as u8;
         return match settings.others {
             OthersMode::Hidden => Role::Hidden,
             OthersMode::Normal => Role::Displaced { bin, dim: false },
@@ -954,15 +972,20 @@ fn pick_atoms(
     mut selection: ResMut<Selection>,
     mut press: Local<Option<Vec2>>,
     mut last_cursor: Local<Option<Vec2>>,
+    mut contexts: EguiContexts,
 ) {
     let Some(cursor) = window.cursor_position() else {
         return;
     };
+    let over_window = contexts
+        .ctx_mut()
+        .is_ok_and(|ctx| egui_window_at(ctx, cursor));
     let in_view = cursor.x > layout.left
         && cursor.x < window.width() - layout.right
         && cursor.y > layout.top
         && cursor.y < window.height() - layout.bottom
-        && !egui_input.wants_any_pointer_input();
+        && !egui_input.wants_any_pointer_input()
+        && !over_window;
     if buttons.just_pressed(MouseButton::Left) && in_view {
         *press = Some(cursor);
     }
@@ -1007,6 +1030,16 @@ fn pick_atoms(
     } else {
         selection.picked = Some(id);
     }
+}
+
+/// Whether an egui window, menu or popup lies at `cursor`, by the rectangles egui laid them
+/// out in. `EguiWantsInput` alone is not enough: it is egui's verdict on the last frame's
+/// pointer, and at a frame or two a second a pointer moved onto a window and clicked there
+/// arrives in one frame with that verdict still "over the view" (a click on a window's button
+/// picked the atom behind it).
+fn egui_window_at(ctx: &bevy_egui::egui::Context, cursor: Vec2) -> bool {
+    ctx.layer_id_at(bevy_egui::egui::pos2(cursor.x, cursor.y))
+        .is_some_and(|layer| layer.order != bevy_egui::egui::Order::Background)
 }
 
 /// How picking fared on atoms projected to pixels with the camera (the `--report`'s

@@ -1,7 +1,7 @@
 //! The engine thread as a resource, and the newest snapshot pulled once per frame.
 //!
-//! `Latest::changed` is true in the frame a new snapshot arrived, so systems that rebuild
-//! meshes, arrows or plot caches do so only then.
+//! `Latest::changed` is true in the frame what is shown changed (a new snapshot arrived, or
+//! the timeline moved), so systems that rebuild meshes, arrows or plot caches do so only then.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -11,6 +11,8 @@ use bevy::prelude::*;
 use betaglass::io::scene::Scene;
 use betaglass::live::{Command, Engine, EngineConfig, Snapshot};
 use betaglass::potential::mendelev;
+
+use super::timeline::Timeline;
 
 pub struct BridgePlugin {
     pub scene: Scene,
@@ -32,11 +34,17 @@ impl EngineBridge {
 /// The snapshot this frame shows.
 #[derive(Resource)]
 pub struct Latest {
+    /// What the display shows: the engine's newest snapshot, with the atoms of the
+    /// timeline's frame when a past moment is chosen. Its `serial` counts what was shown.
     pub snapshot: Arc<Snapshot>,
-    /// A new snapshot arrived this frame.
+    /// The engine's newest snapshot.
+    pub live: Arc<Snapshot>,
+    /// What is shown changed this frame.
     pub changed: bool,
     /// A new sampling (or configuration) began this frame.
     pub new_sampling: bool,
+    /// (live serial, timeline revision) that `snapshot` was composed from.
+    shown_from: (u64, u64),
 }
 
 impl Plugin for BridgePlugin {
@@ -67,7 +75,10 @@ impl Plugin for BridgePlugin {
         });
         let snapshot = engine.latest();
         app.insert_resource(EngineBridge { engine })
+            .init_resource::<Timeline>()
             .insert_resource(Latest {
+                live: snapshot.clone(),
+                shown_from: (snapshot.serial, 0),
                 snapshot,
                 changed: true,
                 new_sampling: true,
@@ -77,14 +88,26 @@ impl Plugin for BridgePlugin {
     }
 }
 
-/// Takes the newest snapshot (a pointer swap under a lock the engine holds for nanoseconds).
-fn pull_snapshot(bridge: Res<EngineBridge>, mut latest: ResMut<Latest>) {
+/// Takes the newest snapshot (a pointer swap under a lock the engine holds for nanoseconds),
+/// lets the timeline keep it and play on, and composes what is shown.
+fn pull_snapshot(
+    bridge: Res<EngineBridge>,
+    mut latest: ResMut<Latest>,
+    mut timeline: ResMut<Timeline>,
+) {
     let next = bridge.engine.latest();
-    let changed = next.serial != latest.snapshot.serial;
-    latest.new_sampling = next.sampling_serial != latest.snapshot.sampling_serial;
-    latest.changed = changed;
-    if changed {
-        latest.snapshot = next;
+    latest.new_sampling = next.sampling_serial != latest.live.sampling_serial;
+    if next.serial != latest.live.serial {
+        timeline.record(&next);
+        latest.live = next;
+    }
+    timeline.advance_playback();
+    let from = (latest.live.serial, timeline.revision());
+    latest.changed = from != latest.shown_from;
+    if latest.changed {
+        let serial = latest.snapshot.serial + 1;
+        latest.snapshot = timeline.compose(&latest.live, serial);
+        latest.shown_from = from;
     }
 }
 

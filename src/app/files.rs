@@ -169,6 +169,7 @@ fn prompt_title(action: &FileAction) -> &'static str {
         FileAction::OpenCampaignFolder => "Open the campaign folder",
         FileAction::OpenSamplingsCsv => "Open the samplings CSV",
         FileAction::OpenArtRun => "Open the ART run's folder",
+        FileAction::SaveLammpsDeck => "Save the LAMMPS + Colvars deck into the folder",
         FileAction::LoadScene(_) | FileAction::Quit => "",
     }
 }
@@ -329,6 +330,11 @@ fn ask(action: &FileAction) -> Option<PathBuf> {
         FileAction::OpenArtRun => d
             .set_title("Open an ART run's folder (betaglass art --output DIR)")
             .pick_folder(),
+        FileAction::SaveLammpsDeck => d
+            .set_title(
+                "Save the LAMMPS + Colvars deck (in.lammps, metad.colvars, …) into this folder",
+            )
+            .pick_folder(),
         FileAction::LoadScene(_) | FileAction::Quit => None,
     }
 }
@@ -386,6 +392,7 @@ fn act_on_paths(
             FileAction::SaveConfiguration => bridge.send(Command::SaveConfiguration(path)),
             FileAction::ExportSampling => bridge.send(Command::ExportSampling(prefix_of(&path))),
             FileAction::SaveRestart => bridge.send(Command::SaveRestart(path)),
+            FileAction::SaveLammpsDeck => bridge.send(Command::ExportDeck(path)),
             FileAction::ResumeRestart => bridge.send(Command::ResumeFrom(path)),
             FileAction::ExportCsv => {
                 let snapshot = latest.snapshot.clone();

@@ -10,8 +10,11 @@
 //! - [`panels`]: the egui controls, readouts, menus and help overlay; [`plots`]: the live
 //!   egui_plot plots;
 //! - [`files`]: file dialogs (rfd, on their own threads), exports and scenes;
+//! - [`deck`]: the LAMMPS + Colvars deck behind the running sampling, shown and saved;
 //! - [`results`]: a campaign's figures (Figs. 2–5) and table, as `betaglass stats` makes them;
 //! - [`art`]: an ART nouveau run's 0 K spectrum and its events, shown moving over their saddles;
+//! - [`timeline`]: the sampling's recent frames (one per CV sample) to scrub and play back,
+//!   linked to s(t);
 //! - [`capture`]: `--frames N --screenshot PNG --report JSON` for headless checks;
 //! - [`state`]: the UI state several plugins read (frame statistics, panel rectangles, the
 //!   scene list) and the messages they talk through (file requests, notices, chosen
@@ -22,6 +25,7 @@ mod atoms_view;
 mod bridge;
 mod capture;
 mod cluster_view;
+mod deck;
 mod files;
 mod panels;
 mod plot_kit;
@@ -30,6 +34,7 @@ mod reader;
 mod results;
 mod state;
 mod style;
+mod timeline;
 
 use std::path::PathBuf;
 
@@ -140,6 +145,7 @@ pub fn run_app(options: AppOptions) -> anyhow::Result<()> {
             panels::PanelsPlugin { scene },
             plots::PlotsPlugin,
             files::FilesPlugin,
+            deck::DeckPlugin,
             state::StatePlugin,
             results::ResultsPlugin {
                 open: options.results.clone(),

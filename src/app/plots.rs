@@ -47,6 +47,10 @@ pub struct PlotState {
     pub energy: Vec<PlotPoint>,
     /// Where the s(t) plot was drawn (logical pixels), for the screenshot report.
     pub trace_rect: Option<egui::Rect>,
+    /// The timeline's moment on the s(t) axis when a past frame is shown (set by the panel).
+    pub timeline_t: Option<f64>,
+    /// Where a click on s(t) landed (on its time axis), for the timeline to jump to.
+    pub clicked_t: Option<f64>,
 }
 
 fn rebuild_series(latest: Res<Latest>, mut state: ResMut<PlotState>) {
@@ -148,7 +152,7 @@ pub fn plots_panel(ui: &mut egui::Ui, s: &Snapshot, state: &mut PlotState) -> Ve
             .on_hover_text("Σ Δt·exp(V/kT): the unbiased time the same escapes would take (ps)");
     })
     .response
-    .on_hover_text("Every plot: scroll to zoom, drag to pan, double-click to reset, right-click to copy or save it");
+    .on_hover_text("Every plot: scroll to zoom, drag to pan, double-click to reset, right-click to copy or save it; a click on s(t) shows that moment in the view (timeline)");
     let ctx = ui.ctx().clone();
     let mut requests = Vec::new();
     let state_ref: &PlotState = state;
@@ -167,8 +171,23 @@ pub fn plots_panel(ui: &mut egui::Ui, s: &Snapshot, state: &mut PlotState) -> Ve
                         .width(1.5),
                 );
             }
+            if let Some(t) = state_ref.timeline_t {
+                p.add(
+                    VLine::new("timeline", t)
+                        .color(egui::Color32::WHITE)
+                        .style(egui_plot::LineStyle::dashed_loose())
+                        .width(1.0),
+                );
+            }
         });
     let trace_rect = trace.response.rect;
+    // A click (not a drag) on s(t) asks the timeline for that moment.
+    let clicked_t = trace
+        .response
+        .clicked()
+        .then(|| trace.response.interact_pointer_pos())
+        .flatten()
+        .map(|pos| trace.transform.value_from_position(pos).x);
     requests.extend(plot_menu(&trace.response, "trace", || {
         data(
             "s(t)",
@@ -251,6 +270,7 @@ pub fn plots_panel(ui: &mut egui::Ui, s: &Snapshot, state: &mut PlotState) -> Ve
         }
     });
     state.trace_rect = Some(trace_rect);
+    state.clicked_t = clicked_t;
     requests
 }
 

@@ -61,6 +61,8 @@ pub enum FileAction {
     OpenCampaignFolder,
     OpenSamplingsCsv,
     OpenArtRun,
+    /// The running sampling's LAMMPS + Colvars deck, into a folder.
+    SaveLammpsDeck,
     Quit,
 }
 

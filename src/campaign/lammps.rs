@@ -71,7 +71,7 @@ pub use crate::io::lammps_deck::{
     WholeClusterStart, colvars_config, lammps_input, lammps_seed, read_image_flags,
     restart_frequency, whole_cluster_start,
 };
-use crate::io::lammps_deck::{POTENTIAL_TEXT, RUN_LOCAL, submit_slurm};
+use crate::io::lammps_deck::{POTENTIAL_TEXT, RUN_LOCAL, SamplingDeck, submit_slurm};
 
 /// The folder of sampling `index` in an export: `DIR/samplings/NNNN`.
 pub fn deck_dir(dir: &Path, index: usize) -> PathBuf {
@@ -167,7 +167,6 @@ pub fn export_lammps(
         Some(p) => crate::io::read_configuration(p)?,
         None => crate::assets::default_glass(),
     };
-    let species: Vec<String> = system.species.iter().map(|s| s.symbol.clone()).collect();
     std::fs::create_dir_all(dir.join(SAMPLINGS_DIR)).map_err(io_err(dir))?;
     write(&dir.join(POTENTIAL_FILE), POTENTIAL_TEXT)?;
     write(
@@ -210,16 +209,6 @@ pub fn export_lammps(
         };
         entry.centre_id = Some(centre_id);
         entry.cluster_ids = ids.clone();
-        let start = whole_cluster_start(&system, &ids).map_err(LammpsError::Invalid)?;
-        let data_path = folder.join(DATA_FILE);
-        let mut data = Vec::new();
-        crate::io::lammps_data::write_lammps_data_with_images(
-            &mut data,
-            &start.system,
-            Some(&start.images),
-        )
-        .map_err(io_err(&data_path))?;
-        std::fs::write(&data_path, data).map_err(io_err(&data_path))?;
         let title = format!(
             "Sampling {:04} of \"{}\": {} K, seed {}, centre {} (atom {centre_id}), cutoff {} Å, {} atoms",
             job.index,
@@ -230,20 +219,17 @@ pub fn export_lammps(
             fmt_f64(job.cutoff_angstrom),
             ids.len()
         );
-        write(
-            &folder.join(COLVARS_CONFIG),
-            &colvars_config(
-                &job.setup,
-                &ids,
-                &start.unwrapped_angstrom,
-                restart_frequency(&job.setup, stop.max_steps),
-                &title,
-            ),
-        )?;
-        write(
-            &folder.join(LAMMPS_INPUT),
-            &lammps_input(&job.setup, job.seed, &species, stop.max_steps, &title),
-        )?;
+        // job.setup carries the job's seed, temperature, centre and cutoff.
+        let deck = SamplingDeck::new(
+            &system,
+            &job.setup,
+            &ids,
+            stop.max_steps,
+            &title,
+            &format!("../../{POTENTIAL_FILE}"),
+        )
+        .map_err(LammpsError::Invalid)?;
+        deck.write(&folder, false).map_err(LammpsError::File)?;
         entries.push(entry);
     }
     let t = &spec.template;

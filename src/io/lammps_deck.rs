@@ -182,13 +182,97 @@ pub fn colvars_config(
     s
 }
 
-/// The LAMMPS input of a sampling.
+/// The files of one sampling's deck, as text (and bytes) before they are written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SamplingDeck {
+    /// `in.lammps`.
+    pub lammps_input: String,
+    /// `metad.colvars`.
+    pub colvars_config: String,
+    /// `start.data`: the configuration, with image flags that keep the cluster whole.
+    pub start_data: Vec<u8>,
+}
+
+impl SamplingDeck {
+    /// The deck of `setup` (its seed, temperature, hills) started from `system` on the cluster
+    /// `cluster_ids`, running `max_steps` biased steps; `potential_path` is where `in.lammps`
+    /// finds the potential, relative to the deck's folder.
+    pub fn new(
+        system: &System,
+        setup: &SamplingSetup,
+        cluster_ids: &[u64],
+        max_steps: u64,
+        title: &str,
+        potential_path: &str,
+    ) -> Result<Self, String> {
+        let species: Vec<String> = system.species.iter().map(|s| s.symbol.clone()).collect();
+        let start = whole_cluster_start(system, cluster_ids)?;
+        let mut start_data = Vec::new();
+        crate::io::lammps_data::write_lammps_data_with_images(
+            &mut start_data,
+            &start.system,
+            Some(&start.images),
+        )
+        .map_err(|e| format!("{DATA_FILE}: {e}"))?;
+        Ok(Self {
+            colvars_config: colvars_config(
+                setup,
+                cluster_ids,
+                &start.unwrapped_angstrom,
+                restart_frequency(setup, max_steps),
+                title,
+            ),
+            lammps_input: lammps_input(
+                setup,
+                setup.seed,
+                &species,
+                max_steps,
+                title,
+                potential_path,
+            ),
+            start_data,
+        })
+    }
+
+    /// Writes `in.lammps`, `metad.colvars` and `start.data` into `dir` (made if missing), and
+    /// the potential beside them when `with_potential`. Returns the paths written.
+    pub fn write(
+        &self,
+        dir: &std::path::Path,
+        with_potential: bool,
+    ) -> Result<Vec<std::path::PathBuf>, crate::io::FileError> {
+        let io = |p: &std::path::Path| {
+            let file = p.display().to_string();
+            move |source| crate::io::FileError::Io { file, source }
+        };
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        let mut files: Vec<(&str, &[u8])> = vec![
+            (LAMMPS_INPUT, self.lammps_input.as_bytes()),
+            (COLVARS_CONFIG, self.colvars_config.as_bytes()),
+            (DATA_FILE, &self.start_data),
+        ];
+        if with_potential {
+            files.push((POTENTIAL_FILE, POTENTIAL_TEXT.as_bytes()));
+        }
+        let mut written = Vec::with_capacity(files.len());
+        for (name, bytes) in files {
+            let path = dir.join(name);
+            std::fs::write(&path, bytes).map_err(io(&path))?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+}
+
+/// The LAMMPS input of a sampling; `potential_path` is where it finds the potential, relative
+/// to the deck's folder.
 pub fn lammps_input(
     setup: &SamplingSetup,
     seed: u64,
     species: &[String],
     max_steps: u64,
     title: &str,
+    potential_path: &str,
 ) -> String {
     let dt_ps = setup.timestep_fs * 1e-3;
     let equilibrate = (setup.equilibrate_ps / dt_ps).round() as u64;
@@ -210,7 +294,7 @@ pub fn lammps_input(
          # Image flags keep the cluster whole: Colvars' rmsd reads x + image*L.\n\
          read_data {DATA_FILE}\n\
          pair_style eam/fs\n\
-         pair_coeff * * ../../{POTENTIAL_FILE} {species}\n\
+         pair_coeff * * {potential_path} {species}\n\
          neighbor 1.0 bin\n\
          neigh_modify every 1 delay 0 check yes\n\
          timestep {dt}\n\

@@ -12,6 +12,7 @@ use super::publish::{
     PUBLISH_HZ, ViewState, event_view, live_barrier, rdf_landmarks, thermo_point,
 };
 use super::snapshot::{EngineStatus, Snapshot, SnapshotSlot};
+use crate::io::lammps_deck::{POTENTIAL_FILE, SamplingDeck};
 use crate::io::sampling_files::SamplingFiles;
 use crate::potential::Potential;
 use crate::sampling::{
@@ -47,6 +48,11 @@ pub enum Command {
     /// Writes a restart file of the sampling, and reads one back.
     SaveRestart(PathBuf),
     ResumeFrom(PathBuf),
+    /// Writes the LAMMPS + Colvars deck of the sampling (in.lammps, metad.colvars,
+    /// start.data and the potential) into a folder.
+    ExportDeck(PathBuf),
+    /// Publish each atom's energy above its species' mean (true), or stop (false).
+    PerAtomEnergy(bool),
     /// Size of the engine's rayon pool.
     SetThreads(usize),
     Shutdown,
@@ -128,6 +134,44 @@ pub fn default_threads() -> usize {
         .map_or(1, |n| n.get())
         .saturating_sub(1)
         .max(1)
+}
+
+/// Biased steps in the app's LAMMPS deck: 200 ps at 2 fs, long enough for the paper's events
+/// at 450–650 K (`run` in in.lammps says it; change it there).
+pub const DECK_MAX_STEPS: u64 = 100_000;
+
+/// The LAMMPS + Colvars deck of a sampling of `setup` started from `system` (before its
+/// equilibration) on the cluster `cluster_ids`: the protocol `betaglass export-lammps` writes
+/// for a campaign, with the potential beside the input.
+fn sampling_deck(
+    system: &System,
+    setup: &SamplingSetup,
+    cluster_ids: &[u64],
+    label: &str,
+) -> Result<Arc<SamplingDeck>, String> {
+    if cluster_ids.is_empty() {
+        return Err("the sampling has no cluster".into());
+    }
+    let title = format!(
+        "betaglass sampling of {label}: {} K, seed {}, cluster of {} atoms (ids {})",
+        setup.temperature_k,
+        setup.seed,
+        cluster_ids.len(),
+        cluster_ids
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    SamplingDeck::new(
+        system,
+        setup,
+        cluster_ids,
+        DECK_MAX_STEPS,
+        &title,
+        POTENTIAL_FILE,
+    )
+    .map(Arc::new)
 }
 
 /// Whether the loop goes on.
@@ -280,6 +324,21 @@ impl EngineLoop {
             }
             Command::SaveRestart(path) => self.save_restart(path),
             Command::ResumeFrom(path) => self.resume_from(path),
+            Command::ExportDeck(dir) => {
+                let result = match &self.view.deck {
+                    Ok(deck) => deck.write(&dir, true).map(|_| {
+                        format!(
+                            "wrote the LAMMPS + Colvars deck of this sampling to {}: in.lammps, \
+                             metad.colvars, start.data, {POTENTIAL_FILE} (run `lmp -in in.lammps` \
+                             there, LAMMPS with COLVARS)",
+                            dir.display()
+                        )
+                    }),
+                    Err(why) => Ok(format!("no LAMMPS deck: {why}")),
+                };
+                self.report(result);
+            }
+            Command::PerAtomEnergy(on) => self.view.set_per_atom_energy(on),
             Command::SetThreads(n) => {
                 let n = n.max(1);
                 if n != self.threads {
@@ -378,6 +437,11 @@ impl EngineLoop {
                 self.label = path.display().to_string();
                 self.setup = setup_of_run(&run, &self.setup);
                 self.begin_view(&run, true);
+                self.view.deck = Err(
+                    "a resumed sampling has no starting configuration to give LAMMPS (its \
+                     restart file starts mid-run)"
+                        .into(),
+                );
                 self.run = Some(run);
                 self.paused = true;
                 self.status = EngineStatus::Paused;
@@ -403,6 +467,7 @@ impl EngineLoop {
         }
         self.view.sampling_serial += 1;
         self.view.starting_cluster = setup.cluster(&system).map_or(Vec::new(), |c| c.ids());
+        self.view.deck = sampling_deck(&system, &setup, &self.view.starting_cluster, &self.label);
         self.view.thermo_history.clear();
         self.view.barrier_history.clear();
         self.view.events.clear();
@@ -616,6 +681,8 @@ impl EngineLoop {
         if let Some(run) = &self.run {
             // The engine re-sorts atoms now and then: refresh the id order first.
             self.view.refresh_order(run.simulation());
+            self.view
+                .refresh_energies(run.simulation(), &self.potential);
         }
         let snapshot = match &self.run {
             Some(run) => self.view.sampling_snapshot(self.header_snapshot(), run),

@@ -7,9 +7,16 @@ use std::time::Instant;
 
 use super::snapshot::{AtomFrame, EventView, Snapshot, ThermoPoint};
 use crate::analysis::rdf::{RdfLandmarks, partial_rdfs};
+use crate::calculator::Calculator;
+use crate::io::lammps_deck::SamplingDeck;
+use crate::potential::Potential;
 use crate::sampling::{Barrier, Estimator, Event, MetadynamicsRun};
 use crate::simulation::Simulation;
 use crate::system::{System, Vec3};
+
+/// Seconds between two per-atom energy evaluations while the display colours by energy: a
+/// full force evaluation each (~1 % of the engine's time at 2 Hz), not one per publication.
+pub const ENERGY_REFRESH_S: f64 = 0.5;
 
 /// Publications per second while running: the display's rate, no more.
 pub(super) const PUBLISH_HZ: f64 = 30.0;
@@ -17,7 +24,6 @@ pub(super) const PUBLISH_HZ: f64 = 30.0;
 const THERMO_HISTORY_MAX: usize = 4000;
 
 /// What the engine keeps only for the display.
-#[derive(Default)]
 pub(super) struct ViewState {
     pub(super) serial: u64,
     pub(super) sampling_serial: u64,
@@ -41,6 +47,43 @@ pub(super) struct ViewState {
     pub(super) starting_cluster: Vec<u64>,
     /// RDF landmarks of the opened configuration, computed once per configuration.
     pub(super) rdf_landmarks: Option<Arc<Vec<(String, RdfLandmarks)>>>,
+    /// The LAMMPS + Colvars deck of the sampling, or why there is none.
+    pub(super) deck: Result<Arc<SamplingDeck>, String>,
+    /// Per-atom energies for the display, when it asked for them.
+    pub(super) energies: Option<AtomEnergies>,
+}
+
+/// The display's per-atom energies: a calculator of their own (the run's is not touched, so
+/// the dynamics never see this), and the last values in id order.
+pub(super) struct AtomEnergies {
+    calculator: Option<Calculator>,
+    computed: Option<Instant>,
+    excess_ev: Vec<f32>,
+}
+
+impl Default for ViewState {
+    fn default() -> Self {
+        Self {
+            serial: 0,
+            sampling_serial: 0,
+            message_serial: 0,
+            message: None,
+            reference_angstrom: Vec::new(),
+            order: Vec::new(),
+            order_generation: None,
+            steps_before_run: 0,
+            thermo_history: Vec::new(),
+            barrier_history: Vec::new(),
+            events: Vec::new(),
+            last_publish: None,
+            rate: RateMeter::default(),
+            last_atoms: Arc::default(),
+            starting_cluster: Vec::new(),
+            rdf_landmarks: None,
+            deck: Err("no sampling has started yet".into()),
+            energies: None,
+        }
+    }
 }
 
 /// Steps per second over a sliding second.
@@ -103,6 +146,45 @@ impl ViewState {
         }
     }
 
+    pub(super) fn set_per_atom_energy(&mut self, on: bool) {
+        self.energies = on.then(|| AtomEnergies {
+            calculator: None,
+            computed: None,
+            excess_ev: Vec::new(),
+        });
+    }
+
+    /// Recomputes the per-atom energies when asked for and [`ENERGY_REFRESH_S`] has passed.
+    /// Uses `self.order`, so call after [`Self::refresh_order`].
+    pub(super) fn refresh_energies(&mut self, sim: &Simulation, potential: &Arc<dyn Potential>) {
+        let Some(e) = self.energies.as_mut() else {
+            return;
+        };
+        if e.computed
+            .is_some_and(|t| t.elapsed().as_secs_f64() < ENERGY_REFRESH_S)
+        {
+            return;
+        }
+        e.computed = Some(Instant::now());
+        let system = sim.system();
+        if e.calculator.is_none() {
+            e.calculator = Calculator::new(system, potential.clone(), 1.0).ok();
+        }
+        let Some(calculator) = e.calculator.as_mut() else {
+            return;
+        };
+        let cell = &system.cell;
+        let wrapped: Vec<Vec3> = system
+            .positions_angstrom
+            .iter()
+            .map(|&x| cell.wrap(x))
+            .collect();
+        calculator.set_types(&system.types);
+        calculator.rebuild(&wrapped, cell);
+        let per_atom = &calculator.compute(&wrapped, cell, true).per_atom_energy_ev;
+        e.excess_ev = excess_over_species_mean(per_atom, &system.types, &self.order);
+    }
+
     /// `header` with the atoms and the histories every running state shows.
     fn base_snapshot(&self, header: Snapshot, sim: &Simulation) -> Snapshot {
         let mut s = header;
@@ -112,6 +194,7 @@ impl ViewState {
         s.barrier_history = Arc::new(self.barrier_history.clone());
         s.events = Arc::new(self.events.clone());
         s.rdf_landmarks = self.rdf_landmarks.clone().unwrap_or_default();
+        s.deck = self.deck.clone();
         s
     }
 
@@ -141,6 +224,11 @@ impl ViewState {
                 None => [0.0; 3],
             };
             frame.displacements_angstrom.push(f32x3(d));
+        }
+        if let Some(e) = &self.energies
+            && e.excess_ev.len() == n
+        {
+            frame.excess_energies_ev = e.excess_ev.clone();
         }
         frame
     }
@@ -319,5 +407,76 @@ pub(super) fn live_barrier(run: &MetadynamicsRun) -> (Estimator, Barrier) {
     match run.profile_reading(None) {
         Some(b @ Barrier::Determined(_)) => (Estimator::Profile, b),
         _ => (Estimator::Final, run.barrier()),
+    }
+}
+
+/// `per_atom_ev` (storage order) less the mean of each atom's species, in the id order
+/// `order` (storage indices), as f32 for the display.
+pub fn excess_over_species_mean(per_atom_ev: &[f64], types: &[usize], order: &[usize]) -> Vec<f32> {
+    let species = types.iter().max().map_or(0, |&t| t + 1);
+    let mut sum = vec![0.0; species];
+    let mut count = vec![0usize; species];
+    for (&e, &t) in per_atom_ev.iter().zip(types) {
+        sum[t] += e;
+        count[t] += 1;
+    }
+    let mean: Vec<f64> = sum
+        .iter()
+        .zip(&count)
+        .map(|(s, &c)| if c > 0 { s / c as f64 } else { 0.0 })
+        .collect();
+    order
+        .iter()
+        .map(|&i| (per_atom_ev[i] - mean[types[i]]) as f32)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excess_energies_are_per_species_deviations_in_id_order() {
+        // Storage order: atoms of types 0, 1, 0, 1; id order visits storage 3, 0, 2, 1.
+        let e = [-3.0, -6.0, -3.4, -6.6];
+        let types = [0, 1, 0, 1];
+        let order = [3, 0, 2, 1];
+        let x = excess_over_species_mean(&e, &types, &order);
+        // Means: type 0 −3.2, type 1 −6.3.
+        let expected = [-0.3, 0.2, -0.2, 0.3];
+        for (a, b) in x.iter().zip(expected) {
+            assert!((a - b).abs() < 1e-6, "{x:?}");
+        }
+    }
+
+    #[test]
+    fn the_display_energies_of_the_glass_sum_to_its_energy_less_the_species_means() {
+        // The per-atom split is LAMMPS's (tests/lammps_reference.rs); here: what the display
+        // gets sums to zero per species, and has the spread of a glass (not all zeros).
+        let system = crate::assets::default_glass();
+        let potential: Arc<dyn Potential> =
+            Arc::new(crate::potential::mendelev::cu_zr_mendelev_2007());
+        let sim = Simulation::new(system, potential.clone(), Default::default()).unwrap();
+        let mut view = ViewState::default();
+        view.refresh_order(&sim);
+        view.set_per_atom_energy(true);
+        view.refresh_energies(&sim, &potential);
+        let frame = view.atom_frame(&sim);
+        assert_eq!(frame.excess_energies_ev.len(), frame.len());
+        for t in 0..2u8 {
+            let of_t: Vec<f64> = (0..frame.len())
+                .filter(|&k| frame.types[k] == t)
+                .map(|k| f64::from(frame.excess_energies_ev[k]))
+                .collect();
+            let mean = of_t.iter().sum::<f64>() / of_t.len() as f64;
+            let spread = (of_t.iter().map(|x| x * x).sum::<f64>() / of_t.len() as f64).sqrt();
+            assert!(mean.abs() < 1e-5, "species {t}: mean {mean}");
+            assert!(
+                spread > 0.02 && spread < 1.0,
+                "species {t}: spread {spread} eV"
+            );
+        }
+        view.set_per_atom_energy(false);
+        assert!(view.atom_frame(&sim).excess_energies_ev.is_empty());
     }
 }

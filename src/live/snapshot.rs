@@ -4,6 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use crate::analysis::rdf::RdfLandmarks;
+use crate::io::lammps_deck::SamplingDeck;
 use crate::sampling::{Barrier, CvSample, Estimator, MotionKind, Precursor, SamplingSetup};
 
 /// The atoms, in ascending id order (index `k` is the same atom in every snapshot of one
@@ -19,6 +20,11 @@ pub struct AtomFrame {
     /// Minimum-image displacement from the sampling's reference configuration (Å);
     /// zeros before the bias starts.
     pub displacements_angstrom: Vec<[f32; 3]>,
+    /// Each atom's EAM energy E_i = F(ρ_i) + ½Σ_j φ(r_ij) less the mean of its species (eV):
+    /// where the glass holds its energy (soft, liquid-like sites are high). Empty unless the
+    /// display asked for it ([`crate::live::Command::PerAtomEnergy`]); refreshed at most
+    /// every [`crate::live::publish::ENERGY_REFRESH_S`].
+    pub excess_energies_ev: Vec<f32>,
     pub cell_lo_angstrom: [f32; 3],
     pub cell_lengths_angstrom: [f32; 3],
 }
@@ -167,6 +173,9 @@ pub struct Snapshot {
     /// Partial-RDF landmarks of the opened configuration ("Cu–Zr", landmarks): the cutoffs
     /// that make sense for a cluster.
     pub rdf_landmarks: Arc<Vec<(String, RdfLandmarks)>>,
+    /// The LAMMPS + Colvars deck of the sampling (what `betaglass export-lammps` writes for
+    /// one sampling), or why there is none.
+    pub deck: Result<Arc<SamplingDeck>, String>,
 }
 
 impl Snapshot {
@@ -206,6 +215,7 @@ impl Snapshot {
             events: Arc::default(),
             precursors: Arc::default(),
             rdf_landmarks: Arc::default(),
+            deck: Err("no sampling has started yet".into()),
         }
     }
 }

@@ -409,12 +409,23 @@ pub(super) fn view_controls(
         ui.selectable_value(&mut settings.colour_by, ColourBy::Species, "species");
         ui.selectable_value(&mut settings.colour_by, ColourBy::Displacement, "displacement")
             .on_hover_text("How far each atom of the glass is from where it was when the sampling started; the colour bar is in the view's corner.");
+        ui.selectable_value(&mut settings.colour_by, ColourBy::Energy, "energy")
+            .on_hover_text("Each atom's EAM energy above the mean of its species: high-energy, soft sites are where the glass relaxes (refreshed twice a second).");
     });
-    if settings.colour_by == ColourBy::Displacement {
-        ui.add(
-            egui::Slider::new(&mut settings.colour_max_angstrom, 0.2..=4.0)
-                .text("colour scale top (Å)"),
-        );
+    match settings.colour_by {
+        ColourBy::Displacement => {
+            ui.add(
+                egui::Slider::new(&mut settings.colour_max_angstrom, 0.2..=4.0)
+                    .text("colour scale top (Å)"),
+            );
+        }
+        ColourBy::Energy => {
+            ui.add(
+                egui::Slider::new(&mut settings.energy_top_ev, 0.05..=1.0)
+                    .text("colour scale ± (eV)"),
+            );
+        }
+        ColourBy::Species => {}
     }
     ui.add(egui::Slider::new(&mut settings.atom_scale, 0.3..=1.6).text("atom size"));
     ui.checkbox(&mut settings.show_box, "box edges");

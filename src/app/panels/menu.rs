@@ -2,16 +2,16 @@
 
 use super::*;
 
-/// The menu bar; returns the built-in scene when it was chosen (opened by the caller, as a
-/// scene from a file is).
+/// The menu bar; `windows` are the windows the View menu opens and closes (label, open).
+/// Returns the built-in scene when it was chosen (opened by the caller, as a scene from a
+/// file is).
 pub(super) fn menu_bar(
     ui: &mut egui::Ui,
     controls: &mut Controls,
     files: &mut MessageWriter<FileRequest>,
     scene_files: &SceneFiles,
     views: &mut MessageWriter<ViewRequest>,
-    results_open: &mut bool,
-    art_open: &mut bool,
+    windows: &mut [(&str, &mut bool)],
 ) -> Option<Scene> {
     let mut built_in = None;
     egui::MenuBar::new().ui(ui, |ui| {
@@ -39,6 +39,10 @@ pub(super) fn menu_bar(
                 ),
                 ("Open samplings CSV…", FileAction::OpenSamplingsCsv),
                 ("Open ART run (folder)…", FileAction::OpenArtRun),
+                (
+                    "Save the LAMMPS + Colvars deck (folder)…",
+                    FileAction::SaveLammpsDeck,
+                ),
             ];
             for (label, action) in items {
                 if ui.button(label).clicked() {
@@ -77,8 +81,9 @@ pub(super) fn menu_bar(
                 views.write(ViewRequest::FitBox);
                 ui.close();
             }
-            ui.checkbox(results_open, "Campaign results window");
-            ui.checkbox(art_open, "ART events window");
+            for (label, open) in windows.iter_mut() {
+                ui.checkbox(open, *label);
+            }
         });
         ui.menu_button("Help", |ui| {
             if ui.button("Keys and what you are seeing (H)").clicked() {

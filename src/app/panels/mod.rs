@@ -25,12 +25,14 @@ use status::*;
 use super::art::ArtView;
 use super::atoms_view::{ClipMode, ColourBy, OthersMode, Selection, ViewLayout, ViewSettings};
 use super::bridge::{EngineBridge, Latest};
+use super::deck::DeckView;
 use super::plots::{self, PlotState};
 use super::results::ResultsView;
 use super::state::{
     ArtRequest, ConfigurationChosen, FileAction, FileRequest, FrameStats, Notice, PanelRects,
     SceneChosen, SceneFiles, ViewRequest,
 };
+use super::timeline::{self, Clock, Timeline};
 
 pub struct PanelsPlugin {
     pub scene: Scene,
@@ -39,7 +41,10 @@ pub struct PanelsPlugin {
 impl Plugin for PanelsPlugin {
     fn build(&self, app: &mut App) {
         app.insert_resource(Controls::new(self.scene.clone()))
-            .add_systems(Update, (follow_engine, keyboard, act_on_messages))
+            .add_systems(
+                Update,
+                (follow_engine, keyboard, act_on_messages, request_energies),
+            )
             .add_systems(EguiPrimaryContextPass, ui_system);
     }
 }
@@ -178,6 +183,20 @@ fn follow_engine(
         Some(c) if differs => cluster_preview(s, c, controls.pending.cutoff_angstrom),
         _ => Vec::new(),
     };
+}
+
+/// Asks the engine for per-atom energies while the view colours by energy, and no longer
+/// once it does not (they cost a force evaluation each).
+fn request_energies(
+    settings: Res<ViewSettings>,
+    bridge: Res<EngineBridge>,
+    mut asked: Local<bool>,
+) {
+    let wanted = settings.colour_by == ColourBy::Energy;
+    if wanted != *asked {
+        bridge.send(Command::PerAtomEnergy(wanted));
+        *asked = wanted;
+    }
 }
 
 /// Ids within `cutoff` of atom `centre` (minimum image), the centre included.
@@ -319,6 +338,7 @@ struct MenuTargets<'w> {
     scene_files: Res<'w, SceneFiles>,
     results_view: ResMut<'w, ResultsView>,
     art_view: ResMut<'w, ArtView>,
+    deck_view: ResMut<'w, DeckView>,
 }
 
 fn ui_system(
@@ -328,6 +348,7 @@ fn ui_system(
     placed: PanelLayout,
     menus: MenuTargets,
     mut plot_state: ResMut<PlotState>,
+    mut timeline: ResMut<Timeline>,
 ) -> Result {
     let PanelInputs {
         latest,
@@ -349,6 +370,7 @@ fn ui_system(
         scene_files,
         mut results_view,
         mut art_view,
+        mut deck_view,
     } = menus;
     let ctx = contexts.ctx_mut()?.clone();
     let max_click_s = click_time_limit_s(stats.fps);
@@ -369,8 +391,11 @@ fn ui_system(
             &mut files,
             &scene_files,
             &mut views,
-            &mut results_view.open,
-            &mut art_view.open,
+            &mut [
+                ("Campaign results window", &mut results_view.open),
+                ("ART events window", &mut art_view.open),
+                ("LAMMPS + Colvars deck window", &mut deck_view.open),
+            ],
         )
     });
     if let Some(scene) = menu.inner {
@@ -405,8 +430,27 @@ fn ui_system(
         .resizable(true)
         .default_size(440.0)
         .show(&mut root, |ui| {
+            timeline::timeline_bar(ui, &mut timeline, &latest.live);
+            ui.separator();
+            let clock = match plot_state.time_axis {
+                plots::TimeAxis::Md => Clock::Md,
+                plots::TimeAxis::Boosted => Clock::Boosted,
+            };
+            plot_state.timeline_t = timeline.shown().map(|f| match clock {
+                Clock::Md => f.md_time_ps,
+                Clock::Boosted => f.boosted_time_ps,
+            });
             for action in plots::plots_panel(ui, &s, &mut plot_state) {
                 files.write(FileRequest(action));
+            }
+            if let Some(t) = plot_state.clicked_t.take() {
+                timeline.playing = false;
+                match timeline.seek_time(t, clock) {
+                    Ok(_) => {
+                        controls.set_notice(timeline::timeline_caption(&timeline, &latest.live))
+                    }
+                    Err(e) => controls.set_notice(e),
+                }
             }
         })
         .response
@@ -425,7 +469,21 @@ fn ui_system(
             egui::pos2(right.left(), bottom.top()),
         ),
     };
-    view_overlay(&ctx, rects.view, &latest, &settings, &selection);
+    let timeline_note = timeline.shown().map(|f| {
+        format!(
+            "timeline: {} (live at {}) · \"live\" above the plots returns",
+            format_time_ps(f.md_time_ps),
+            format_time_ps(latest.live.md_time_ps)
+        )
+    });
+    view_overlay(
+        &ctx,
+        rects.view,
+        &latest,
+        &settings,
+        &selection,
+        timeline_note,
+    );
     if controls.show_help {
         help_window(&ctx, &mut controls);
     }

@@ -13,9 +13,22 @@ pub(super) fn view_overlay(
     latest: &Latest,
     settings: &ViewSettings,
     selection: &Selection,
+    timeline_note: Option<String>,
 ) {
     if !view.is_positive() || settings.show_art_event {
         return;
+    }
+    if let Some(note) = timeline_note {
+        // The view shows a past frame: say so where the eye is, not only in the plots panel.
+        egui::Area::new("view_timeline".into())
+            .fixed_pos(view.center_top() + egui::vec2(0.0, 8.0))
+            .pivot(egui::Align2::CENTER_TOP)
+            .interactable(false)
+            .show(ctx, |ui| {
+                egui::Frame::popup(ui.style()).show(ui, |ui| {
+                    ui.colored_label(egui::Color32::from_rgb(255, 220, 120), note);
+                });
+            });
     }
     egui::Area::new("view_legend".into())
         .fixed_pos(view.left_bottom() + egui::vec2(8.0, -8.0))
@@ -58,6 +71,18 @@ fn legend(ui: &mut egui::Ui, settings: &ViewSettings) {
                     ui.painter().rect_filled(rect, 0.0, style::color32(rgb));
                 }
                 ui.small(format!("≥ {:.2} Å", settings.colour_max_angstrom));
+            });
+        }
+        ColourBy::Energy => {
+            ui.small("energy above the species' mean (EAM, per atom)");
+            ui.horizontal(|ui| {
+                ui.small(format!("≤ −{:.2} eV", settings.energy_top_ev));
+                for rgb in style::COLOUR_MAP_RGB {
+                    let (rect, _) =
+                        ui.allocate_exact_size(egui::vec2(16.0, 10.0), egui::Sense::hover());
+                    ui.painter().rect_filled(rect, 0.0, style::color32(rgb));
+                }
+                ui.small(format!("≥ +{:.2} eV", settings.energy_top_ev));
             });
         }
     }
