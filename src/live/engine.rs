@@ -681,8 +681,10 @@ impl EngineLoop {
         if let Some(run) = &self.run {
             // The engine re-sorts atoms now and then: refresh the id order first.
             self.view.refresh_order(run.simulation());
-            self.view
-                .refresh_energies(run.simulation(), &self.potential);
+            // In the engine's pool, so the engine keeps to its threads.
+            let (view, potential) = (&mut self.view, &self.potential);
+            self.pool
+                .install(|| view.refresh_energies(run.simulation(), potential));
         }
         let snapshot = match &self.run {
             Some(run) => self.view.sampling_snapshot(self.header_snapshot(), run),

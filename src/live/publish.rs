@@ -14,8 +14,11 @@ use crate::sampling::{Barrier, Estimator, Event, MetadynamicsRun};
 use crate::simulation::Simulation;
 use crate::system::{System, Vec3};
 
-/// Seconds between two per-atom energy evaluations while the display colours by energy: a
-/// full force evaluation each (~1 % of the engine's time at 2 Hz), not one per publication.
+/// Per-atom energies, while the display colours by energy, are recomputed at most every
+/// this many MD steps and [`ENERGY_REFRESH_S`] seconds: a neighbour list and a force
+/// evaluation each, so about 2 % of the engine's work, whatever its speed.
+pub const ENERGY_REFRESH_STEPS: u64 = 100;
+/// See [`ENERGY_REFRESH_STEPS`]: a fast engine refreshes twice a second, no more.
 pub const ENERGY_REFRESH_S: f64 = 0.5;
 
 /// Publications per second while running: the display's rate, no more.
@@ -57,7 +60,8 @@ pub(super) struct ViewState {
 /// the dynamics never see this), and the last values in id order.
 pub(super) struct AtomEnergies {
     calculator: Option<Calculator>,
-    computed: Option<Instant>,
+    /// When (wall clock, MD step) they were last computed.
+    computed: Option<(Instant, u64)>,
     excess_ev: Vec<f32>,
 }
 
@@ -154,18 +158,21 @@ impl ViewState {
         });
     }
 
-    /// Recomputes the per-atom energies when asked for and [`ENERGY_REFRESH_S`] has passed.
-    /// Uses `self.order`, so call after [`Self::refresh_order`].
+    /// Recomputes the per-atom energies when asked for and both [`ENERGY_REFRESH_STEPS`] and
+    /// [`ENERGY_REFRESH_S`] have passed. Uses `self.order`, so call after
+    /// [`Self::refresh_order`].
     pub(super) fn refresh_energies(&mut self, sim: &Simulation, potential: &Arc<dyn Potential>) {
         let Some(e) = self.energies.as_mut() else {
             return;
         };
-        if e.computed
-            .is_some_and(|t| t.elapsed().as_secs_f64() < ENERGY_REFRESH_S)
-        {
+        let step = sim.step_count();
+        if e.computed.is_some_and(|(t, s)| {
+            t.elapsed().as_secs_f64() < ENERGY_REFRESH_S
+                || step.saturating_sub(s) < ENERGY_REFRESH_STEPS
+        }) {
             return;
         }
-        e.computed = Some(Instant::now());
+        e.computed = Some((Instant::now(), step));
         let system = sim.system();
         if e.calculator.is_none() {
             e.calculator = Calculator::new(system, potential.clone(), 1.0).ok();

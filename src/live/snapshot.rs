@@ -23,7 +23,7 @@ pub struct AtomFrame {
     /// Each atom's EAM energy E_i = F(ρ_i) + ½Σ_j φ(r_ij) less the mean of its species (eV):
     /// where the glass holds its energy (soft, liquid-like sites are high). Empty unless the
     /// display asked for it ([`crate::live::Command::PerAtomEnergy`]); refreshed at most
-    /// every [`crate::live::publish::ENERGY_REFRESH_S`].
+    /// every [`crate::live::publish::ENERGY_REFRESH_STEPS`] steps.
     pub excess_energies_ev: Vec<f32>,
     pub cell_lo_angstrom: [f32; 3],
     pub cell_lengths_angstrom: [f32; 3],
