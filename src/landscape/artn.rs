@@ -552,22 +552,138 @@ pub fn find_saddle(
             }
         }
     }
-    let Some((mut lambda, mut v)) = mode else {
+    let Some((lambda, mut v)) = mode else {
         return Err(FailureKind::NoNegativeMode);
     };
 
     // 2. Climbing.
-    let orient = |v: &mut Vec<f64>, reference: &[f64]| {
-        if dot(v, reference) < 0.0 {
-            v.iter_mut().for_each(|c| *c = -*c);
-        }
-    };
     let away: Vec<f64> = x.iter().zip(x_min).map(|(a, b)| a - b).collect();
     orient(&mut v, &away);
     // The push, signed like the mode: the first `smoothing_steps` steps mix it into the step
     // direction, so the climb turns from the push onto the mode gradually.
     let mut push = d.clone();
     orient(&mut push, &v);
+    let state = ClimbState {
+        x,
+        f,
+        energy: current_energy,
+        lambda,
+        v,
+    };
+    climb(
+        surface,
+        x_min,
+        state,
+        &push,
+        settings.smoothing_steps,
+        activation_steps,
+        calls0,
+        settings,
+    )
+}
+
+/// `v` turned to point along `reference`.
+fn orient(v: &mut [f64], reference: &[f64]) {
+    if dot(v, reference) < 0.0 {
+        v.iter_mut().for_each(|c| *c = -*c);
+    }
+}
+
+/// Where a climb stands: the point, its forces and energy, and the lowest eigenpair there.
+#[derive(Clone, Debug)]
+pub struct ClimbState {
+    pub x: Vec<f64>,
+    pub f: Vec<f64>,
+    pub energy: f64,
+    pub lambda: f64,
+    pub v: Vec<f64>,
+}
+
+/// Goes on climbing from a point near a saddle (a saddle of a smaller region, embedded in a
+/// larger one, or of the frozen-environment surface taken to the full system) along its
+/// unstable mode `v` (padded with zeros where it is new): a Lanczos from `v`, then the climb
+/// of [`find_saddle`] without smoothing. A point already below the force threshold is returned
+/// as it is, with the eigenpair of that Lanczos. `activation_steps` is carried into the result.
+pub fn refine_saddle(
+    surface: &mut dyn EnergySurface,
+    x_min: &[f64],
+    x: &[f64],
+    v: &[f64],
+    activation_steps: usize,
+    settings: &ArtSettings,
+) -> Result<SaddleSearch, FailureKind> {
+    let calls0 = surface.force_calls();
+    let block = surface.components_per_particle();
+    let null = surface.null_modes();
+    let mut f = vec![0.0; x.len()];
+    let energy = surface.energy_forces(x, &mut f);
+    let climbing_lanczos = LanczosSettings {
+        max_iterations: settings
+            .lanczos
+            .max_iterations
+            .min(settings.climbing_lanczos_iterations.max(1)),
+        ..settings.lanczos
+    };
+    let pair = lowest_eigenpair(surface, x, &f, v, &null, &climbing_lanczos)
+        .ok_or(FailureKind::LostMode)?;
+    let mut w = pair.eigenvector;
+    let away: Vec<f64> = x.iter().zip(x_min).map(|(a, b)| a - b).collect();
+    orient(&mut w, &away);
+    let max_force = max_particle_force(&f, block);
+    if max_force < settings.force_threshold && pair.eigenvalue < 0.0 {
+        return Ok(SaddleSearch {
+            x: x.to_vec(),
+            energy,
+            forces: f,
+            max_force,
+            lowest_eigenvalue: pair.eigenvalue,
+            eigenvector: w,
+            activation_steps,
+            climbing_steps: 0,
+            force_calls: surface.force_calls() - calls0,
+        });
+    }
+    let state = ClimbState {
+        x: x.to_vec(),
+        f,
+        energy,
+        lambda: pair.eigenvalue,
+        v: w.clone(),
+    };
+    climb(
+        surface,
+        x_min,
+        state,
+        &w,
+        0,
+        activation_steps,
+        calls0,
+        settings,
+    )
+}
+
+/// ART's climbing phase from `state` (see the module documentation, 2.).
+#[allow(clippy::too_many_arguments)]
+fn climb(
+    surface: &mut dyn EnergySurface,
+    x_min: &[f64],
+    state: ClimbState,
+    push: &[f64],
+    smoothing_steps: usize,
+    activation_steps: usize,
+    calls0: u64,
+    settings: &ArtSettings,
+) -> Result<SaddleSearch, FailureKind> {
+    let block = surface.components_per_particle();
+    let null = surface.null_modes();
+    let dim = state.x.len();
+    let ClimbState {
+        mut x,
+        mut f,
+        energy: mut current_energy,
+        mut lambda,
+        mut v,
+    } = state;
     let climbing_lanczos = LanczosSettings {
         max_iterations: settings
             .lanczos
@@ -636,12 +752,12 @@ pub fn find_saddle(
             perpendicular_index = 0;
             continue;
         }
-        let smoothing = step < settings.smoothing_steps;
+        let smoothing = step < smoothing_steps;
         let u = if smoothing {
-            let a = (step + 1) as f64 / (settings.smoothing_steps + 1) as f64;
+            let a = (step + 1) as f64 / (smoothing_steps + 1) as f64;
             let mut u: Vec<f64> = v
                 .iter()
-                .zip(&push)
+                .zip(push)
                 .map(|(vi, pi)| a * vi + (1.0 - a) * pi)
                 .collect();
             let n = norm(&u);

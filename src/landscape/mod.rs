@@ -20,4 +20,4 @@ pub use artn::{ArtEvent, ArtSettings, Exploration, FailureKind, SaddleSearch};
 pub use lanczos::{Eigenpair, LanczosSettings};
 pub use relax::{FireRelaxSettings, Minimum};
 pub use saddle_check::SaddleCheck;
-pub use surface::{EnergySurface, GlassSurface, MullerBrown, SurfaceError};
+pub use surface::{EnergySurface, GlassSurface, LocalGlassSurface, MullerBrown, SurfaceError};
