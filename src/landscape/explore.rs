@@ -13,7 +13,7 @@ use super::artn::{
     ArtEvent, ArtSettings, FailureKind, SaddleSearch, connect, find_saddle, refine_saddle,
 };
 use super::lanczos::LanczosSettings;
-use super::relax::{Minimum, minimize};
+use super::relax::{Minimum, minimize, minimize_lbfgs};
 use super::saddle_check::SaddleCheck;
 use super::surface::{
     EnergySurface, GlassSurface, LocalGlassSurface, SurfaceError, max_particle_distance, norm,
@@ -92,6 +92,11 @@ pub struct GlassArtSettings {
     pub local_growth_displacement_angstrom: f64,
     /// Most growths of one search's region. Default 3.
     pub max_region_growths: usize,
+    /// The new minimum's relaxation on the full system (after the local descent) is L-BFGS
+    /// with this many correction pairs (ASE's `LBFGS` default memory 100; 10 is the usual
+    /// choice of Nocedal & Wright, ch. 7); 0: FIRE, as the descents. Default 10: FIRE took
+    /// 475–795 full force calls to bring a locally relaxed minimum to 2·10⁻⁵ eV/Å.
+    pub full_relaxation_lbfgs_memory: usize,
 }
 
 impl Default for GlassArtSettings {
@@ -118,6 +123,7 @@ impl Default for GlassArtSettings {
             local_edge_margin_angstrom: 2.5,
             local_growth_displacement_angstrom: 0.15,
             max_region_growths: 3,
+            full_relaxation_lbfgs_memory: 10,
         }
     }
 }
@@ -345,13 +351,32 @@ impl ArtSetup {
         )
         .expect("same atoms as the initial minimum");
         let x = surface.coordinates();
-        let dofs: Vec<usize> = atoms
-            .iter()
-            .flat_map(|&i| [3 * i, 3 * i + 1, 3 * i + 2])
-            .collect();
         let masses_all = configuration.masses_amu();
-        let masses: Vec<f64> = dofs.iter().map(|&k| masses_all[k / 3]).collect();
-        let h = region_hessian(&mut surface, &x, &dofs, self.settings.hessian_step_angstrom);
+        let masses: Vec<f64> = atoms
+            .iter()
+            .flat_map(|&i| [masses_all[i]; 3])
+            .collect();
+        // The region's Hessian block is the second derivative with every other atom held:
+        // exactly the frozen-environment surface of the region, at a cost ∝ its atoms.
+        let h = match surface.local(&x, atoms) {
+            Ok(mut local) => {
+                let x_local = local.restrict(&x);
+                let dofs: Vec<usize> = (0..x_local.len()).collect();
+                region_hessian(
+                    &mut local,
+                    &x_local,
+                    &dofs,
+                    self.settings.hessian_step_angstrom,
+                )
+            }
+            Err(_) => {
+                let dofs: Vec<usize> = atoms
+                    .iter()
+                    .flat_map(|&i| [3 * i, 3 * i + 1, 3 * i + 2])
+                    .collect();
+                region_hessian(&mut surface, &x, &dofs, self.settings.hessian_step_angstrom)
+            }
+        };
         mass_weighted_eigenvalues(&h, &masses)
     }
 
@@ -627,13 +652,23 @@ impl ArtSetup {
         x: Vec<f64>,
     ) -> Result<Minimum, FailureKind> {
         let art = &self.settings.art;
-        let m = minimize(
-            surface,
-            x,
-            art.minimum_force_threshold,
-            art.max_minimization_steps,
-            art.fire,
-        );
+        let m = match self.settings.full_relaxation_lbfgs_memory {
+            0 => minimize(
+                surface,
+                x,
+                art.minimum_force_threshold,
+                art.max_minimization_steps,
+                art.fire,
+            ),
+            memory => minimize_lbfgs(
+                surface,
+                x,
+                art.minimum_force_threshold,
+                art.max_minimization_steps,
+                art.fire.max_step,
+                memory,
+            ),
+        };
         if trace() {
             eprintln!(
                 "full relaxation of the new minimum: {} steps, E {:.5}",
