@@ -107,6 +107,12 @@ pub struct ArtSettings {
     /// eigenvalue: the effective force is −F∥ only) and restarts Lanczos from a fresh vector
     /// (pARTn `nnewchance`). More: [`FailureKind::LostMode`]. Default 8.
     pub max_new_chances: usize,
+    /// A new chance as pARTn takes it (`artn.f90`, `inewchance`): back to the basin phase,
+    /// pushing along the initial push with perpendicular relaxation and a random Lanczos start,
+    /// for at most this many pushes until λ < `eigenvalue_threshold` again. Default 5; 0: the
+    /// eOn step above instead. (The eOn step lost the mode in 6 of 16 local searches of the
+    /// glass; see the README's ART section.)
+    pub new_chance_pushes: usize,
     /// The saddle is converged when the largest force on any particle is below this (eV/Å).
     /// Default 0.01 eV/Å.
     pub force_threshold: f64,
@@ -150,6 +156,7 @@ impl Default for ArtSettings {
             max_second_mode_nudges: 3,
             climbing_lanczos_iterations: 20,
             max_new_chances: 8,
+            new_chance_pushes: 5,
             force_threshold: 0.01,
             push_over_fraction: 0.2,
             minimum_force_threshold: 2e-5,
@@ -662,6 +669,56 @@ pub fn refine_saddle(
     )
 }
 
+/// pARTn's new chance (`artn.f90`: the eigenvalue lost outside the basin sends the search back
+/// to the basin phase, "continue pushing along init", with a random Lanczos start): push along
+/// `push` by `push_step`, relax perpendicular, and Lanczos from a fresh vector, until the
+/// lowest eigenvalue is below the activation threshold again (at most `new_chance_pushes`
+/// pushes, else [`FailureKind::LostMode`]). Returns the energy and the eigenpair.
+fn repush(
+    surface: &mut dyn EnergySurface,
+    x_min: &[f64],
+    x: &mut [f64],
+    f: &mut [f64],
+    push: &[f64],
+    chance: usize,
+    settings: &ArtSettings,
+) -> Result<(f64, super::lanczos::Eigenpair), FailureKind> {
+    let block = surface.components_per_particle();
+    let null = surface.null_modes();
+    let dim = x.len();
+    let push_length = settings.push_step / max_particle_force(push, block);
+    let activation_lanczos = LanczosSettings {
+        stop_below: Some(settings.eigenvalue_threshold),
+        ..settings.lanczos
+    };
+    for k in 0..settings.new_chance_pushes {
+        axpy(x, push_length, push);
+        let energy = surface.energy_forces(x, f);
+        let energy = relax_perpendicular(
+            surface,
+            x,
+            f,
+            energy,
+            push,
+            &null,
+            settings.perpendicular_steps_activation,
+            &mut settings.fire.fire(dim, block),
+            |_, _, _, _| false,
+        );
+        let moved: Vec<f64> = x.iter().zip(x_min).map(|(a, b)| a - b).collect();
+        let start = fresh_vector(&moved, (chance * 1000 + k) as u64);
+        let pair = lowest_eigenpair(surface, x, f, &start, &null, &activation_lanczos)
+            .ok_or(FailureKind::LostMode)?;
+        if std::env::var_os("BETAGLASS_ART_TRACE").is_some() {
+            eprintln!("new chance {chance}, push {k}: λ {:.4}", pair.eigenvalue);
+        }
+        if pair.eigenvalue < settings.eigenvalue_threshold {
+            return Ok((energy, pair));
+        }
+    }
+    Err(FailureKind::LostMode)
+}
+
 /// ART's climbing phase from `state` (see the module documentation, 2.).
 #[allow(clippy::too_many_arguments)]
 fn climb(
@@ -734,6 +791,18 @@ fn climb(
             }
             if new_chances > settings.max_new_chances {
                 return Err(FailureKind::LostMode);
+            }
+            if settings.new_chance_pushes > 0 {
+                let (e, pair) =
+                    repush(surface, x_min, &mut x, &mut f, push, new_chances, settings)?;
+                current_energy = e;
+                lambda = pair.eigenvalue;
+                v = pair.eigenvector;
+                let away: Vec<f64> = x.iter().zip(x_min).map(|(a, b)| a - b).collect();
+                orient(&mut v, &away);
+                perpendicular_index = 0;
+                lanczos_start = None;
+                continue;
             }
             axpy(&mut x, s, &v);
             current_energy = surface.energy_forces(&x, &mut f);

@@ -352,10 +352,7 @@ impl ArtSetup {
         .expect("same atoms as the initial minimum");
         let x = surface.coordinates();
         let masses_all = configuration.masses_amu();
-        let masses: Vec<f64> = atoms
-            .iter()
-            .flat_map(|&i| [masses_all[i]; 3])
-            .collect();
+        let masses: Vec<f64> = atoms.iter().flat_map(|&i| [masses_all[i]; 3]).collect();
         // The region's Hessian block is the second derivative with every other atom held:
         // exactly the frozen-environment surface of the region, at a cost ∝ its atoms.
         let h = match surface.local(&x, atoms) {

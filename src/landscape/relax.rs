@@ -191,17 +191,33 @@ mod tests {
         // The three minima of the Müller–Brown surface, from points beside them.
         for start in [[0.5, 0.1], [-0.3, 1.3], [0.0, 0.6]] {
             let mut a = MullerBrown::new();
-            let fire = minimize(&mut a, start.to_vec(), 1e-8, 100_000, FireRelaxSettings {
-                dt_initial: 1e-3,
-                dt_max: 5e-3,
-                max_step: 0.01,
-            });
+            let fire = minimize(
+                &mut a,
+                start.to_vec(),
+                1e-8,
+                100_000,
+                FireRelaxSettings {
+                    dt_initial: 1e-3,
+                    dt_max: 5e-3,
+                    max_step: 0.01,
+                },
+            );
             let mut b = MullerBrown::new();
             let lbfgs = minimize_lbfgs(&mut b, start.to_vec(), 1e-8, 10_000, 0.01, 10);
             assert!(fire.converged && lbfgs.converged);
             let d = (fire.x[0] - lbfgs.x[0]).hypot(fire.x[1] - lbfgs.x[1]);
-            assert!(d < 1e-9, "from {start:?}: FIRE {:?}, L-BFGS {:?}", fire.x, lbfgs.x);
-            assert!(lbfgs.steps < fire.steps, "{} vs {}", lbfgs.steps, fire.steps);
+            assert!(
+                d < 1e-9,
+                "from {start:?}: FIRE {:?}, L-BFGS {:?}",
+                fire.x,
+                lbfgs.x
+            );
+            assert!(
+                lbfgs.steps < fire.steps,
+                "{} vs {}",
+                lbfgs.steps,
+                fire.steps
+            );
         }
     }
 }
