@@ -109,9 +109,10 @@ pub struct ArtSettings {
     pub max_new_chances: usize,
     /// A new chance as pARTn takes it (`artn.f90`, `inewchance`): back to the basin phase,
     /// pushing along the initial push with perpendicular relaxation and a random Lanczos start,
-    /// for at most this many pushes until λ < `eigenvalue_threshold` again. Default 5; 0: the
-    /// eOn step above instead. (The eOn step lost the mode in 6 of 16 local searches of the
-    /// glass; see the README's ART section.)
+    /// for at most this many pushes until λ < `eigenvalue_threshold` again; 0: the eOn step
+    /// above. Default 0: on the glass (16 local searches, seed 1) the eOn step kept 5 saddles
+    /// (6 `lost_mode`, 3 `disconnected`), pARTn's with 5 pushes 4 (3 `lost_mode`, 9
+    /// `disconnected`: the searches it rescues end on saddles of other basins).
     pub new_chance_pushes: usize,
     /// The saddle is converged when the largest force on any particle is below this (eV/Å).
     /// Default 0.01 eV/Å.
@@ -156,7 +157,7 @@ impl Default for ArtSettings {
             max_second_mode_nudges: 3,
             climbing_lanczos_iterations: 20,
             max_new_chances: 8,
-            new_chance_pushes: 5,
+            new_chance_pushes: 0,
             force_threshold: 0.01,
             push_over_fraction: 0.2,
             minimum_force_threshold: 2e-5,
