@@ -18,7 +18,7 @@ const PREFETCH_AHEAD: usize = 6;
 
 /// Hints the CPU to load a 192-byte table record (three cache lines) into L1.
 #[inline(always)]
-fn prefetch_record(record: &[f64; 24]) {
+pub(super) fn prefetch_record(record: &[f64; 24]) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
@@ -101,7 +101,7 @@ pub(super) struct PairValues {
 }
 
 #[inline(always)]
-fn pair_values(c: &[f64; 24], p: f64, r: f64) -> PairValues {
+pub(super) fn pair_values(c: &[f64; 24], p: f64, r: f64) -> PairValues {
     let density_at_i = ((c[0] * p + c[1]) * p + c[2]) * p + c[3];
     let density_at_j = ((c[4] * p + c[5]) * p + c[6]) * p + c[7];
     let rho_ip = (c[8] * p + c[9]) * p + c[10];
@@ -217,6 +217,24 @@ impl Eam {
         let g = self.r_grid.locate_r(r);
         let table = &self.pair_tables[ti * self.elements.len() + tj];
         pair_values(&table.records[g.index], g.fraction, r)
+    }
+
+    /// Where the pair values of elements `ti`, `tj` at distance `r` are: (table, row,
+    /// fraction), for [`Self::record`] and [`pair_values`].
+    #[inline]
+    pub(super) fn pair_location(&self, ti: usize, tj: usize, r: f64) -> (u32, u32, f64) {
+        let g = self.r_grid.locate_r(r);
+        (
+            (ti * self.elements.len() + tj) as u32,
+            g.index as u32,
+            g.fraction,
+        )
+    }
+
+    /// One packed table record (see [`PairTable`]).
+    #[inline]
+    pub(super) fn record(&self, table: u32, row: u32) -> &[f64; 24] {
+        &self.pair_tables[table as usize].records[row as usize]
     }
 
     /// Every atom's electron density for `input` (the kernel's density pass, serial), from

@@ -22,7 +22,7 @@
 
 use std::sync::Arc;
 
-use super::eam::Eam;
+use super::eam::{Eam, pair_values, prefetch_record};
 use crate::system::{Cell, Vec3};
 
 /// Why a frozen environment cannot be set up.
@@ -39,6 +39,9 @@ pub enum FrozenEnvironmentError {
     )]
     BoxTooSmall(f64, f64),
 }
+
+/// How many pairs ahead the table walk prefetches (the kernel's choice).
+const PREFETCH_AHEAD: usize = 6;
 
 /// One pair of a mobile atom inside the cutoff, for the force pass.
 #[derive(Clone, Copy, Debug)]
@@ -81,6 +84,8 @@ pub struct FrozenEnvironment {
     rho: Vec<f64>,
     fp: Vec<f64>,
     pairs: Vec<LocalPair>,
+    /// One mobile atom's pairs inside the cutoff: slot, table, row, fraction, r, x_i − x_k.
+    near: Vec<(u32, u32, u32, f64, f64, Vec3)>,
     list_builds: u64,
 }
 
@@ -140,6 +145,7 @@ impl FrozenEnvironment {
             rho: Vec::new(),
             fp: Vec::new(),
             pairs: Vec::new(),
+            near: Vec::new(),
             list_builds: 0,
             reference,
         };
@@ -221,9 +227,13 @@ impl FrozenEnvironment {
         self.pairs.clear();
         let cutsq = self.cutoff_angstrom * self.cutoff_angstrom;
         let mut pair_energy = 0.0;
+        let mut near = std::mem::take(&mut self.near);
         for (a, partners) in self.list.iter().enumerate() {
             let xi = xm[a];
             let ti = self.slot_element[a];
+            // Gather the pairs inside the cutoff first, so the table walk can prefetch its
+            // rows a few pairs ahead, as the kernel's density pass does.
+            near.clear();
             for &(slot, shift) in partners {
                 let s = slot as usize;
                 let base = if s < m {
@@ -233,10 +243,20 @@ impl FrozenEnvironment {
                 };
                 let del: Vec3 = std::array::from_fn(|k| xi[k] - (base[k] + shift[k]));
                 let r2 = del[0] * del[0] + del[1] * del[1] + del[2] * del[2];
-                if r2 >= cutsq {
-                    continue;
+                if r2 < cutsq {
+                    let r = r2.sqrt();
+                    let (table, row, fraction) =
+                        self.eam.pair_location(ti, self.slot_element[s], r);
+                    near.push((slot, table, row, fraction, r, del));
                 }
-                let v = self.eam.pair(ti, self.slot_element[s], r2.sqrt());
+            }
+            for k in 0..near.len() {
+                if let Some(&(_, table, row, ..)) = near.get(k + PREFETCH_AHEAD) {
+                    prefetch_record(self.eam.record(table, row));
+                }
+                let (slot, table, row, fraction, r, del) = near[k];
+                let s = slot as usize;
+                let v = pair_values(self.eam.record(table, row), fraction, r);
                 self.rho[a] += v.density_at_i;
                 if s >= m {
                     self.rho[s] += v.density_at_j;
@@ -255,6 +275,7 @@ impl FrozenEnvironment {
                 });
             }
         }
+        self.near = near;
         pair_energy
     }
 
