@@ -97,6 +97,13 @@ pub struct GlassArtSettings {
     /// choice of Nocedal & Wright, ch. 7); 0: FIRE, as the descents. Default 10: FIRE took
     /// 475–795 full force calls to bring a locally relaxed minimum to 2·10⁻⁵ eV/Å.
     pub full_relaxation_lbfgs_memory: usize,
+    /// Run the connectivity test's two descents on the search's local surface (frozen at the
+    /// initial minimum) before the full check, then relax the new minimum on the full system.
+    /// Default false: LAMMPS's CG from the full-system saddle (`scripts/check_art_lammps.py`)
+    /// reached other minima than these local descents for 3 of 4 saddles (the far field,
+    /// relaxed at the full saddle, is snapped back to the initial minimum), so the descents
+    /// run on the full system, as before the local search.
+    pub local_descents: bool,
 }
 
 impl Default for GlassArtSettings {
@@ -124,6 +131,7 @@ impl Default for GlassArtSettings {
             local_growth_displacement_angstrom: 0.15,
             max_region_growths: 3,
             full_relaxation_lbfgs_memory: 10,
+            local_descents: false,
         }
     }
 }
@@ -703,7 +711,7 @@ impl ArtSetup {
             }
             self.locality(&saddle.x, None)?;
             // The local descents are cheap: the connectivity test runs before the full check.
-            let descended = match local.as_mut() {
+            let descended = match local.as_mut().filter(|_| self.settings.local_descents) {
                 Some(l) => {
                     let before = l.force_calls();
                     let d = self.local_descents(l, &x0, &saddle);
