@@ -65,12 +65,11 @@ fn kept_glass_saddles_are_first_order_with_zero_force() {
     let setup = setup();
     let threshold = setup.settings.art.force_threshold;
     let mut kept = 0;
-    // Explorations 2 and 7 of seed 1: two of the five of the first sixteen of
-    // `betaglass art --seed 1 --threads 2` (pARTn settings, connectivity and locality rules,
+    // Explorations 2 and 7 of seed 1 (`betaglass art --seed 1 --threads 2`: pARTn settings,
     // the search on the frozen-environment surface of the atoms within 9 Å of the centre, then
-    // converged on the full system) that keep a saddle (ΔQ 1.040 and 2.051 eV). The thread
-    // count changes the round-off of the full-system steps, which a search amplifies, so one
-    // of them may end otherwise here. Every one kept must be a real barrier, not a shallow
+    // converged, checked and connected on the full system). 7 keeps its saddle (ΔQ 2.051 eV);
+    // 2 reaches a saddle (ΔQ 1.040 eV) whose full-system descent back does not return to the
+    // initial minimum (`disconnected`). Every one kept must be a real barrier, not a shallow
     // wrinkle, and a saddle and minimum of the full system.
     for index in [2, 7] {
         let record = pool().install(|| setup.explore(1, index));
