@@ -6,7 +6,7 @@
 # Runs `BETAGLASS_BINARY --scene scenes/teaching.toml --screenshot OUTDIR/app.png --frames FRAMES
 # --report OUTDIR/app.json` (FRAMES default 240) in a 1280x800x24 virtual X screen, with
 # WGPU_BACKEND=vulkan and a 900 s limit, from the repository root; then checks the screenshot and
-# report with scripts/check_app_screenshot.py and prints the report's fps_mean and sim_steps_per_s.
+# report with `BETAGLASS_BINARY check-screenshot` and prints the report's fps_mean and sim_steps_per_s.
 # The app's stdout/stderr go to OUTDIR/app.stdout and OUTDIR/app.stderr; on failure the stderr tail is
 # printed. APP_SMOKE_SCENE overrides the scene (relative to the repository root; empty: no --scene).
 # RAYON_NUM_THREADS and other environment variables pass through to the app.
@@ -84,7 +84,7 @@ if ((rc != 0 || ${#missing[@]} > 0)); then
     exit 1
 fi
 
-python3 scripts/check_app_screenshot.py "$outdir/app.png" "$outdir/app.json" --frames "$frames"
+"$bin" check-screenshot "$outdir/app.png" "$outdir/app.json" --frames "$frames"
 
 python3 - "$outdir/app.json" <<'EOF'
 import json, sys

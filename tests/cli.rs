@@ -540,3 +540,63 @@ fn metad_keep_velocities_refuses_a_file_without_velocities() {
         "{err}"
     );
 }
+
+/// `betaglass check-screenshot` (CI's app check) fails, with exit status 1 and every failed
+/// check named, on a blank screenshot and on a PNG cut short; the report's own checks pass.
+#[test]
+fn check_screenshot_fails_a_blank_or_truncated_screenshot() {
+    let dir = scratch_dir("check_screenshot");
+    let (w, h) = (64u32, 40u32);
+    let mut png_bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut png_bytes, w, h);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().unwrap();
+    writer
+        .write_image_data(&vec![0; (w * h * 3) as usize])
+        .unwrap();
+    writer.finish().unwrap();
+    std::fs::write(dir.join("blank.png"), &png_bytes).unwrap();
+    std::fs::write(dir.join("cut.png"), &png_bytes[..png_bytes.len() / 2]).unwrap();
+    let report = r#"{"frames": 120, "fps_mean": 2.0, "sim_steps": 100, "sim_steps_per_s": 50.0,
+        "cluster_atom_ids": [1, 2, 3], "pick_check": {"tried": 9, "agreed": 9, "wrong": []},
+        "window_px": [64, 40],
+        "layout": {"view": [0, 0, 40, 40], "plots": [40, 0, 64, 20], "controls": [40, 20, 64, 40]},
+        "colors": {"cu": [205, 128, 51], "zr": [64, 179, 89], "cluster_highlight": [255, 204, 51],
+                   "centre": [255, 51, 230], "trace_line": [80, 170, 255]}}"#;
+    std::fs::write(dir.join("app.json"), report).unwrap();
+
+    let out = betaglass(
+        &[
+            "check-screenshot",
+            "blank.png",
+            "app.json",
+            "--frames",
+            "120",
+        ],
+        &dir,
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    for check in [
+        "report.frames",
+        "report.pick_check",
+        "png.size",
+        "layout.overlap",
+    ] {
+        assert!(
+            stdout.contains(&format!("PASS {check}:")),
+            "{check}: {stdout}"
+        );
+    }
+    for check in ["view.atoms", "view.centre", "view.highlight", "plots.trace"] {
+        assert!(
+            stdout.contains(&format!("FAIL {check}:")),
+            "{check}: {stdout}"
+        );
+    }
+    assert!(stdout.contains("FAIL: 7 of 19 checks failed"), "{stdout}");
+
+    let err = fail(&["check-screenshot", "cut.png", "app.json"], &dir);
+    assert!(err.contains("cut.png") && err.contains("png"), "{err}");
+}

@@ -2,6 +2,8 @@
 //! carry consistent data, a restart with a new σ and centre resets the bias, a blow-up stops
 //! cleanly, and the thread ends when its handle is dropped.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -239,8 +241,7 @@ fn export_and_restart_files_round_trip() {
     wait_for(&e, 120, "hills", |s| s.hills.len() >= 2);
     e.send(Command::Pause);
     let s = wait_for(&e, 30, "paused", |s| s.status == EngineStatus::Paused);
-    let dir = std::env::temp_dir().join(format!("betaglass-live-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::scratch_dir("export_and_restart_files_round_trip");
     let prefix = dir.join("run").display().to_string();
     e.send(Command::ExportSampling(prefix.clone()));
     let restart = dir.join("run.restart.json");
@@ -261,7 +262,6 @@ fn export_and_restart_files_round_trip() {
     assert_eq!(r.biased_steps, s.biased_steps);
     assert_eq!(r.hills.len(), s.hills.len());
     assert_eq!(r.cluster_ids, s.cluster_ids);
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]

@@ -21,7 +21,8 @@ use super::atoms_view::{
 };
 use super::cluster_view::arrow_gizmo;
 use super::reader::BackgroundRead;
-use super::results::draw_figure;
+use super::results::{draw_figure, table_view, window_scrolls};
+use super::state::{ArtRequest, FileAction, FileRequest};
 use super::style;
 
 /// Atoms farther than this from their initial position, at the saddle or in the new minimum,
@@ -47,7 +48,14 @@ impl Plugin for ArtPlugin {
             .add_systems(Startup, setup)
             .add_systems(
                 Update,
-                (receive_run, show_event, animate_event, draw_event_arrows).chain(),
+                (
+                    receive_run,
+                    apply_art_requests,
+                    show_event,
+                    animate_event,
+                    draw_event_arrows,
+                )
+                    .chain(),
             )
             .add_systems(EguiPrimaryContextPass, art_window);
     }
@@ -97,6 +105,46 @@ enum Tab {
     Table,
 }
 
+/// How the events list is ordered (a click on a column's heading).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum EventOrder {
+    /// As the run found them.
+    #[default]
+    Found,
+    /// Lowest barrier ΔQ first.
+    Barrier,
+    /// By motion class, each class lowest ΔQ first.
+    Class,
+}
+
+/// Which events the list shows: their order, and one motion class or all.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct EventListing {
+    order: EventOrder,
+    class: Option<String>,
+}
+
+impl EventListing {
+    /// Indices into `events` of the events listed, in the listing's order.
+    fn indices(&self, events: &[EventRow]) -> Vec<usize> {
+        let mut listed: Vec<usize> = (0..events.len())
+            .filter(|&i| self.class.as_ref().is_none_or(|c| *c == events[i].class))
+            .collect();
+        let barrier = |i: &usize| events[*i].delta_q_ev;
+        match self.order {
+            EventOrder::Found => {}
+            EventOrder::Barrier => listed.sort_by(|a, b| barrier(a).total_cmp(&barrier(b))),
+            EventOrder::Class => listed.sort_by(|a, b| {
+                events[*a]
+                    .class
+                    .cmp(&events[*b].class)
+                    .then(barrier(a).total_cmp(&barrier(b)))
+            }),
+        }
+        listed
+    }
+}
+
 /// The ART window: what is loaded, which event is shown.
 #[derive(Resource)]
 pub struct ArtView {
@@ -107,6 +155,7 @@ pub struct ArtView {
     /// Index into `loaded.events` of the event in the 3D view.
     pub shown: Option<usize>,
     tab: Tab,
+    listing: EventListing,
     /// Bumped by each run read, so a new run's event 0 replaces the old run's.
     generation: u64,
     /// The (generation, event) whose spheres exist, and when its animation started.
@@ -123,6 +172,7 @@ impl Default for ArtView {
             error: None,
             shown: None,
             tab: Tab::Spectrum,
+            listing: EventListing::default(),
             generation: 0,
             spawned: None,
             started_s: 0.0,
@@ -464,23 +514,40 @@ fn arrow_threshold(event: &EventView, settings: &ViewSettings) -> f32 {
         .min(0.5 * event.max_displacement_angstrom)
 }
 
-fn art_window(mut contexts: EguiContexts, mut view: ResMut<ArtView>) -> Result {
+fn apply_art_requests(mut requests: MessageReader<ArtRequest>, mut view: ResMut<ArtView>) {
+    for request in requests.read() {
+        match request {
+            ArtRequest::HideEvent => view.shown = None,
+            ArtRequest::OpenRun(dir) => view.load(dir.clone()),
+        }
+    }
+}
+
+fn art_window(
+    mut contexts: EguiContexts,
+    mut view: ResMut<ArtView>,
+    mut files: MessageWriter<FileRequest>,
+) -> Result {
     if !view.open {
         return Ok(());
     }
     let ctx = contexts.ctx_mut()?.clone();
     let mut open = true;
-    egui::Window::new("ART events (0 K)")
+    let mut requests = Vec::new();
+    let table = view.tab == Tab::Table && view.loaded.is_some();
+    let window = egui::Window::new("ART events (0 K)")
         .open(&mut open)
         // Over the live plots, leaving the 3D view (where the event moves) clear.
         .default_size([430.0, 560.0])
-        .default_pos([842.0, 40.0])
-        .show(&ctx, |ui| art_contents(ui, &mut view));
+        .default_pos([842.0, 40.0]);
+    window_scrolls(window, table).show(&ctx, |ui| requests = art_contents(ui, &mut view));
     view.open = open;
+    files.write_batch(requests.into_iter().map(FileRequest));
     Ok(())
 }
 
-fn art_contents(ui: &mut egui::Ui, view: &mut ArtView) {
+/// The window's contents; returns the files the spectrum's plot menus asked to save.
+fn art_contents(ui: &mut egui::Ui, view: &mut ArtView) -> Vec<FileAction> {
     view.reading.status_ui(ui, view.error.as_deref());
     let Some(run) = &view.loaded else {
         if !view.reading.is_running() && view.error.is_none() {
@@ -488,7 +555,7 @@ fn art_contents(ui: &mut egui::Ui, view: &mut ArtView) {
                 "File → Open ART run (folder)… picks a folder written by betaglass art --output.",
             );
         }
-        return;
+        return Vec::new();
     };
     let s = &run.report.summary;
     ui.label(format!(
@@ -533,6 +600,7 @@ fn art_contents(ui: &mut egui::Ui, view: &mut ArtView) {
         ui.selectable_value(&mut tab, Tab::Table, "Table");
     });
     ui.separator();
+    let mut requests = Vec::new();
     match tab {
         Tab::Spectrum => {
             // The file's three columns are too narrow in a side window: stack them there.
@@ -540,17 +608,14 @@ fn art_contents(ui: &mut egui::Ui, view: &mut ArtView) {
             if ui.available_width() < 700.0 {
                 figure.columns = 1;
             }
-            draw_figure(ui, &figure);
+            requests = draw_figure(ui, &figure);
         }
-        Tab::Events => events_table(ui, run, &mut shown),
-        Tab::Table => {
-            egui::ScrollArea::both().show(ui, |ui| {
-                ui.add(egui::Label::new(egui::RichText::new(&run.table).monospace()).extend());
-            });
-        }
+        Tab::Events => events_table(ui, run, &mut view.listing, &mut shown),
+        Tab::Table => table_view(ui, &run.table),
     }
     view.tab = tab;
     view.shown = shown;
+    requests
 }
 
 /// Which of the run's files are missing, and what that costs: the spectrum and the table
@@ -576,19 +641,57 @@ fn missing_files_note(ui: &mut egui::Ui, run: &LoadedRun) {
     );
 }
 
-fn events_table(ui: &mut egui::Ui, run: &LoadedRun, shown: &mut Option<usize>) {
+/// The kept saddles, filtered by class and ordered by a click on "event", "ΔQ" or "class";
+/// *show* plays any playable one in the view.
+fn events_table(
+    ui: &mut egui::Ui,
+    run: &LoadedRun,
+    listing: &mut EventListing,
+    shown: &mut Option<usize>,
+) {
+    let rows: Vec<EventRow> = run.events.iter().map(|e| e.row.clone()).collect();
+    let mut classes: Vec<&str> = rows.iter().map(|r| r.class.as_str()).collect();
+    classes.sort_unstable();
+    classes.dedup();
+    ui.horizontal_wrapped(|ui| {
+        ui.label("class:");
+        ui.selectable_value(&mut listing.class, None, format!("all ({})", rows.len()));
+        for c in classes {
+            let n = rows.iter().filter(|r| r.class == c).count();
+            ui.selectable_value(
+                &mut listing.class,
+                Some(c.to_string()),
+                format!("{c} ({n})"),
+            );
+        }
+    });
     egui::ScrollArea::vertical().show(ui, |ui| {
         egui::Grid::new("art_events")
             .striped(true)
             .num_columns(7)
             .show(ui, |ui| {
-                for h in [
-                    "event", "ΔQ (eV)", "ΔE (eV)", "class", "ν* (Hz)", "moved", "",
+                for (heading, order) in [
+                    ("event", Some(EventOrder::Found)),
+                    ("ΔQ (eV)", Some(EventOrder::Barrier)),
+                    ("ΔE (eV)", None),
+                    ("class", Some(EventOrder::Class)),
                 ] {
+                    match order {
+                        Some(o) => {
+                            ui.selectable_value(&mut listing.order, o, heading)
+                                .on_hover_text("order the list by this column");
+                        }
+                        None => {
+                            ui.strong(heading);
+                        }
+                    }
+                }
+                for h in ["ν* (Hz)", "moved", ""] {
                     ui.strong(h);
                 }
                 ui.end_row();
-                for (i, e) in run.events.iter().enumerate() {
+                for i in listing.indices(&rows) {
+                    let e = &run.events[i];
                     let r = &e.row;
                     ui.label(r.event.to_string());
                     ui.label(format!("{:.3}", r.delta_q_ev));
@@ -610,6 +713,39 @@ fn events_table(ui: &mut egui::Ui, run: &LoadedRun, shown: &mut Option<usize>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shipped run's events: by barrier they come lowest ΔQ first; by class, grouped and
+    /// each class lowest first; a class filter keeps that class only.
+    #[test]
+    fn events_are_listed_by_barrier_and_by_class() {
+        let run = read_run(&Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/art")).unwrap();
+        let rows: Vec<EventRow> = run.events.iter().map(|e| e.row.clone()).collect();
+        let q = |i: &usize| rows[*i].delta_q_ev;
+        let by_barrier = EventListing {
+            order: EventOrder::Barrier,
+            class: None,
+        }
+        .indices(&rows);
+        assert_eq!(by_barrier.len(), rows.len());
+        assert!(by_barrier.windows(2).all(|w| q(&w[0]) <= q(&w[1])));
+        let by_class = EventListing {
+            order: EventOrder::Class,
+            class: None,
+        }
+        .indices(&rows);
+        assert!(by_class.windows(2).all(|w| {
+            let (a, b) = (&rows[w[0]], &rows[w[1]]);
+            a.class < b.class || (a.class == b.class && a.delta_q_ev <= b.delta_q_ev)
+        }));
+        let class = rows[0].class.clone();
+        let only = EventListing {
+            order: EventOrder::Found,
+            class: Some(class.clone()),
+        }
+        .indices(&rows);
+        assert!(!only.is_empty() && only.iter().all(|&i| rows[i].class == class));
+        assert_eq!(only.len(), rows.iter().filter(|r| r.class == class).count());
+    }
 
     #[test]
     fn a_folder_is_named_by_its_last_component() {

@@ -14,6 +14,7 @@ use bevy::{
 use bevy_egui::{EguiGlobalSettings, PrimaryEguiContext, input::EguiWantsInput};
 
 use super::bridge::Latest;
+use super::state::{ArtRequest, RecordReplayInto, ViewRequest};
 use super::style;
 
 pub struct AtomsViewPlugin;
@@ -28,11 +29,14 @@ impl Plugin for AtomsViewPlugin {
             .add_systems(
                 Update,
                 (
+                    apply_view_requests,
                     camera_input,
                     fit_camera_viewport,
                     pick_atoms,
                     sync_atoms,
                     replay_event,
+                    record_replay,
+                    draw_measurement,
                 )
                     .chain(),
             );
@@ -55,6 +59,17 @@ pub enum ClipMode {
     Slab,
     /// A sphere around the cluster centre.
     Sphere,
+}
+
+/// What the glass's colours say (the cluster keeps its highlight either way).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ColourBy {
+    /// Cu bronze, Zr green.
+    #[default]
+    Species,
+    /// How far each atom is from where it was when the sampling started (Å), on a colour
+    /// scale with a colour bar: where the glass around the cluster has moved.
+    Displacement,
 }
 
 /// What the person chose to see (edited by the panels and the keyboard).
@@ -87,6 +102,9 @@ pub struct ViewSettings {
     pub preview_ids: Vec<u64>,
     /// An ART event is on show (the ART window draws it): the live glass is hidden.
     pub show_art_event: bool,
+    pub colour_by: ColourBy,
+    /// Top of the displacement colour scale (Å).
+    pub colour_max_angstrom: f32,
 }
 
 impl ViewSettings {
@@ -108,6 +126,8 @@ impl ViewSettings {
         self.event_arrow_scale.to_bits().hash(&mut h);
         (self.event_arrows, self.replay, self.show_art_event).hash(&mut h);
         self.preview_ids.hash(&mut h);
+        self.colour_by.hash(&mut h);
+        self.colour_max_angstrom.to_bits().hash(&mut h);
         h.finish()
     }
 }
@@ -129,6 +149,8 @@ impl Default for ViewSettings {
             replay: None,
             preview_ids: Vec::new(),
             show_art_event: false,
+            colour_by: ColourBy::Species,
+            colour_max_angstrom: 1.5,
         }
     }
 }
@@ -138,9 +160,76 @@ impl Default for ViewSettings {
 pub struct Selection {
     pub hovered: Option<u64>,
     pub picked: Option<u64>,
-    /// The camera should centre on the cluster / go back to the whole box.
-    pub focus_cluster: bool,
-    pub reset_view: bool,
+    /// Atoms Shift+clicked for the distance tool (the last two; ids).
+    pub measured: Vec<u64>,
+}
+
+/// The shortest periodic image of the separation `d` in an orthogonal box of edges `lengths`.
+pub fn nearest_image(d: Vec3, lengths: Vec3) -> Vec3 {
+    d - lengths * (d / lengths).round()
+}
+
+/// The minimum-image vector from atom `i` to atom `j` of the snapshot (Å).
+pub fn minimum_image(latest: &Latest, i: usize, j: usize) -> Vec3 {
+    let a = &latest.snapshot.atoms;
+    let d = Vec3::from(a.positions_angstrom[j]) - Vec3::from(a.positions_angstrom[i]);
+    nearest_image(d, Vec3::from(a.cell_lengths_angstrom))
+}
+
+/// The two measured atoms' indices and the minimum-image vector between them, when both are
+/// in the snapshot.
+pub fn measurement(latest: &Latest, selection: &Selection) -> Option<(usize, usize, Vec3)> {
+    let [a, b] = selection.measured[..] else {
+        return None;
+    };
+    let atoms = &latest.snapshot.atoms;
+    let (i, j) = (atoms.index_of(a)?, atoms.index_of(b)?);
+    Some((i, j, minimum_image(latest, i, j)))
+}
+
+/// The distance tool's line between its two atoms (from the first, by minimum image).
+fn draw_measurement(mut gizmos: Gizmos, latest: Res<Latest>, selection: Res<Selection>) {
+    if let Some((i, _, d)) = measurement(&latest, &selection) {
+        let a = world_position(&latest, i);
+        gizmos.line(a, a + d, Color::WHITE);
+    }
+}
+
+/// The view settings' side of [`ViewRequest`]s (the camera's side is in [`camera_input`]).
+fn apply_view_requests(
+    mut requests: MessageReader<ViewRequest>,
+    latest: Res<Latest>,
+    mut settings: ResMut<ViewSettings>,
+    mut selection: ResMut<Selection>,
+    mut art: MessageWriter<ArtRequest>,
+) {
+    for request in requests.read() {
+        match request {
+            ViewRequest::CycleClip => {
+                settings.clip = match settings.clip {
+                    ClipMode::Off => ClipMode::Slab,
+                    ClipMode::Slab => ClipMode::Sphere,
+                    ClipMode::Sphere => ClipMode::Off,
+                };
+            }
+            ViewRequest::ToggleDisplacements => {
+                settings.show_displacements = !settings.show_displacements;
+            }
+            ViewRequest::ToggleLatestReplay => {
+                settings.replay = match settings.replay {
+                    Some(_) => None,
+                    None => latest.snapshot.events.len().checked_sub(1),
+                };
+                // A live replay and an ART event do not share the view.
+                if settings.replay.is_some() {
+                    art.write(ArtRequest::HideEvent);
+                }
+            }
+            ViewRequest::StopReplay => settings.replay = None,
+            ViewRequest::ClearMeasurement => selection.measured.clear(),
+            ViewRequest::FocusCluster | ViewRequest::FitBox => {}
+        }
+    }
 }
 
 /// Sizes of the egui panels in logical pixels, so the 3D view fills what they leave.
@@ -172,6 +261,11 @@ enum Role {
     Centre,
     Preview,
     Hidden,
+    /// A glass atom coloured by its displacement: colour-map bin, translucent or not.
+    Displaced {
+        bin: u8,
+        dim: bool,
+    },
 }
 
 #[derive(Resource)]
@@ -339,6 +433,18 @@ fn setup(
         (Role::Centre, atom_material(style::CENTRE_RGB, 1.0)),
         (Role::Preview, atom_material(style::PREVIEW_RGB, 1.0)),
     ];
+    let displaced = (0..style::COLOUR_MAP_BINS).flat_map(|bin| {
+        [(false, 1.0), (true, 0.25)].map(|(dim, alpha)| {
+            (
+                Role::Displaced {
+                    bin: bin as u8,
+                    dim,
+                },
+                atom_material(style::COLOUR_MAP_RGB[bin], alpha),
+            )
+        })
+    });
+    let roles: Vec<_> = roles.into_iter().chain(displaced).collect();
     let mut sphere = |r: f32, n: u32| meshes.add(shaded_sphere(r, n));
     commands.insert_resource(AtomAssets {
         cu_mesh: sphere(style::CU_RADIUS_ANGSTROM, GLASS_SUBDIVISIONS),
@@ -477,7 +583,7 @@ fn role_scale(role: Role) -> f32 {
     match role {
         Role::Centre => 1.3,
         Role::CuCluster | Role::ZrCluster | Role::Preview => 1.15,
-        Role::CuDim | Role::ZrDim => 0.7,
+        Role::CuDim | Role::ZrDim | Role::Displaced { dim: true, .. } => 0.7,
         _ => 1.0,
     }
 }
@@ -510,6 +616,15 @@ fn role_of(
         ClipMode::Slab => (p - centre).dot(view_dir).abs() > half_clip,
         ClipMode::Sphere => (p - centre).length() > half_clip,
     };
+    if settings.colour_by == ColourBy::Displacement && !clipped {
+        let moved = s.atoms.displacement_length_angstrom(k);
+        let bin = style::colour_bin(moved, settings.colour_max_angstrom) as u8;
+        return match settings.others {
+            OthersMode::Hidden => Role::Hidden,
+            OthersMode::Normal => Role::Displaced { bin, dim: false },
+            OthersMode::Translucent => Role::Displaced { bin, dim: true },
+        };
+    }
     match (clipped, settings.others, zr) {
         (true, _, _) | (_, OthersMode::Hidden, _) => Role::Hidden,
         (false, OthersMode::Normal, false) => Role::Cu,
@@ -521,11 +636,90 @@ fn role_of(
 
 /// Event replay: the region's atoms loop between the two inherent structures (ping-pong,
 /// 3 s a cycle); every other atom is hidden by `sync_atoms`.
+/// A replay being recorded: one loop of the replay as `frames` PNGs of the 3D view, the
+/// motion stepped by frame rather than by the clock (so a slow renderer still gives every
+/// frame of the loop).
+#[derive(Resource, Debug)]
+pub struct ReplayRecording {
+    dir: std::path::PathBuf,
+    frame: u32,
+    frames: u32,
+}
+
+impl ReplayRecording {
+    /// Frames of one loop (there and back): 2 s at 30 frames/s.
+    pub const FRAMES: u32 = 60;
+
+    pub fn new(dir: std::path::PathBuf) -> Self {
+        Self {
+            dir,
+            frame: 0,
+            frames: Self::FRAMES,
+        }
+    }
+
+    /// Where in the loop the frame being recorded is (0..2, as the clock's phase).
+    fn phase(&self) -> f32 {
+        2.0 * self.frame as f32 / self.frames as f32
+    }
+}
+
+/// Saves the 3D view of this frame of the recording (drawn by [`replay_event`] at the
+/// recording's phase), starts the latest event's replay if none runs, and ends the
+/// recording after its last frame (or when the replay is stopped).
+fn record_replay(
+    mut commands: Commands,
+    mut requests: MessageReader<RecordReplayInto>,
+    recording: Option<ResMut<ReplayRecording>>,
+    latest: Res<Latest>,
+    mut settings: ResMut<ViewSettings>,
+    layout: Res<ViewLayout>,
+    window: Single<&Window, With<PrimaryWindow>>,
+) {
+    if let Some(RecordReplayInto(dir)) = requests.read().last() {
+        commands.insert_resource(ReplayRecording::new(dir.clone()));
+        return;
+    }
+    let Some(mut recording) = recording else {
+        return;
+    };
+    // The replay starts this frame and is drawn from the next, the first recorded.
+    if settings.replay.is_none() && recording.frame == 0 {
+        settings.replay = latest.snapshot.events.len().checked_sub(1);
+        if settings.replay.is_some() {
+            return;
+        }
+    }
+    if settings.replay.is_none() || recording.frame >= recording.frames {
+        info!(
+            "recorded {} frames of the event replay into {}",
+            recording.frame,
+            recording.dir.display()
+        );
+        commands.remove_resource::<ReplayRecording>();
+        return;
+    }
+    let scale = window.scale_factor();
+    let px = |v: f32| (v * scale).max(0.0) as u32;
+    let crop = URect::new(
+        px(layout.left),
+        px(layout.top),
+        px(window.width() - layout.right),
+        px(window.height() - layout.bottom),
+    );
+    let path = recording
+        .dir
+        .join(format!("frame_{:04}.png", recording.frame));
+    super::files::save_screenshot(&mut commands, path, Some(crop), None);
+    recording.frame += 1;
+}
+
 fn replay_event(
     time: Res<Time>,
     latest: Res<Latest>,
     settings: Res<ViewSettings>,
     atoms: Res<AtomEntities>,
+    recording: Option<Res<ReplayRecording>>,
     mut spheres: Query<(&mut Transform, &mut Visibility), With<AtomIndex>>,
 ) {
     let Some(event) = settings
@@ -534,7 +728,7 @@ fn replay_event(
     else {
         return;
     };
-    let phase = (time.elapsed_secs() / 1.5).rem_euclid(2.0);
+    let phase = recording.map_or((time.elapsed_secs() / 1.5).rem_euclid(2.0), |r| r.phase());
     let x = if phase < 1.0 { phase } else { 2.0 - phase };
     let w = x * x * (3.0 - 2.0 * x);
     let origin = box_centre(&latest);
@@ -564,11 +758,16 @@ fn camera_input(
     egui_input: Res<EguiWantsInput>,
     layout: Res<ViewLayout>,
     latest: Res<Latest>,
-    mut selection: ResMut<Selection>,
+    mut requests: MessageReader<ViewRequest>,
     window: Single<&Window, With<PrimaryWindow>>,
     mut dragging: Local<Option<MouseButton>>,
     mut cameras: Query<(&mut OrbitCamera, &mut Transform)>,
 ) {
+    let (mut fit_box, mut focus_cluster) = (false, false);
+    for request in requests.read() {
+        fit_box |= *request == ViewRequest::FitBox;
+        focus_cluster |= *request == ViewRequest::FocusCluster;
+    }
     let over_view = !egui_input.wants_any_pointer_input()
         && window.cursor_position().is_some_and(|p| {
             p.x > layout.left
@@ -612,7 +811,7 @@ fn camera_input(
             };
             orbit.radius = (orbit.radius * 0.9_f32.powf(lines)).clamp(2.0, 500.0);
         }
-        if selection.reset_view {
+        if fit_box {
             let view_w = window.width() - layout.left - layout.right;
             let view_h = window.height() - layout.top - layout.bottom;
             *orbit = OrbitCamera::fitting_box(edge, view_w / view_h.max(1.0));
@@ -623,9 +822,7 @@ fn camera_input(
         {
             orbit.focus = c;
         }
-        if selection.focus_cluster
-            && let Some(c) = cluster_centre_world(&latest)
-        {
+        if focus_cluster && let Some(c) = cluster_centre_world(&latest) {
             orbit.focus = c;
             orbit.radius = 28.0;
         }
@@ -633,8 +830,6 @@ fn camera_input(
             *transform = orbit.transform();
         }
     }
-    selection.reset_view = false;
-    selection.focus_cluster = false;
 }
 
 /// The rectangle the panels leave for the 3D view, in physical pixels: (origin, size) in the
@@ -748,6 +943,7 @@ fn species_radius_angstrom(species: &str) -> f32 {
 #[allow(clippy::too_many_arguments)]
 fn pick_atoms(
     buttons: Res<ButtonInput<MouseButton>>,
+    keys: Res<ButtonInput<KeyCode>>,
     egui_input: Res<EguiWantsInput>,
     layout: Res<ViewLayout>,
     latest: Res<Latest>,
@@ -792,8 +988,24 @@ fn pick_atoms(
         drawn_spheres(&latest, &atoms, &spheres),
     );
     selection.hovered = hit;
-    if clicked && hit.is_some() {
-        selection.picked = hit;
+    let Some(id) = hit.filter(|_| clicked) else {
+        return;
+    };
+    // Shift+click measures (a third atom starts a new pair); a plain click picks a centre. At
+    // a frame a second, Shift may be pressed and let go within the frame of the click.
+    let shift = [KeyCode::ShiftLeft, KeyCode::ShiftRight];
+    if keys.any_pressed(shift) || keys.any_just_released(shift) {
+        if selection.measured.len() >= 2 {
+            selection.measured.clear();
+        }
+        selection.measured.push(id);
+        // Also on the terminal: a record of the session (and what CI's drive reads).
+        if let Some((i, j, d)) = measurement(&latest, &selection) {
+            let ids = &latest.snapshot.atoms.ids;
+            info!("distance {} – {}: {:.3} Å", ids[i], ids[j], d.length());
+        }
+    } else {
+        selection.picked = Some(id);
     }
 }
 

@@ -5,7 +5,7 @@
 use bevy::prelude::*;
 
 use super::atoms_view::{
-    LOCAL_ARROWS_RADIUS_ANGSTROM, ViewSettings, box_centre, cluster_centre_world,
+    LOCAL_ARROWS_RADIUS_ANGSTROM, ViewSettings, box_centre, cluster_centre_world, nearest_image,
 };
 use super::bridge::Latest;
 use super::style;
@@ -108,9 +108,7 @@ fn draw_arrows(
         let centre = cluster_centre_world(&latest).filter(|_| !settings.arrows_everywhere);
         let near_cluster = |p: Vec3| {
             centre.is_none_or(|c| {
-                let d = p - c;
-                let d = d - lengths * (d / lengths).round();
-                d.length() <= LOCAL_ARROWS_RADIUS_ANGSTROM
+                nearest_image(p - c, lengths).length() <= LOCAL_ARROWS_RADIUS_ANGSTROM
             })
         };
         for (x, d) in frame

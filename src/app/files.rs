@@ -13,11 +13,10 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use betaglass::io::scene::Scene;
 use betaglass::live::{Command, Snapshot};
 
-use super::art::ArtView;
 use super::bridge::{EngineBridge, Latest};
-use super::results::ResultsView;
 use super::state::{
-    ConfigurationChosen, FileAction, FileRequest, Notice, PanelRects, SceneChosen, SceneFiles,
+    ArtRequest, ConfigurationChosen, FileAction, FileRequest, Notice, PanelRects, RecordReplayInto,
+    ResultsChosen, SceneChosen, SceneFiles,
 };
 
 pub struct FilesPlugin;
@@ -161,7 +160,11 @@ fn prompt_title(action: &FileAction) -> &'static str {
         FileAction::ResumeRestart => "Resume the sampling state in (.json)",
         FileAction::ExportCsv => "Export the plots as CSV to the prefix",
         FileAction::ExportPlotsPng => "Save the plots as (.png)",
+        FileAction::SavePlotCsv(_) => "Save the plot's data as (.csv)",
+        FileAction::SavePlotPng { .. } => "Save the plot as (.png)",
         FileAction::Screenshot => "Save a screenshot as (.png)",
+        FileAction::SaveViewPng => "Save the 3D view as (.png)",
+        FileAction::RecordReplay => "Record the event replay's frames into the folder",
         FileAction::OpenScene => "Open the scene (.toml)",
         FileAction::OpenCampaignFolder => "Open the campaign folder",
         FileAction::OpenSamplingsCsv => "Open the samplings CSV",
@@ -185,6 +188,7 @@ fn check_typed_path(action: &FileAction, text: &str) -> Result<PathBuf, String> 
             | FileAction::OpenCampaignFolder
             | FileAction::OpenSamplingsCsv
             | FileAction::OpenArtRun
+            | FileAction::RecordReplay
     );
     if reads && !path.exists() {
         return Err(format!("{}: no such file or folder", path.display()));
@@ -288,11 +292,29 @@ fn ask(action: &FileAction) -> Option<PathBuf> {
             .add_filter("PNG", &["png"])
             .set_file_name("plots.png")
             .save_file(),
+        FileAction::SavePlotCsv(data) => d
+            .set_title(format!("Save the data of \"{}\" as CSV", data.title))
+            .add_filter("CSV", &["csv"])
+            .set_file_name(format!("{}.csv", data.file_stem()))
+            .save_file(),
+        FileAction::SavePlotPng { title, .. } => d
+            .set_title("Save the plot as PNG")
+            .add_filter("PNG", &["png"])
+            .set_file_name(format!("{title}.png"))
+            .save_file(),
         FileAction::Screenshot => d
             .set_title("Save a screenshot")
             .add_filter("PNG", &["png"])
             .set_file_name("betaglass.png")
             .save_file(),
+        FileAction::SaveViewPng => d
+            .set_title("Save the 3D view")
+            .add_filter("PNG", &["png"])
+            .set_file_name("view.png")
+            .save_file(),
+        FileAction::RecordReplay => d
+            .set_title("Record the event replay: frame_0000.png … into this folder")
+            .pick_folder(),
         FileAction::OpenScene => d
             .set_title("Open a scene")
             .add_filter("scene", &["toml"])
@@ -311,6 +333,15 @@ fn ask(action: &FileAction) -> Option<PathBuf> {
     }
 }
 
+/// Where a chosen path goes when another plugin reads it: the results window, the ART
+/// window, the 3D view's replay recording.
+#[derive(bevy::ecs::system::SystemParam)]
+struct WindowsToOpen<'w> {
+    results: MessageWriter<'w, ResultsChosen>,
+    art: MessageWriter<'w, ArtRequest>,
+    record: MessageWriter<'w, RecordReplayInto>,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn act_on_paths(
     mut commands: Commands,
@@ -322,8 +353,7 @@ fn act_on_paths(
     mut notices: MessageWriter<Notice>,
     mut configurations: MessageWriter<ConfigurationChosen>,
     mut scenes: MessageWriter<SceneChosen>,
-    mut results_view: ResMut<ResultsView>,
-    mut art_view: ResMut<ArtView>,
+    mut opened: WindowsToOpen,
     mut exit: MessageWriter<AppExit>,
 ) {
     let received: Vec<_> = match dialogs.results.try_lock() {
@@ -368,20 +398,42 @@ fn act_on_paths(
                 });
             }
             FileAction::ExportPlotsPng => {
-                let r = rects.plots;
-                let scale = window.scale_factor();
-                let crop = URect::new(
-                    (r.min.x * scale) as u32,
-                    (r.min.y * scale) as u32,
-                    (r.max.x * scale) as u32,
-                    (r.max.y * scale) as u32,
-                );
+                let crop = physical_rect(rects.plots, window.scale_factor());
                 save_screenshot(&mut commands, path.clone(), Some(crop), None);
                 notices.write(Notice(format!("saved the plots to {}", path.display())));
+            }
+            FileAction::SavePlotPng { rect, .. } => {
+                let crop = physical_rect(rect, window.scale_factor());
+                save_screenshot(&mut commands, path.clone(), Some(crop), None);
+                notices.write(Notice(format!("saved the plot to {}", path.display())));
+            }
+            FileAction::SavePlotCsv(data) => {
+                let text = match std::fs::write(&path, data.to_csv()) {
+                    Ok(()) => format!("saved the plot's data to {}", path.display()),
+                    Err(e) => format!("error: cannot write {}: {e}", path.display()),
+                };
+                notices.write(Notice(text));
             }
             FileAction::Screenshot => {
                 save_screenshot(&mut commands, path.clone(), None, None);
                 notices.write(Notice(format!("saved a screenshot to {}", path.display())));
+            }
+            FileAction::SaveViewPng => {
+                let crop = physical_rect(rects.view, window.scale_factor());
+                save_screenshot(&mut commands, path.clone(), Some(crop), None);
+                notices.write(Notice(format!("saved the 3D view to {}", path.display())));
+            }
+            FileAction::RecordReplay => {
+                let text = if latest.snapshot.events.is_empty() {
+                    "no event to record yet: recording starts with an event's replay".to_string()
+                } else {
+                    opened.record.write(RecordReplayInto(path.clone()));
+                    format!(
+                        "recording the replay of the latest event into {}",
+                        path.display()
+                    )
+                };
+                notices.write(Notice(text));
             }
             FileAction::OpenScene | FileAction::LoadScene(_) => match Scene::load(&path) {
                 Ok(scene) => {
@@ -396,15 +448,25 @@ fn act_on_paths(
                     "reading campaign results from {}",
                     path.display()
                 )));
-                results_view.load(path);
+                opened.results.write(ResultsChosen(path));
             }
             FileAction::OpenArtRun => {
                 notices.write(Notice(format!("reading the ART run in {}", path.display())));
-                art_view.load(path);
+                opened.art.write(ArtRequest::OpenRun(path));
             }
             FileAction::Quit => {}
         }
     }
+}
+
+/// `rect` (logical pixels) in the window's physical pixels, for cropping a screenshot.
+fn physical_rect(rect: egui::Rect, scale: f32) -> URect {
+    URect::new(
+        (rect.min.x * scale).max(0.0) as u32,
+        (rect.min.y * scale).max(0.0) as u32,
+        (rect.max.x * scale).max(0.0) as u32,
+        (rect.max.y * scale).max(0.0) as u32,
+    )
 }
 
 /// The path without a known extension, as a prefix for several files.

@@ -24,6 +24,7 @@ mod capture;
 mod cluster_view;
 mod files;
 mod panels;
+mod plot_kit;
 mod plots;
 mod reader;
 mod results;

@@ -9,9 +9,11 @@ use std::path::{Path, PathBuf};
 
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
-use egui_plot::{Bar, BarChart, Legend, Line, LineStyle, Plot, PlotPoints, Points};
+use egui_plot::{Bar, BarChart, Legend, Line, LineStyle, PlotPoints, Points};
 
+use super::plot_kit::{self, PlotData, plot_menu};
 use super::reader::BackgroundRead;
+use super::state::{FileAction, FileRequest, ResultsChosen};
 use betaglass::analysis::figure::{Figure, Panel, Series, SeriesStyle, palette};
 use betaglass::campaign::report::{
     BarrierChoice, CampaignReport, ReportOptions, read_barrier_samples,
@@ -29,7 +31,7 @@ impl Plugin for ResultsPlugin {
             view.load(path.clone());
         }
         app.insert_resource(view)
-            .add_systems(Update, receive_report)
+            .add_systems(Update, (open_chosen, receive_report).chain())
             .add_systems(EguiPrimaryContextPass, results_window);
     }
 }
@@ -116,6 +118,12 @@ fn compute(path: &Path, options: &ReportOptions) -> Result<LoadedResults, String
     })
 }
 
+fn open_chosen(mut chosen: MessageReader<ResultsChosen>, mut view: ResMut<ResultsView>) {
+    for ResultsChosen(path) in chosen.read() {
+        view.load(path.clone());
+    }
+}
+
 fn receive_report(mut view: ResMut<ResultsView>) {
     match view.reading.poll() {
         Some(Ok(loaded)) => {
@@ -130,29 +138,40 @@ fn receive_report(mut view: ResMut<ResultsView>) {
     }
 }
 
-fn results_window(mut contexts: EguiContexts, mut view: ResMut<ResultsView>) -> Result {
+fn results_window(
+    mut contexts: EguiContexts,
+    mut view: ResMut<ResultsView>,
+    mut files: MessageWriter<FileRequest>,
+) -> Result {
     if !view.open {
         return Ok(());
     }
     let ctx = contexts.ctx_mut()?.clone();
     let mut open = true;
-    egui::Window::new("Campaign results")
+    let mut requests = Vec::new();
+    let table = view
+        .loaded
+        .as_ref()
+        .is_some_and(|l| view.selected >= l.figures.len());
+    let window = egui::Window::new("Campaign results")
         .open(&mut open)
         .default_size([820.0, 600.0])
-        .default_pos([360.0, 70.0])
-        .show(&ctx, |ui| results_contents(ui, &mut view));
+        .default_pos([360.0, 70.0]);
+    window_scrolls(window, table).show(&ctx, |ui| requests = results_contents(ui, &mut view));
     view.open = open;
+    files.write_batch(requests.into_iter().map(FileRequest));
     Ok(())
 }
 
-fn results_contents(ui: &mut egui::Ui, view: &mut ResultsView) {
+/// The window's contents; returns the files the plots' menus asked to save.
+fn results_contents(ui: &mut egui::Ui, view: &mut ResultsView) -> Vec<FileAction> {
     view.reading.status_ui(ui, view.error.as_deref());
     let selected = view.selected;
     let Some(loaded) = &view.loaded else {
         if !view.reading.is_running() && view.error.is_none() {
             ui.label("File → Open campaign results… picks a campaign folder or a samplings CSV.");
         }
-        return;
+        return Vec::new();
     };
     let mut barrier = view.barrier;
     ui.horizontal(|ui| {
@@ -160,9 +179,11 @@ fn results_contents(ui: &mut egui::Ui, view: &mut ResultsView) {
         ui.separator();
         ui.label("ΔF:");
         for choice in [
-            BarrierChoice::Final,
+            BarrierChoice::StopRule,
+            BarrierChoice::Profile,
             BarrierChoice::Crossing,
             BarrierChoice::FinalElseCrossing,
+            BarrierChoice::Final,
         ] {
             ui.selectable_value(&mut barrier, choice, choice.as_str())
                 .on_hover_text(choice.describe());
@@ -172,7 +193,7 @@ fn results_contents(ui: &mut egui::Ui, view: &mut ResultsView) {
         let source = loaded.source.clone();
         view.barrier = barrier;
         view.load(source);
-        return;
+        return Vec::new();
     }
     for w in &loaded.warnings {
         ui.small(format!("warning: {w}"));
@@ -186,18 +207,39 @@ fn results_contents(ui: &mut egui::Ui, view: &mut ResultsView) {
         ui.selectable_value(&mut choice, loaded.figures.len(), "Table");
     });
     ui.separator();
-    match loaded.figures.get(choice) {
+    let requests = match loaded.figures.get(choice) {
         Some(figure) => {
             ui.strong(&figure.title);
-            draw_figure(ui, figure);
+            draw_figure(ui, figure)
         }
         None => {
-            egui::ScrollArea::both().show(ui, |ui| {
-                ui.add(egui::Label::new(egui::RichText::new(&loaded.table).monospace()).extend());
-            });
+            table_view(ui, &loaded.table);
+            Vec::new()
         }
-    }
+    };
     view.selected = choice;
+    requests
+}
+
+/// A monospaced table at its full width: the window around it scrolls (see
+/// [`window_scrolls`]), with its bars always drawn, so a table wider than the window is read
+/// by scrolling rather than cut off at the right.
+pub(super) fn table_view(ui: &mut egui::Ui, table: &str) {
+    ui.add(egui::Label::new(egui::RichText::new(table).monospace()).extend());
+}
+
+/// A window that shows a table scrolls both ways with visible bars; one that shows figures
+/// does not (the figures scroll inside it, and fill its width).
+pub(super) fn window_scrolls<'a>(window: egui::Window<'a>, table: bool) -> egui::Window<'a> {
+    if table {
+        window
+            .scroll([true, true])
+            // Without a bound the window grows to the table and covers the whole app.
+            .max_size([900.0, 620.0])
+            .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysVisible)
+    } else {
+        window
+    }
 }
 
 /// A short tab label from a figure's file stem: `fig4_spectra` → `Fig. 4 spectra`.
@@ -211,41 +253,52 @@ fn tab_label(name: &str) -> String {
     }
 }
 
-/// A figure's panels in its grid, each an egui_plot plot, then its notes.
-pub(super) fn draw_figure(ui: &mut egui::Ui, figure: &Figure) {
+/// A figure's panels in its grid, each an egui_plot plot, then its notes. Returns the files
+/// the plots' menus asked to save.
+pub(super) fn draw_figure(ui: &mut egui::Ui, figure: &Figure) -> Vec<FileAction> {
     let columns = figure.columns.clamp(1, figure.panels.len().max(1));
     let rows = figure.panels.len().div_ceil(columns).max(1);
     let notes_height = 18.0 * figure.notes.len() as f32;
-    let height = ((ui.available_height() - notes_height - 30.0) / rows as f32).max(140.0);
+    let height = ((ui.available_height() - notes_height - 30.0) / rows as f32).max(160.0);
+    let mut requests = Vec::new();
     egui::ScrollArea::vertical().show(ui, |ui| {
         for (r, row) in figure.panels.chunks(columns).enumerate() {
             ui.columns(columns, |cols| {
                 for (c, panel) in row.iter().enumerate() {
                     let id = format!("{}_{r}_{c}", figure.name);
-                    draw_panel(&mut cols[c], &id, panel, height);
+                    requests.extend(draw_panel(&mut cols[c], &id, panel, height));
                 }
             });
+            // Room between a row's x-axis labels and the next row's titles.
+            ui.add_space(8.0);
         }
         for note in &figure.notes {
             ui.small(note);
         }
     });
+    requests
 }
 
-fn draw_panel(ui: &mut egui::Ui, id: &str, panel: &Panel, height: f32) {
-    ui.strong(&panel.title);
-    let mut plot = Plot::new(id)
-        .height(height - 20.0)
-        .legend(Legend::default().text_style(egui::TextStyle::Small))
-        .x_axis_label(panel.x_label.clone())
-        .y_axis_label(panel.y_label.clone());
+fn draw_panel(ui: &mut egui::Ui, id: &str, panel: &Panel, height: f32) -> Option<FileAction> {
+    // The title wraps within its column instead of running under the neighbour's axis.
+    ui.add(egui::Label::new(egui::RichText::new(&panel.title).strong()).wrap());
+    let ctx = ui.ctx().clone();
+    let plot_height = (height - 28.0)
+        .max(100.0)
+        .max(plot_kit::min_height_for_y_label(&panel.y_label));
+    let mut plot = plot_kit::plot(&ctx, id, &panel.x_label, &panel.y_label, None)
+        .height(plot_height)
+        .legend(Legend::default().text_style(egui::TextStyle::Small));
     if let Some([lo, hi]) = panel.x_range {
         plot = plot.include_x(lo).include_x(hi);
     }
     if let Some([lo, hi]) = panel.y_range {
         plot = plot.include_y(lo).include_y(hi);
     }
-    plot.show(ui, |p| {
+    if let Some(top) = legend_headroom(panel, plot_height) {
+        plot = plot.include_y(top);
+    }
+    let shown = plot.show(ui, |p| {
         for series in &panel.series {
             draw_series(p, series);
         }
@@ -258,6 +311,34 @@ fn draw_panel(ui: &mut egui::Ui, id: &str, panel: &Panel, height: f32) {
             ));
         }
     });
+    plot_menu(&shown.response, id, || PlotData {
+        title: panel.title.clone(),
+        x_label: panel.x_label.clone(),
+        y_label: panel.y_label.clone(),
+        series: panel
+            .series
+            .iter()
+            .map(|s| (s.name.clone(), s.points.clone()))
+            .collect(),
+    })
+}
+
+/// The y the plot must reach for the legend (top right) to sit above the data rather than
+/// on it: the legend's rows take this share of the plot's height.
+fn legend_headroom(panel: &Panel, plot_height: f32) -> Option<f64> {
+    let mut names: Vec<&str> = panel.series.iter().map(|s| s.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.is_empty() {
+        return None;
+    }
+    let [lo, hi] = match panel.y_range {
+        Some(r) => r,
+        None => panel.data_range(1)?,
+    };
+    let legend_px = 14.0 * names.len() as f64 + 12.0;
+    let share = (legend_px / f64::from(plot_height)).min(0.6);
+    Some(hi + (hi - lo).max(1e-12) * share / (1.0 - share))
 }
 
 fn draw_series(p: &mut egui_plot::PlotUi, s: &Series) {

@@ -2,7 +2,10 @@
 //!
 //! Plugins do not reach into each other's resources: the panels ask for a file by writing a
 //! [`FileRequest`], the file plugin answers with a [`Notice`], a [`ConfigurationChosen`] or a
-//! [`SceneChosen`] that the panels act on, and the frame statistics and panel rectangles that
+//! [`SceneChosen`] that the panels act on, and hands a chosen results file, ART run or
+//! recording folder on as [`ResultsChosen`], [`ArtRequest::OpenRun`] or [`RecordReplayInto`];
+//! the keyboard, the menus and the buttons ask the 3D view and the ART window for what they
+//! own with [`ViewRequest`] and [`ArtRequest`]. The frame statistics and panel rectangles that
 //! several plugins read live here.
 
 use std::path::PathBuf;
@@ -23,6 +26,10 @@ impl Plugin for StatePlugin {
             .add_message::<Notice>()
             .add_message::<ConfigurationChosen>()
             .add_message::<SceneChosen>()
+            .add_message::<ViewRequest>()
+            .add_message::<ArtRequest>()
+            .add_message::<ResultsChosen>()
+            .add_message::<RecordReplayInto>()
             .add_systems(Update, frame_stats);
     }
 }
@@ -37,7 +44,18 @@ pub enum FileAction {
     ResumeRestart,
     ExportCsv,
     ExportPlotsPng,
+    /// One plot's data, from its right-click menu.
+    SavePlotCsv(super::plot_kit::PlotData),
+    /// One plot as drawn: `rect` (logical pixels) cropped from the window.
+    SavePlotPng {
+        title: String,
+        rect: egui::Rect,
+    },
     Screenshot,
+    /// The 3D view only, as PNG.
+    SaveViewPng,
+    /// One loop of the event replay as numbered PNGs of the 3D view, into a folder.
+    RecordReplay,
     OpenScene,
     LoadScene(PathBuf),
     OpenCampaignFolder,
@@ -61,6 +79,43 @@ pub struct ConfigurationChosen(pub PathBuf);
 /// A scene was read and is to be opened as `--scene` opens it.
 #[derive(Message, Clone, Debug)]
 pub struct SceneChosen(pub Scene);
+
+/// What the keyboard, the menus and the panels' buttons ask of the 3D view; the view's
+/// plugin acts on it (it owns the camera and the view settings).
+#[derive(Message, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ViewRequest {
+    /// Centre the camera on the cluster, close up.
+    FocusCluster,
+    /// The whole box in the view.
+    FitBox,
+    /// Clipping off → slab → sphere → off.
+    CycleClip,
+    /// Thermal displacement arrows on / off.
+    ToggleDisplacements,
+    /// Replay the latest event, or stop the replay that runs.
+    ToggleLatestReplay,
+    /// Stop a replay.
+    StopReplay,
+    /// Forget the distance tool's atoms.
+    ClearMeasurement,
+}
+
+/// What is asked of the ART window's event in the view.
+#[derive(Message, Clone, Debug, PartialEq, Eq)]
+pub enum ArtRequest {
+    /// Back to the glass: the ART event leaves the view (Esc, or a live replay starts).
+    HideEvent,
+    /// Read the ART run in this folder (and open the window on it).
+    OpenRun(PathBuf),
+}
+
+/// A campaign folder or samplings CSV was chosen: the results window reads it.
+#[derive(Message, Clone, Debug)]
+pub struct ResultsChosen(pub PathBuf);
+
+/// A folder was chosen to record the event replay into: the 3D view records it.
+#[derive(Message, Clone, Debug)]
+pub struct RecordReplayInto(pub PathBuf);
 
 /// The scenes found in `scenes/` (name, path), for the Scenes menu.
 #[derive(Resource, Default, Clone, Debug)]

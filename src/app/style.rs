@@ -36,6 +36,32 @@ pub fn color32(rgb: [u8; 3]) -> Color32 {
     Color32::from_rgb(rgb[0], rgb[1], rgb[2])
 }
 
+/// Bins of the displacement colour map (one shared material per bin keeps the spheres
+/// batched).
+pub const COLOUR_MAP_BINS: usize = 8;
+
+/// Viridis (matplotlib's perceptually uniform map, readable in grey and by colour-blind
+/// viewers) sampled at the centres of `COLOUR_MAP_BINS` bins, low to high.
+pub const COLOUR_MAP_RGB: [[u8; 3]; COLOUR_MAP_BINS] = [
+    [70, 16, 105],
+    [71, 47, 125],
+    [59, 82, 139],
+    [44, 113, 142],
+    [33, 145, 140],
+    [39, 173, 129],
+    [92, 200, 99],
+    [170, 220, 50],
+];
+
+/// The colour-map bin of `value` on a scale from 0 to `max` (the top bin holds everything
+/// beyond `max`).
+pub fn colour_bin(value: f32, max: f32) -> usize {
+    if !(value > 0.0 && max > 0.0) {
+        return 0;
+    }
+    ((value / max * COLOUR_MAP_BINS as f32) as usize).min(COLOUR_MAP_BINS - 1)
+}
+
 /// Arrow colour of an event's motion class (as in the event list and the legend).
 pub fn motion_rgb(class: &str) -> [u8; 3] {
     match class {

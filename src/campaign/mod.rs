@@ -20,7 +20,7 @@ pub use report::{
 };
 pub use run::{
     CampaignError, CampaignOptions, CampaignProgress, CampaignSummary, FolderLock, LOCK_FILE,
-    run_campaign, run_campaign_with, run_sampling,
+    SamplingContext, run_campaign, run_campaign_with, run_sampling,
 };
 pub use spec::{CampaignSpec, CampaignSpecError, SamplingJob, StopRule};
 pub use store::{

@@ -582,25 +582,16 @@ impl Context<'_> {
                 })
             };
             let prefix = sampling_prefix(self.dir, job.index);
+            let context = SamplingContext {
+                potential: self.potential,
+                stop: self.stop,
+                prefix: &prefix,
+                abort: &self.shared.abort,
+                on_advance: &on_advance,
+            };
             let record = inner.install(|| match self.extend.get(&job.index) {
-                Some(previous) => extend_sampling(
-                    job,
-                    previous,
-                    self.potential,
-                    self.stop,
-                    &prefix,
-                    &self.shared.abort,
-                    &on_advance,
-                ),
-                None => run_sampling(
-                    job,
-                    self.system,
-                    self.potential,
-                    self.stop,
-                    &prefix,
-                    &self.shared.abort,
-                    &on_advance,
-                ),
+                Some(previous) => extend_sampling(job, previous, &context),
+                None => run_sampling(job, self.system, &context),
             });
             let record = match record {
                 Ok(Some(record)) => record,
@@ -630,26 +621,38 @@ impl Context<'_> {
 /// progress reported.
 const CHUNK_SAMPLES: u64 = 10;
 
-/// Runs one sampling to its end under the stop rule, writing its files under `prefix`
-/// (`prefix.colvars.traj`, …; stale files of an earlier, killed attempt are removed first),
-/// on the current rayon pool. The sampling's own failures, even a panic, are a `failed`
-/// record with the message as its reason. `Ok(None)` when `abort` was raised meanwhile (the
-/// sampling is abandoned, not recorded). `Err` when its files cannot be written: that is the
-/// folder's fault, not the sampling's, and no row may claim it was run.
-/// `on_advance(biased_steps, events)` is called after every chunk.
+/// What one sampling runs with besides its job and starting point: the same for a new
+/// sampling ([`run_sampling`]) and a continued one ([`extend_sampling`]).
+pub struct SamplingContext<'a> {
+    pub potential: &'a Arc<dyn Potential>,
+    pub stop: StopRule,
+    /// Its files are `prefix.colvars.traj`, … .
+    pub prefix: &'a Path,
+    /// Raised when the campaign stops: the sampling is then abandoned, not recorded.
+    pub abort: &'a AtomicBool,
+    /// `on_advance(biased_steps, events)`, called after every chunk.
+    pub on_advance: &'a (dyn Fn(u64, usize) + Sync),
+}
+
+impl SamplingContext<'_> {
+    fn aborted(&self) -> bool {
+        self.abort.load(Ordering::SeqCst)
+    }
+}
+
+/// Runs one sampling to its end under the stop rule, writing its files under `ctx.prefix`
+/// (stale files of an earlier, killed attempt are removed first), on the current rayon pool.
+/// The sampling's own failures, even a panic, are a `failed` record with the message as its
+/// reason. `Ok(None)` when `ctx.abort` was raised meanwhile (the sampling is abandoned, not
+/// recorded). `Err` when its files cannot be written: that is the folder's fault, not the
+/// sampling's, and no row may claim it was run.
 pub fn run_sampling(
     job: &SamplingJob,
     system: &System,
-    potential: &Arc<dyn Potential>,
-    stop: StopRule,
-    prefix: &Path,
-    abort: &AtomicBool,
-    on_advance: &dyn Fn(u64, usize),
+    ctx: &SamplingContext,
 ) -> Result<Option<SamplingRecord>, WriteError> {
-    remove_stale_files(prefix);
-    catching_panics(job, || {
-        sample(job, system, potential, stop, prefix, abort, on_advance)
-    })
+    remove_stale_files(ctx.prefix);
+    catching_panics(job, || sample(job, system, ctx))
 }
 
 /// Continues a sampling recorded as `previous` (`no_event`) from its restart file up to the
@@ -659,14 +662,10 @@ pub fn run_sampling(
 pub fn extend_sampling(
     job: &SamplingJob,
     previous: &SamplingRecord,
-    potential: &Arc<dyn Potential>,
-    stop: StopRule,
-    prefix: &Path,
-    abort: &AtomicBool,
-    on_advance: &dyn Fn(u64, usize),
+    ctx: &SamplingContext,
 ) -> Result<Option<SamplingRecord>, WriteError> {
     catching_panics(job, || {
-        let path = restart_path(prefix);
+        let path = restart_path(ctx.prefix);
         let restored = std::fs::read(&path)
             .map_err(|e| e.to_string())
             .and_then(|bytes| {
@@ -674,11 +673,11 @@ pub fn extend_sampling(
                     .map_err(|e| e.to_string())
             })
             .and_then(|state| {
-                crate::sampling::MetadynamicsRun::resume(state, potential.clone())
+                crate::sampling::MetadynamicsRun::resume(state, ctx.potential.clone())
                     .map_err(|e| e.to_string())
             });
         match restored {
-            Ok(run) => drive(job, run, stop, prefix, abort, on_advance),
+            Ok(run) => drive(job, run, ctx),
             Err(e) => {
                 let mut record = previous.clone();
                 record.reason = format!(
@@ -791,16 +790,11 @@ fn remove_stale_files(prefix: &Path) {
 fn sample(
     job: &SamplingJob,
     system: &System,
-    potential: &Arc<dyn Potential>,
-    stop: StopRule,
-    prefix: &Path,
-    abort: &AtomicBool,
-    on_advance: &dyn Fn(u64, usize),
+    ctx: &SamplingContext,
 ) -> Result<Option<SamplingRecord>, WriteError> {
     let mut record = empty_record(job);
-    let aborted = || abort.load(Ordering::SeqCst);
-    let run = match start_sampling(system.clone(), potential.clone(), &job.setup, |_, _| {
-        !aborted()
+    let run = match start_sampling(system.clone(), ctx.potential.clone(), &job.setup, |_, _| {
+        !ctx.aborted()
     }) {
         Ok(Some(run)) => run,
         Ok(None) => return Ok(None),
@@ -809,21 +803,18 @@ fn sample(
             return Ok(Some(record));
         }
     };
-    drive(job, run, stop, prefix, abort, on_advance)
+    drive(job, run, ctx)
 }
 
 /// Takes a started (or restored) sampling on to the stop rule and makes its record.
 fn drive(
     job: &SamplingJob,
     mut run: crate::sampling::MetadynamicsRun,
-    stop: StopRule,
-    prefix: &Path,
-    abort: &AtomicBool,
-    on_advance: &dyn Fn(u64, usize),
+    ctx: &SamplingContext,
 ) -> Result<Option<SamplingRecord>, WriteError> {
     let mut record = empty_record(job);
-    let aborted = || abort.load(Ordering::SeqCst);
-    let prefix = prefix.to_string_lossy();
+    let stop = ctx.stop;
+    let prefix = ctx.prefix.to_string_lossy();
     let mut files = SamplingFiles::open(&prefix, &run)?;
     let chunk = job
         .setup
@@ -835,7 +826,7 @@ fn drive(
     let mut ended: Option<(ProfileStop, Barrier)> = None;
     let mut failure: Option<String> = None;
     while run.biased_steps() < stop.max_steps && failure.is_none() && ended.is_none() {
-        if aborted() {
+        if ctx.aborted() {
             return Ok(None);
         }
         let n = chunk.min(stop.max_steps - run.biased_steps());
@@ -858,7 +849,7 @@ fn drive(
             files.flush(&run)?;
         }
         ended = profile_stop(&run, &mut watch, &stop);
-        on_advance(run.biased_steps(), run.events().len());
+        (ctx.on_advance)(run.biased_steps(), run.events().len());
     }
     files.flush(&run)?;
     if ended.is_none() && !run.events().is_empty() {

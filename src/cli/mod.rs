@@ -1,5 +1,5 @@
 //! The command line: `prepare`, `md`, `eval`, `bench`, `metad`, `fes`, `cluster`, `rmsd`,
-//! `campaign`, `stats`, `export-lammps`, `import`, `art`.
+//! `campaign`, `stats`, `export-lammps`, `import`, `art`, `check-screenshot`.
 
 /// `println!` that ends the program quietly when stdout is closed (`betaglass … | head`)
 /// instead of panicking on the broken pipe.
@@ -12,6 +12,7 @@ macro_rules! out {
 mod art;
 mod bench;
 mod campaign;
+mod check_screenshot;
 mod cluster;
 mod eval;
 mod fes;
@@ -206,6 +207,9 @@ pub enum Command {
     ExportLammps(lammps::ExportLammpsArgs),
     /// The LAMMPS runs of an export folder, analysed as `campaign` does: samplings.csv.
     Import(lammps::ImportArgs),
+    /// Checks a headless app run's screenshot and report (CI): atoms, the highlighted cluster
+    /// and its centre in the view, the s(t) line, panels drawn; with --art, the ART window.
+    CheckScreenshot(check_screenshot::CheckScreenshotArgs),
 }
 
 /// Options shared by every command that evaluates forces.
@@ -269,6 +273,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::ExportLammps(a)) => lammps::export(a),
         Some(Command::Import(a)) => lammps::import(a),
         Some(Command::Art(a)) => art::run(a),
+        Some(Command::CheckScreenshot(a)) => check_screenshot::run(a),
         None => open_app(cli.file, cli.app),
     }
 }

@@ -40,6 +40,12 @@ impl AtomFrame {
     pub fn species_of(&self, k: usize) -> &str {
         &self.species[self.types[k] as usize]
     }
+
+    /// How far atom `k` is from the sampling's reference configuration (Å).
+    pub fn displacement_length_angstrom(&self, k: usize) -> f32 {
+        let d = self.displacements_angstrom[k];
+        (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt()
+    }
 }
 
 /// An event as the display draws it: the motion between the two inherent structures of

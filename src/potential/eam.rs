@@ -185,8 +185,9 @@ impl Eam {
         let pair_index = |f: &dyn Fn(usize, usize) -> Spline| -> Vec<Spline> {
             (0..n * n).map(|k| f(k / n, k % n)).collect()
         };
-        let density = pair_index(&|a, b| Spline::new(&tables.density[a][b], tables.d_r));
-        let r_phi = pair_index(&|a, b| Spline::new(&tables.r_phi[a][b], tables.d_r));
+        let grid = &tables.grid;
+        let density = pair_index(&|a, b| Spline::new(&tables.density[a][b], grid.d_r));
+        let r_phi = pair_index(&|a, b| Spline::new(&tables.r_phi[a][b], grid.d_r));
         // Pair (i: a, j: b): density at i comes from g_{b→a}, at j from g_{a→b}.
         let pair_tables = (0..n * n)
             .map(|k| {
@@ -199,14 +200,14 @@ impl Eam {
             pair_tables,
             elements: tables.elements.iter().map(|e| e.symbol.clone()).collect(),
             masses_amu: tables.elements.iter().map(|e| e.mass_amu).collect(),
-            cutoff_angstrom: tables.cutoff_angstrom,
+            cutoff_angstrom: grid.cutoff_angstrom,
             embedding: tables
                 .embedding
                 .iter()
-                .map(|f| Spline::new(f, tables.d_rho))
+                .map(|f| Spline::new(f, grid.d_rho))
                 .collect(),
             r_grid: r_phi[0].clone(),
-            rho_max: (tables.n_rho - 1) as f64 * tables.d_rho,
+            rho_max: grid.rho_max(),
         }
     }
 

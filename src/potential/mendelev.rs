@@ -10,7 +10,7 @@
 use serde_json::Value;
 
 use super::Eam;
-use super::setfl::{SetflElement, SetflTables};
+use super::setfl::{SetflElement, SetflGrid, SetflTables};
 
 const PARAMS_JSON: &str = include_str!("../../assets/potentials/cuzr_mendelev2007_params.json");
 
@@ -28,12 +28,14 @@ pub fn cu_zr_mendelev_2007() -> Eam {
 pub fn tables() -> Result<SetflTables, String> {
     let p: Value = serde_json::from_str(PARAMS_JSON).map_err(|e| e.to_string())?;
     let symbols = ["Cu", "Zr"];
-    let grid = &p["table_grid"];
-    let n_rho = grid["Nrho"].as_u64().ok_or("Nrho")? as usize;
-    let d_rho = num(&grid["drho"])?;
-    let n_r = grid["Nr"].as_u64().ok_or("Nr")? as usize;
-    let d_r = num(&grid["dr"])?;
-    let cutoff_angstrom = num(&grid["cutoff"])?;
+    let on = &p["table_grid"];
+    let grid = SetflGrid {
+        n_rho: on["Nrho"].as_u64().ok_or("Nrho")? as usize,
+        d_rho: num(&on["drho"])?,
+        n_r: on["Nr"].as_u64().ok_or("Nr")? as usize,
+        d_r: num(&on["dr"])?,
+        cutoff_angstrom: num(&on["cutoff"])?,
+    };
 
     let zbl = Zbl::from_json(&p["zbl"])?;
     let mut elements = Vec::new();
@@ -46,14 +48,14 @@ pub fn tables() -> Result<SetflTables, String> {
             mass_amu: num(&e["mass"])?,
         });
         let f = Embedding::from_json(&p["embedding"][s])?;
-        embedding.push((0..n_rho).map(|i| f.value(i as f64 * d_rho)).collect());
+        embedding.push(grid.tabulate_rho(|rho| f.value(rho)));
     }
     let mut density = vec![vec![Vec::new(); 2]; 2];
     let mut r_phi = vec![vec![Vec::new(); 2]; 2];
     for (a, sa) in symbols.iter().enumerate() {
         for (b, sb) in symbols.iter().enumerate() {
             let g = Knots::from_json(&p["density"][format!("{sa},{sb}")])?;
-            density[a][b] = (0..n_r).map(|i| g.value(i as f64 * d_r)).collect();
+            density[a][b] = grid.tabulate_r(|r| g.value(r));
             // Pair keys list the heavier (later) element first.
             let key = if a >= b {
                 format!("{sa},{sb}")
@@ -61,7 +63,7 @@ pub fn tables() -> Result<SetflTables, String> {
                 format!("{sb},{sa}")
             };
             let phi = Pair::from_json(&p["pair"][key], zbl)?;
-            r_phi[a][b] = (0..n_r).map(|i| phi.r_phi(i as f64 * d_r)).collect();
+            r_phi[a][b] = grid.tabulate_r(|r| phi.r_phi(r));
         }
     }
     Ok(SetflTables {
@@ -71,11 +73,7 @@ pub fn tables() -> Result<SetflTables, String> {
             String::new(),
         ],
         elements,
-        n_rho,
-        d_rho,
-        n_r,
-        d_r,
-        cutoff_angstrom,
+        grid,
         embedding,
         density,
         r_phi,

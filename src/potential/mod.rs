@@ -9,7 +9,7 @@ mod spline;
 
 pub use eam::Eam;
 pub use frozen::{FrozenEnvironment, FrozenEnvironmentError};
-pub use setfl::{SetflError, SetflFlavor, SetflTables};
+pub use setfl::{SetflError, SetflFlavor, SetflGrid, SetflTables};
 pub use spline::{GridPoint, Spline};
 
 use std::sync::Arc;

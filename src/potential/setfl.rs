@@ -16,17 +16,41 @@ pub enum SetflFlavor {
 pub struct SetflTables {
     pub header: Vec<String>,
     pub elements: Vec<SetflElement>,
-    pub n_rho: usize,
-    pub d_rho: f64,
-    pub n_r: usize,
-    pub d_r: f64,
-    pub cutoff_angstrom: f64,
+    pub grid: SetflGrid,
     /// `embedding[a]` = F_a(ρ_i), i = 0..n_rho.
     pub embedding: Vec<Vec<f64>>,
     /// `density[a][b]` = density an `a` atom gives a `b` neighbour (LAMMPS's convention).
     pub density: Vec<Vec<Vec<f64>>>,
     /// `r_phi[a][b]` = r·φ_ab(r), symmetric.
     pub r_phi: Vec<Vec<Vec<f64>>>,
+}
+
+/// The grid a setfl file tabulates on (its fifth line, `Nrho drho Nr dr cutoff`): F(ρ) at
+/// ρ_i = i·drho for i < Nrho, the densities and r·φ at r_i = i·dr for i < Nr.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SetflGrid {
+    pub n_rho: usize,
+    pub d_rho: f64,
+    pub n_r: usize,
+    pub d_r: f64,
+    pub cutoff_angstrom: f64,
+}
+
+impl SetflGrid {
+    /// `f` at every ρ of the grid.
+    pub fn tabulate_rho(&self, f: impl Fn(f64) -> f64) -> Vec<f64> {
+        (0..self.n_rho).map(|i| f(i as f64 * self.d_rho)).collect()
+    }
+
+    /// `f` at every r of the grid.
+    pub fn tabulate_r(&self, f: impl Fn(f64) -> f64) -> Vec<f64> {
+        (0..self.n_r).map(|i| f(i as f64 * self.d_r)).collect()
+    }
+
+    /// The last ρ of the grid; LAMMPS extrapolates F linearly above it.
+    pub fn rho_max(&self) -> f64 {
+        (self.n_rho - 1) as f64 * self.d_rho
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -273,11 +297,13 @@ impl SetflTables {
         Ok(Self {
             header,
             elements,
-            n_rho,
-            d_rho,
-            n_r,
-            d_r,
-            cutoff_angstrom,
+            grid: SetflGrid {
+                n_rho,
+                d_rho,
+                n_r,
+                d_r,
+                cutoff_angstrom,
+            },
             embedding,
             density,
             r_phi,

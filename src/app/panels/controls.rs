@@ -9,7 +9,7 @@ pub(super) fn controls_panel(
     stats: &FrameStats,
     controls: &mut Controls,
     settings: &mut ViewSettings,
-    selection: &mut Selection,
+    views: &mut MessageWriter<ViewRequest>,
 ) {
     ui.heading("betaglass");
     if !controls.scene.description.is_empty() {
@@ -33,7 +33,7 @@ pub(super) fn controls_panel(
         .show(ui, |ui| events_list(ui, s, settings));
     egui::CollapsingHeader::new("View")
         .default_open(false)
-        .show(ui, |ui| view_controls(ui, settings, selection));
+        .show(ui, |ui| view_controls(ui, settings, views));
     egui::CollapsingHeader::new("Engine")
         .default_open(false)
         .show(ui, |ui| {
@@ -383,7 +383,7 @@ pub(super) fn ascii_arrows(text: &str) -> String {
 pub(super) fn view_controls(
     ui: &mut egui::Ui,
     settings: &mut ViewSettings,
-    selection: &mut Selection,
+    views: &mut MessageWriter<ViewRequest>,
 ) {
     egui::ComboBox::from_label("other atoms")
         .selected_text(format!("{:?}", settings.others))
@@ -404,6 +404,18 @@ pub(super) fn view_controls(
             }
         });
     ui.add(egui::Slider::new(&mut settings.clip_width_angstrom, 4.0..=45.0).text("clip width (Å)"));
+    ui.horizontal(|ui| {
+        ui.label("colour by");
+        ui.selectable_value(&mut settings.colour_by, ColourBy::Species, "species");
+        ui.selectable_value(&mut settings.colour_by, ColourBy::Displacement, "displacement")
+            .on_hover_text("How far each atom of the glass is from where it was when the sampling started; the colour bar is in the view's corner.");
+    });
+    if settings.colour_by == ColourBy::Displacement {
+        ui.add(
+            egui::Slider::new(&mut settings.colour_max_angstrom, 0.2..=4.0)
+                .text("colour scale top (Å)"),
+        );
+    }
     ui.add(egui::Slider::new(&mut settings.atom_scale, 0.3..=1.6).text("atom size"));
     ui.checkbox(&mut settings.show_box, "box edges");
     ui.checkbox(&mut settings.show_displacements, "displacement arrows (A)")
@@ -420,10 +432,10 @@ pub(super) fn view_controls(
     );
     ui.horizontal(|ui| {
         if ui.button("Focus cluster (F)").clicked() {
-            selection.focus_cluster = true;
+            views.write(ViewRequest::FocusCluster);
         }
         if ui.button("Reset view (R)").clicked() {
-            selection.reset_view = true;
+            views.write(ViewRequest::FitBox);
         }
     });
 }

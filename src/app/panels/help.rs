@@ -10,6 +10,14 @@ pub(super) const KEYS: &[(&str, &str)] = &[
     ("Right- or middle-drag", "pan"),
     ("Wheel", "zoom"),
     ("Click an atom", "pick it as the next cluster centre"),
+    (
+        "Shift+click two atoms",
+        "measure their distance (minimum image)",
+    ),
+    (
+        "Right-click a plot",
+        "reset its view, copy or save its data (CSV), save it (PNG)",
+    ),
     ("Enter", "start a sampling with the panel's settings"),
     ("F", "focus the camera on the cluster"),
     ("R", "reset the view to the whole box"),
@@ -20,7 +28,7 @@ pub(super) const KEYS: &[(&str, &str)] = &[
     ("H or F1", "this help"),
     (
         "Esc",
-        "stop an event replay, leave an ART event, close this help",
+        "stop an event replay, leave an ART event, clear the distance, close this help",
     ),
 ];
 

@@ -9,7 +9,7 @@ pub(super) fn menu_bar(
     controls: &mut Controls,
     files: &mut MessageWriter<FileRequest>,
     scene_files: &SceneFiles,
-    selection: &mut Selection,
+    views: &mut MessageWriter<ViewRequest>,
     results_open: &mut bool,
     art_open: &mut bool,
 ) -> Option<Scene> {
@@ -28,6 +28,11 @@ pub(super) fn menu_bar(
                 ("Export plots as CSV…", FileAction::ExportCsv),
                 ("Export plots as PNG…", FileAction::ExportPlotsPng),
                 ("Screenshot…", FileAction::Screenshot),
+                ("Save the 3D view as PNG…", FileAction::SaveViewPng),
+                (
+                    "Record the event replay (PNG frames)…",
+                    FileAction::RecordReplay,
+                ),
                 (
                     "Open campaign results (folder)…",
                     FileAction::OpenCampaignFolder,
@@ -65,11 +70,11 @@ pub(super) fn menu_bar(
         });
         ui.menu_button("View", |ui| {
             if ui.button("Focus on cluster (F)").clicked() {
-                selection.focus_cluster = true;
+                views.write(ViewRequest::FocusCluster);
                 ui.close();
             }
             if ui.button("Reset view (R)").clicked() {
-                selection.reset_view = true;
+                views.write(ViewRequest::FitBox);
                 ui.close();
             }
             ui.checkbox(results_open, "Campaign results window");

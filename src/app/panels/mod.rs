@@ -13,21 +13,23 @@ use betaglass::system::units::format_time_ps;
 mod controls;
 mod help;
 mod menu;
+mod overlay;
 mod status;
 
 use controls::*;
 use help::*;
 use menu::*;
+use overlay::*;
 use status::*;
 
 use super::art::ArtView;
-use super::atoms_view::{ClipMode, OthersMode, Selection, ViewLayout, ViewSettings};
+use super::atoms_view::{ClipMode, ColourBy, OthersMode, Selection, ViewLayout, ViewSettings};
 use super::bridge::{EngineBridge, Latest};
 use super::plots::{self, PlotState};
 use super::results::ResultsView;
 use super::state::{
-    ConfigurationChosen, FileAction, FileRequest, FrameStats, Notice, PanelRects, SceneChosen,
-    SceneFiles,
+    ArtRequest, ConfigurationChosen, FileAction, FileRequest, FrameStats, Notice, PanelRects,
+    SceneChosen, SceneFiles, ViewRequest,
 };
 
 pub struct PanelsPlugin {
@@ -203,7 +205,8 @@ fn cluster_preview(s: &Snapshot, centre: u64, cutoff_angstrom: f64) -> Vec<u64> 
 
 /// Space pause/resume, N one step, F focus, R reset, Enter sample the picked atom, C clip,
 /// A arrows, E replay the latest event, H / F1 help, Esc stop a replay or an ART event and close
-/// help, Ctrl+S screenshot.
+/// help, Ctrl+S screenshot. The keys act through messages, as the menus and buttons do: the
+/// view and the ART window apply them to what they own.
 #[allow(clippy::too_many_arguments)]
 fn keyboard(
     keys: Res<ButtonInput<KeyCode>>,
@@ -211,60 +214,45 @@ fn keyboard(
     latest: Res<Latest>,
     bridge: Res<EngineBridge>,
     mut controls: ResMut<Controls>,
-    mut selection: ResMut<Selection>,
-    mut settings: ResMut<ViewSettings>,
+    mut views: MessageWriter<ViewRequest>,
+    mut art: MessageWriter<ArtRequest>,
     mut files: MessageWriter<FileRequest>,
-    mut art_view: ResMut<ArtView>,
 ) {
     if egui_input.wants_any_keyboard_input() {
         return;
     }
     let ctrl = keys.pressed(KeyCode::ControlLeft) || keys.pressed(KeyCode::ControlRight);
-    if keys.just_pressed(KeyCode::Space) {
+    let pressed = |k| keys.just_pressed(k);
+    if pressed(KeyCode::Space) {
         toggle_pause(&latest.snapshot, &bridge);
     }
-    if keys.just_pressed(KeyCode::KeyN) {
+    if pressed(KeyCode::KeyN) {
         bridge.send(Command::Step);
     }
-    if keys.just_pressed(KeyCode::KeyF) {
-        selection.focus_cluster = true;
-    }
-    if keys.just_pressed(KeyCode::KeyR) {
-        selection.reset_view = true;
-    }
-    if keys.just_pressed(KeyCode::Enter) {
+    if pressed(KeyCode::Enter) {
         start_pending(&controls, &bridge);
     }
-    if keys.just_pressed(KeyCode::KeyC) {
-        settings.clip = match settings.clip {
-            ClipMode::Off => ClipMode::Slab,
-            ClipMode::Slab => ClipMode::Sphere,
-            ClipMode::Sphere => ClipMode::Off,
-        };
-    }
-    if keys.just_pressed(KeyCode::KeyA) {
-        settings.show_displacements = !settings.show_displacements;
-    }
-    if keys.just_pressed(KeyCode::KeyE) {
-        let last = latest.snapshot.events.len().checked_sub(1);
-        settings.replay = if settings.replay.is_some() {
-            None
-        } else {
-            last
-        };
-        if settings.replay.is_some() {
-            art_view.shown = None;
+    for (key, request) in [
+        (KeyCode::KeyF, ViewRequest::FocusCluster),
+        (KeyCode::KeyR, ViewRequest::FitBox),
+        (KeyCode::KeyC, ViewRequest::CycleClip),
+        (KeyCode::KeyA, ViewRequest::ToggleDisplacements),
+        (KeyCode::KeyE, ViewRequest::ToggleLatestReplay),
+    ] {
+        if pressed(key) {
+            views.write(request);
         }
     }
-    if keys.just_pressed(KeyCode::KeyH) || keys.just_pressed(KeyCode::F1) {
+    if pressed(KeyCode::KeyH) || pressed(KeyCode::F1) {
         controls.show_help = !controls.show_help;
     }
-    if keys.just_pressed(KeyCode::Escape) {
-        settings.replay = None;
-        art_view.shown = None;
+    if pressed(KeyCode::Escape) {
+        views.write(ViewRequest::StopReplay);
+        views.write(ViewRequest::ClearMeasurement);
+        art.write(ArtRequest::HideEvent);
         controls.show_help = false;
     }
-    if ctrl && keys.just_pressed(KeyCode::KeyS) {
+    if ctrl && pressed(KeyCode::KeyS) {
         files.write(FileRequest(FileAction::Screenshot));
     }
 }
@@ -306,12 +294,13 @@ struct PanelInputs<'w> {
     stats: Res<'w, FrameStats>,
 }
 
-/// What the person edits through the panels: the pending sampling, the view, the selection.
+/// What the person edits through the panels: the pending sampling and the view settings
+/// (the selection is read, for the status bar).
 #[derive(SystemParam)]
 struct PanelEdits<'w> {
     controls: ResMut<'w, Controls>,
     settings: ResMut<'w, ViewSettings>,
-    selection: ResMut<'w, Selection>,
+    selection: Res<'w, Selection>,
 }
 
 /// Where the panels ended up, for the 3D view's viewport and for the screenshot report.
@@ -321,10 +310,12 @@ struct PanelLayout<'w> {
     rects: ResMut<'w, PanelRects>,
 }
 
-/// What the menus reach: file requests, the scene list, the results and ART windows.
+/// What the menus reach: file requests, view requests, the scene list, the results and ART
+/// windows.
 #[derive(SystemParam)]
 struct MenuTargets<'w> {
     files: MessageWriter<'w, FileRequest>,
+    views: MessageWriter<'w, ViewRequest>,
     scene_files: Res<'w, SceneFiles>,
     results_view: ResMut<'w, ResultsView>,
     art_view: ResMut<'w, ArtView>,
@@ -346,7 +337,7 @@ fn ui_system(
     let PanelEdits {
         mut controls,
         mut settings,
-        mut selection,
+        selection,
     } = edits;
     let PanelLayout {
         mut layout,
@@ -354,6 +345,7 @@ fn ui_system(
     } = placed;
     let MenuTargets {
         mut files,
+        mut views,
         scene_files,
         mut results_view,
         mut art_view,
@@ -376,7 +368,7 @@ fn ui_system(
             &mut controls,
             &mut files,
             &scene_files,
-            &mut selection,
+            &mut views,
             &mut results_view.open,
             &mut art_view.open,
         )
@@ -403,7 +395,7 @@ fn ui_system(
                     &stats,
                     &mut controls,
                     &mut settings,
-                    &mut selection,
+                    &mut views,
                 );
             });
         })
@@ -413,7 +405,9 @@ fn ui_system(
         .resizable(true)
         .default_size(440.0)
         .show(&mut root, |ui| {
-            plots::plots_panel(ui, &s, &mut plot_state);
+            for action in plots::plots_panel(ui, &s, &mut plot_state) {
+                files.write(FileRequest(action));
+            }
         })
         .response
         .rect;
@@ -431,6 +425,7 @@ fn ui_system(
             egui::pos2(right.left(), bottom.top()),
         ),
     };
+    view_overlay(&ctx, rects.view, &latest, &settings, &selection);
     if controls.show_help {
         help_window(&ctx, &mut controls);
     }

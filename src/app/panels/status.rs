@@ -20,8 +20,7 @@ pub(super) fn status_bar(
         if let Some(id) = selection.hovered
             && let Some(k) = s.atoms.index_of(id)
         {
-            let d = s.atoms.displacements_angstrom[k];
-            let moved = (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt();
+            let moved = s.atoms.displacement_length_angstrom(k);
             ui.label(format!(
                 "atom {id} ({}) moved {moved:.2} Å{}",
                 s.atoms.species_of(k),
