@@ -45,7 +45,7 @@ fn saddle_at(p: [f64; 2]) -> SaddleSearch {
 
 fn mb_settings() -> ArtSettings {
     ArtSettings {
-        push_over_fraction: 0.2,
+        minimization_offset: 0.1,
         minimum_force_threshold: 1e-8,
         return_force_threshold: 1e-8,
         max_minimization_steps: 100_000,

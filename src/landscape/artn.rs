@@ -28,16 +28,17 @@
 //!    A converged point with a second negative eigenvalue (a higher-order saddle, where the
 //!    perpendicular relaxation stalls) is left along that mode by `second_mode_nudge`, and the
 //!    climb goes on (at most `max_second_mode_nudges` times).
-//! 3. **Connection** ([`connect`], pARTn `lpush_final`). Step from the saddle along ±v by
-//!    `push_over_fraction` of the saddle's distance from the minimum and FIRE-minimise both
-//!    ways. Towards the minimum, the descent must return to it (no particle farther than
-//!    `same_minimum_distance`), else [`FailureKind::Disconnected`]; away from it, it must reach
-//!    another minimum, else [`FailureKind::ReturnedToInitial`].
+//! 3. **Connection** ([`connect`], eOn's process search, client/ProcessSearchJob.cpp; pARTn
+//!    `lpush_final`). Step from the saddle along ∓v by `minimization_offset` (eOn
+//!    `process_search_minimization_offset`, 0.2 Å) and minimise (L-BFGS, `descent_lbfgs_memory`)
+//!    both ways. Towards the minimum, the descent must return to it (no particle farther than
+//!    `same_minimum_distance`, eOn `distance_difference`), else [`FailureKind::Disconnected`];
+//!    away from it, it must reach another minimum, else [`FailureKind::ReturnedToInitial`].
 
 use serde::{Deserialize, Serialize};
 
 use super::lanczos::{LanczosSettings, lowest_eigenpair, project_out};
-use super::relax::{FireRelaxSettings, Minimum, minimize};
+use super::relax::{FireRelaxSettings, Minimum, minimize, minimize_lbfgs};
 use super::surface::{EnergySurface, dot, max_particle_distance, max_particle_force, norm};
 use crate::dynamics::Fire;
 
@@ -117,9 +118,18 @@ pub struct ArtSettings {
     /// The saddle is converged when the largest force on any particle is below this (eV/Å).
     /// Default 0.01 eV/Å.
     pub force_threshold: f64,
-    /// Push off the saddle, both ways, by this fraction of its distance from the initial
-    /// minimum. Default 0.2.
-    pub push_over_fraction: f64,
+    /// The connectivity test's descents start this far from the saddle (length units, along
+    /// the unit eigenvector), one each way. Default 0.2 Å: eOn
+    /// `process_search_minimization_offset` (client/ProcessSearchJob.cpp displaces the saddle
+    /// by ± the unit mode times this and minimises both). The earlier default, 0.2 × the
+    /// saddle's distance from the minimum (0.6–1.1 Å on the glass, where the far field adds to
+    /// that distance), started 7 of 16 descents beyond the saddle's own basins.
+    pub minimization_offset: f64,
+    /// The connectivity test's descents minimise by L-BFGS with this many correction pairs
+    /// ([`super::relax::minimize_lbfgs`], ASE's `LBFGS` form, steps capped at `fire.max_step`);
+    /// 0: FIRE. Default 10 (Nocedal & Wright ch. 7, m = 3–20; eOn's default optimizer for its
+    /// process-search minimisations is L-BFGS too, `optimizer.opt_method`).
+    pub descent_lbfgs_memory: usize,
     /// The new minimum (and the initial one) is relaxed until the largest force is below this
     /// (eV/Å). Default 2·10⁻⁵: with 2·10⁻⁴ LAMMPS CG (ftol 10⁻⁶) moved 3 of 32 new minima by
     /// 0.08–0.25 Å more, down flat valleys (docs/art/check_art_lammps.log).
@@ -159,7 +169,8 @@ impl Default for ArtSettings {
             max_new_chances: 8,
             new_chance_pushes: 0,
             force_threshold: 0.01,
-            push_over_fraction: 0.2,
+            minimization_offset: 0.2,
+            descent_lbfgs_memory: 10,
             minimum_force_threshold: 2e-5,
             return_force_threshold: 1e-3,
             max_minimization_steps: 50_000,
@@ -181,7 +192,7 @@ impl ArtSettings {
             ("max_relaxation_drop_ev", self.max_relaxation_drop_ev),
             ("second_mode_nudge", self.second_mode_nudge),
             ("force_threshold", self.force_threshold),
-            ("push_over_fraction", self.push_over_fraction),
+            ("minimization_offset", self.minimization_offset),
             ("minimum_force_threshold", self.minimum_force_threshold),
             ("return_force_threshold", self.return_force_threshold),
             ("same_minimum_distance", self.same_minimum_distance),
@@ -410,11 +421,17 @@ pub fn explore(
     }))
 }
 
-/// The connectivity test (pARTn `lpush_final`, which relaxes from the saddle to both adjacent
-/// minima): step off the saddle along −v (towards `x_min`) and minimise: it must come back to
-/// `x_min` (no particle farther than `same_minimum_distance`), else
-/// [`FailureKind::Disconnected`]; step along +v and minimise: it must reach another minimum,
-/// else [`FailureKind::ReturnedToInitial`]. Returns the new minimum and the return distance.
+/// The connectivity test, as eOn's process search makes it (client/ProcessSearchJob.cpp,
+/// `doProcessSearch`): displace the saddle by ∓`minimization_offset` along its unit mode and
+/// minimise each side (pARTn `lpush_final` relaxes to both adjacent minima too). The descent
+/// against the mode's sign (v points away from `x_min`) must come back to the initial minimum
+/// (no particle farther than `same_minimum_distance`, eOn's `structure_comparison`
+/// `distance_difference` 0.1 Å), else [`FailureKind::Disconnected`]; the other must reach
+/// another minimum, else [`FailureKind::ReturnedToInitial`]. eOn also swaps the two ends when
+/// only the forward one is the initial minimum; on the glass that never happened (16
+/// explorations, seed 1: every forward descent of a disconnected saddle ended elsewhere too),
+/// so it is not done, saving a descent per disconnected saddle. Returns the new minimum and
+/// the return distance.
 pub fn connect(
     surface: &mut dyn EnergySurface,
     x_min: &[f64],
@@ -425,49 +442,99 @@ pub fn connect(
     let away: Vec<f64> = saddle.x.iter().zip(x_min).map(|(a, b)| a - b).collect();
     let v = &saddle.eigenvector;
     let sign = if dot(v, &away) >= 0.0 { 1.0 } else { -1.0 };
-    let step = settings.push_over_fraction * norm(&away);
-    // Back towards the initial minimum: relaxed only until it is clear which basin it is in.
-    // FIRE from `x` to a force below `threshold`, or the search's minimisation failure.
-    let mut relax = |x, threshold| {
-        let r = minimize(
-            surface,
-            x,
-            threshold,
-            settings.max_minimization_steps,
-            settings.fire,
-        );
-        if r.converged {
-            Ok(r)
-        } else {
-            Err(FailureKind::MinimizationFailed)
+    let same = settings.same_minimum_distance;
+    let trace = std::env::var_os("BETAGLASS_ART_TRACE").is_some();
+    // FIRE from the saddle displaced by `s` along v: relaxed first only until it is clear
+    // whether it is back in the initial minimum (`return_force_threshold`); in a flat valley
+    // that leaves atoms ~0.1 Å off the minimum, so a descent not yet within reach is relaxed
+    // on to the minima's threshold before it is called another minimum.
+    let mut descend = |s: f64, first_threshold: f64| -> Result<(Minimum, f64), FailureKind> {
+        let mut x = saddle.x.clone();
+        axpy(&mut x, s, v);
+        let mut relax = |x, threshold| {
+            let r = match settings.descent_lbfgs_memory {
+                0 => minimize(
+                    surface,
+                    x,
+                    threshold,
+                    settings.max_minimization_steps,
+                    settings.fire,
+                ),
+                memory => minimize_lbfgs(
+                    surface,
+                    x,
+                    threshold,
+                    settings.max_minimization_steps,
+                    settings.fire.max_step,
+                    memory,
+                ),
+            };
+            if r.converged {
+                Ok(r)
+            } else {
+                Err(FailureKind::MinimizationFailed)
+            }
+        };
+        let mut m = relax(x, first_threshold)?;
+        let mut distance = max_particle_distance(&m.x, x_min, block);
+        if distance >= same && first_threshold > settings.minimum_force_threshold {
+            m = relax(m.x, settings.minimum_force_threshold)?;
+            distance = max_particle_distance(&m.x, x_min, block);
         }
+        if trace {
+            art_eprintln!(
+                "connect: from saddle E {:.5} {s:+.3} along v (|saddle − min| {:.3}, max particle {:.3}): {} steps, E {:.5}, max particle {distance:.3} from the initial minimum, {}",
+                saddle.energy,
+                norm(&away),
+                max_particle_distance(&saddle.x, x_min, block),
+                m.steps,
+                m.energy,
+                displacement_profile(&m.x, x_min, block)
+            );
+        }
+        Ok((m, distance))
     };
-    let mut x = saddle.x.clone();
-    axpy(&mut x, -sign * step, v);
-    let back = relax(x, settings.return_force_threshold)?;
-    let mut return_distance = max_particle_distance(&back.x, x_min, block);
-    if return_distance >= settings.same_minimum_distance {
-        // Not yet within reach: in a flat valley 10⁻³ eV/Å leaves atoms ~0.1 Å off the
-        // minimum. Relax on to the minima's threshold before calling it disconnected.
-        let back = relax(back.x, settings.minimum_force_threshold)?;
-        return_distance = max_particle_distance(&back.x, x_min, block);
+    let offset = settings.minimization_offset;
+    let (_, back_distance) = descend(-sign * offset, settings.return_force_threshold)?;
+    if back_distance < same {
+        let (forward, forward_distance) = descend(sign * offset, settings.minimum_force_threshold)?;
+        if forward_distance < same {
+            return Err(FailureKind::ReturnedToInitial);
+        }
+        return Ok((forward, back_distance));
     }
-    if std::env::var_os("BETAGLASS_ART_TRACE").is_some() {
-        eprintln!(
-            "connect: back to {return_distance:.3} from the initial minimum in {} steps, E {:.5}",
-            back.steps, back.energy
-        );
-    }
-    if return_distance >= settings.same_minimum_distance {
-        return Err(FailureKind::Disconnected);
-    }
-    let mut x = saddle.x.clone();
-    axpy(&mut x, sign * step, v);
-    let minimum = relax(x, settings.minimum_force_threshold)?;
-    if max_particle_distance(&minimum.x, x_min, block) < settings.same_minimum_distance {
-        return Err(FailureKind::ReturnedToInitial);
-    }
-    Ok((minimum, return_distance))
+    Err(FailureKind::Disconnected)
+}
+
+/// How `x` differs from `x_min`, for the trace: RMSD over the particles, the particles moved
+/// more than 0.1, 0.3 and 1 length units, and the three farthest (index: distance).
+fn displacement_profile(x: &[f64], x_min: &[f64], block: usize) -> String {
+    let mut d: Vec<(usize, f64)> = x
+        .chunks(block)
+        .zip(x_min.chunks(block))
+        .map(|(p, q)| {
+            p.iter()
+                .zip(q)
+                .map(|(u, v)| (u - v) * (u - v))
+                .sum::<f64>()
+                .sqrt()
+        })
+        .enumerate()
+        .collect();
+    let n = d.len().max(1) as f64;
+    let rmsd = (d.iter().map(|(_, r)| r * r).sum::<f64>() / n).sqrt();
+    let over = |t: f64| d.iter().filter(|(_, r)| *r > t).count();
+    let (n01, n03, n1) = (over(0.1), over(0.3), over(1.0));
+    d.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let top: Vec<String> = d
+        .iter()
+        .take(3)
+        .map(|(i, r)| format!("{i}:{r:.3}"))
+        .collect();
+    format!(
+        "rmsd {rmsd:.4}, moved >0.1 {n01} >0.3 {n03} >1 {n1}, farthest {}",
+        top.join(" ")
+    )
 }
 
 /// A deterministic pseudo-random vector (splitmix64 → [−1, 1]) on the coordinates where
@@ -547,7 +614,7 @@ pub fn find_saddle(
             let pair = lowest_eigenpair(surface, &x, &f, &d, &null, &activation_lanczos)
                 .ok_or(FailureKind::NoNegativeMode)?;
             if std::env::var_os("BETAGLASS_ART_TRACE").is_some() {
-                eprintln!(
+                art_eprintln!(
                     "activation {step}: λ {:.4} fmax {:.4} calls {}",
                     pair.eigenvalue,
                     max_particle_force(&f, block),
@@ -711,7 +778,7 @@ fn repush(
         let pair = lowest_eigenpair(surface, x, f, &start, &null, &activation_lanczos)
             .ok_or(FailureKind::LostMode)?;
         if std::env::var_os("BETAGLASS_ART_TRACE").is_some() {
-            eprintln!("new chance {chance}, push {k}: λ {:.4}", pair.eigenvalue);
+            art_eprintln!("new chance {chance}, push {k}: λ {:.4}", pair.eigenvalue);
         }
         if pair.eigenvalue < settings.eigenvalue_threshold {
             return Ok((energy, pair));
@@ -766,6 +833,8 @@ fn climb(
     let mut perpendicular_index = 0;
     // The start of the next Lanczos: the last eigenvector, or a fresh vector after a convex step.
     let mut lanczos_start: Option<Vec<f64>> = None;
+    // |v_new · v_old| of the last Lanczos (traced: how far the mode turned in one step).
+    let mut overlap = 1.0;
     for step in 0..settings.max_climbing_steps {
         if step > 0 {
             let start = lanczos_start.take().unwrap_or_else(|| v.clone());
@@ -773,6 +842,7 @@ fn climb(
                 .ok_or(FailureKind::LostMode)?;
             let mut w = pair.eigenvector;
             orient(&mut w, &v);
+            overlap = dot(&w, &v);
             lambda = pair.eigenvalue;
             v = w;
         }
@@ -788,7 +858,10 @@ fn climb(
             // perpendicular relaxation) and pARTn's new chance (a fresh Lanczos vector).
             new_chances += 1;
             if std::env::var_os("BETAGLASS_ART_TRACE").is_some() {
-                eprintln!("climb {step}: convex, λ {lambda:.4}, new chance {new_chances}");
+                art_eprintln!(
+                    "climb {step}: convex, λ {lambda:.4}, overlap {overlap:.3}, E {current_energy:.5}, disp {:.3}, new chance {new_chances}",
+                    max_particle_distance(&x, x_min, block)
+                );
             }
             if new_chances > settings.max_new_chances {
                 return Err(FailureKind::LostMode);
@@ -868,8 +941,8 @@ fn climb(
         );
         let max_force = max_particle_force(&f, block);
         if std::env::var_os("BETAGLASS_ART_TRACE").is_some() {
-            eprintln!(
-                "climb {step}: λ {lambda:.4} s {s:.4} E {current_energy:.5} fmax {max_force:.4} calls {} limit {limit} disp {:.3}",
+            art_eprintln!(
+                "climb {step}: λ {lambda:.4} ov {overlap:.3} s {s:.4} E {current_energy:.5} fmax {max_force:.4} calls {} limit {limit} disp {:.3}",
                 surface.force_calls() - calls0,
                 max_particle_distance(&x, x_min, block)
             );

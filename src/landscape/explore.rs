@@ -79,10 +79,13 @@ pub struct GlassArtSettings {
     /// false: every force call of the search is a full one.
     pub local_search: bool,
     /// The search's region: every atom within this distance of the cluster's centre atom (Å).
-    /// Default 9 Å: the pushed atoms (4 Å) and the next two neighbour shells (first RDF
-    /// minima of Cu–Zr at ≈ 3.3 and 5.5 Å), ≈ 180 of 4000 atoms. The displacement of an event
-    /// of the cluster has fallen below 0.1 Å there (measured: `BETAGLASS_ART_TRACE`), so
-    /// freezing the rest leaves a saddle the full system converges from in a few steps.
+    /// Default 12 Å (≈ 390 of 4000 atoms): the pushed atoms (4 Å) and the next neighbour
+    /// shells out to where an event's displacement has died away. With 9 Å (≈ 170 atoms) the
+    /// frozen boundary held the local saddles strained: converging them on the full system
+    /// moved mobile atoms by 0.26–1.08 Å and frozen ones by 0.2–0.58 Å (13–72 frozen atoms by
+    /// more than 0.1 Å) and lowered the saddle energy by 0.1–0.77 eV, and 7 of 16 saddles so
+    /// moved (seed 1) ended disconnected; with 12 Å the hand-over moves ≤ 0.22 Å in all but one
+    /// (`BETAGLASS_ART_TRACE`, /work/notes/art-local-readme.md).
     pub local_radius_angstrom: f64,
     /// The region grows when an atom within this distance of its edge (Å)…
     pub local_edge_margin_angstrom: f64,
@@ -126,7 +129,7 @@ impl Default for GlassArtSettings {
             marginal_second_eigenvalue_ev_per_angstrom2: 0.05,
             refine_iterations: 600,
             local_search: true,
-            local_radius_angstrom: 9.0,
+            local_radius_angstrom: 12.0,
             local_edge_margin_angstrom: 2.5,
             local_growth_displacement_angstrom: 0.15,
             max_region_growths: 3,
@@ -437,7 +440,7 @@ impl ArtSetup {
             .max_by(|&a, &b| to_saddle[a].total_cmp(&to_saddle[b]))
             .unwrap_or(0);
         if std::env::var_os("BETAGLASS_ART_TRACE").is_some() {
-            eprintln!(
+            art_eprintln!(
                 "locality: farthest mover {farthest} by {:.3} Å, cluster {:?}",
                 to_saddle[farthest],
                 self.cluster_indices()
@@ -545,7 +548,7 @@ impl ArtSetup {
                 break;
             }
             if trace() {
-                eprintln!(
+                art_eprintln!(
                     "region grows: {} core atoms + {} at the edge ({} mobile)",
                     core.len(),
                     grow.len(),
@@ -586,15 +589,29 @@ impl ArtSetup {
         let v = local.embed_vector(&saddle.eigenvector);
         let full = refine_saddle(surface, x0, &x, &v, saddle.activation_steps, art)?;
         if trace() {
-            eprintln!(
-                "local saddle: {} mobile, {} local calls, E {:.5}; full: {} calls, {} climbing steps, E {:.5}, moved {:.3} Å",
+            // How far the full-system convergence moved the mobile atoms and the frozen ones
+            // (largest move, atoms moved > 0.1 Å).
+            let mobile = local.mobile();
+            let (mut mobile_max, mut frozen_max, mut mobile_n, mut frozen_n) =
+                (0.0f64, 0.0f64, 0, 0);
+            for i in 0..x.len() / 3 {
+                let d = max_particle_distance(&full.x[3 * i..3 * i + 3], &x[3 * i..3 * i + 3], 3);
+                if mobile.contains(&i) {
+                    mobile_max = mobile_max.max(d);
+                    mobile_n += usize::from(d > 0.1);
+                } else {
+                    frozen_max = frozen_max.max(d);
+                    frozen_n += usize::from(d > 0.1);
+                }
+            }
+            art_eprintln!(
+                "local saddle: {} mobile, {} local calls, E {:.5}; full: {} calls, {} climbing steps, E {:.5}, moved mobile {mobile_max:.3} Å ({mobile_n} > 0.1 Å), frozen {frozen_max:.3} Å ({frozen_n} > 0.1 Å)",
                 local.mobile().len(),
                 search_calls,
                 saddle.energy,
                 full.force_calls,
                 full.climbing_steps,
                 full.energy,
-                max_particle_distance(&full.x, &x, 3)
             );
         }
         Ok((
@@ -675,9 +692,10 @@ impl ArtSetup {
             ),
         };
         if trace() {
-            eprintln!(
+            art_eprintln!(
                 "full relaxation of the new minimum: {} steps, E {:.5}",
-                m.steps, m.energy
+                m.steps,
+                m.energy
             );
         }
         if !m.converged {
@@ -693,6 +711,7 @@ impl ArtSetup {
     /// prefactor. The cheap tests run first, so a refused saddle costs no descents.
     pub fn explore(&self, seed: u64, index: u64) -> ExplorationRecord {
         let start = Instant::now();
+        super::set_trace_label(Some(index));
         let mut surface = self.surface();
         let x0 = surface.coordinates();
         let direction = self.push_direction(seed, index);
@@ -725,7 +744,7 @@ impl ArtSetup {
             if trace()
                 && let Some(c) = &check
             {
-                eprintln!(
+                art_eprintln!(
                     "check: λ1 {:.4} λ2 {:.4} fmax {:.4} converged {} in {} full calls",
                     c.lowest_eigenvalue,
                     c.second_eigenvalue,
@@ -757,7 +776,7 @@ impl ArtSetup {
             Ok(self.describe(&surface, &event, check))
         })();
         if trace() {
-            eprintln!(
+            art_eprintln!(
                 "exploration {index}: {}",
                 match &result {
                     Ok(e) => format!(
@@ -770,6 +789,7 @@ impl ArtSetup {
                 }
             );
         }
+        super::set_trace_label(None);
         if search_wall_s == 0.0 {
             search_wall_s = start.elapsed().as_secs_f64();
         }
