@@ -630,6 +630,23 @@ pub fn find_saddle(
     let Some((lambda, mut v)) = mode else {
         return Err(FailureKind::NoNegativeMode);
     };
+    if std::env::var_os("BETAGLASS_ART_DIAGNOSE_ACTIVATION").is_some() {
+        // Diagnosis only (its force calls count): which basin the activated point is in.
+        let m = minimize_lbfgs(
+            surface,
+            x.clone(),
+            settings.minimum_force_threshold,
+            settings.max_minimization_steps,
+            settings.fire.max_step,
+            10,
+        );
+        art_eprintln!(
+            "activated point E {current_energy:.5} relaxes to E {:.5}, max particle {:.3} from the initial minimum, {}",
+            m.energy,
+            max_particle_distance(&m.x, x_min, block),
+            displacement_profile(&m.x, x_min, block)
+        );
+    }
 
     // 2. Climbing.
     let away: Vec<f64> = x.iter().zip(x_min).map(|(a, b)| a - b).collect();
