@@ -79,13 +79,13 @@ pub struct GlassArtSettings {
     /// false: every force call of the search is a full one.
     pub local_search: bool,
     /// The search's region: every atom within this distance of the cluster's centre atom (Å).
-    /// Default 12 Å (≈ 390 of 4000 atoms): the pushed atoms (4 Å) and the next neighbour
-    /// shells out to where an event's displacement has died away. With 9 Å (≈ 170 atoms) the
-    /// frozen boundary held the local saddles strained: converging them on the full system
-    /// moved mobile atoms by 0.26–1.08 Å and frozen ones by 0.2–0.58 Å (13–72 frozen atoms by
-    /// more than 0.1 Å) and lowered the saddle energy by 0.1–0.77 eV, and 7 of 16 saddles so
-    /// moved (seed 1) ended disconnected; with 12 Å the hand-over moves ≤ 0.22 Å in all but one
-    /// (`BETAGLASS_ART_TRACE`, /work/notes/art-local-readme.md).
+    /// Default 9 Å (≈ 172 of 4000 atoms): the pushed atoms (4 Å) and the next two neighbour
+    /// shells (first RDF minima of Cu–Zr at ≈ 3.3 and 5.5 Å). The frozen boundary then holds
+    /// some local saddles strained: converging them on the full system moved atoms by up to
+    /// 1.1 Å (frozen ones by up to 0.6 Å) in the 7 disconnected searches of seed 1. 12 Å
+    /// (≈ 394 atoms) keeps that hand-over below 0.22 Å in most searches and kept 3 + 1
+    /// duplicate of seed 1's 16 against 2, but 1 of seed 2's 16 against 3 (more `lost_mode`),
+    /// at 2–3× the cost of a local call: not the default (/work/notes/art-local-readme.md).
     pub local_radius_angstrom: f64,
     /// The region grows when an atom within this distance of its edge (Å)…
     pub local_edge_margin_angstrom: f64,
@@ -129,7 +129,7 @@ impl Default for GlassArtSettings {
             marginal_second_eigenvalue_ev_per_angstrom2: 0.05,
             refine_iterations: 600,
             local_search: true,
-            local_radius_angstrom: 12.0,
+            local_radius_angstrom: 9.0,
             local_edge_margin_angstrom: 2.5,
             local_growth_displacement_angstrom: 0.15,
             max_region_growths: 3,
