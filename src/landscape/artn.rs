@@ -121,9 +121,11 @@ pub struct ArtSettings {
     /// The connectivity test's descents start this far from the saddle (length units, along
     /// the unit eigenvector), one each way. Default 0.2 Å: eOn
     /// `process_search_minimization_offset` (client/ProcessSearchJob.cpp displaces the saddle
-    /// by ± the unit mode times this and minimises both). The earlier default, 0.2 × the
-    /// saddle's distance from the minimum (0.6–1.1 Å on the glass, where the far field adds to
-    /// that distance), started 7 of 16 descents beyond the saddle's own basins.
+    /// by ± the unit mode times this and minimises both). It replaces 0.2 × the saddle's
+    /// distance from the minimum, which the far field inflated to 0.6–1.1 Å on the glass; the
+    /// 16 descents of seed 1 ended in the same minima either way (the 7 disconnected saddles
+    /// are not an offset effect), so the offset follows eOn and no longer depends on the far
+    /// field.
     pub minimization_offset: f64,
     /// The connectivity test's descents minimise by L-BFGS with this many correction pairs
     /// ([`super::relax::minimize_lbfgs`], ASE's `LBFGS` form, steps capped at `fire.max_step`);
