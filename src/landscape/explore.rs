@@ -743,7 +743,7 @@ impl ArtSetup {
             };
             // The full-system connectivity test runs before the saddle check: its L-BFGS
             // descents (≈ 100 full calls back, 150–450 forward) cost less than the check
-            // (≈ 400–700), and it refuses more saddles (4 of 8 converged ones, seed 1).
+            // (≈ 400–700), and it refuses more saddles (8 of the 10 converged ones, seed 1).
             let calls_before_connect = surface.force_calls();
             let ends = match descended {
                 Some((x, r, calls)) => Ends::Local(x, r, calls),
