@@ -15,8 +15,10 @@ minimum, and checks:
              0.1 A: it is a minimum in LAMMPS too.
 
   * connectivity: stepped off the saddle along -v and +v (v: the unstable mode betaglass
-             wrote as saddles/NNNN.mode, signed away from the initial minimum) by 0.2 of the
-             saddle's distance from the initial minimum, as betaglass's own test does, LAMMPS
+             wrote as saddles/NNNN.mode, signed away from the initial minimum) by the run's
+             minimization_offset (eOn's 0.2 A along the unit mode; runs whose art.json has
+             none: 0.2 of the saddle's distance from the initial minimum), as betaglass's own
+             test does, LAMMPS
              CG (ftol 1e-6 eV/A) ends within 0.1 A (every atom) of the initial minimum and of
              the new minimum. The saddle joins the two minima. (Without a .mode file, from
              runs before it, the step is 30 % of the straight line to each minimum.);
@@ -142,6 +144,9 @@ def main():
     min_threshold = run["settings"]["art"]["minimum_force_threshold"]
     arrow_threshold = run["settings"]["arrow_threshold_angstrom"]
     max_movers = run["settings"]["max_moving_atoms"]
+    # betaglass's descent offset along the unit mode (A); older runs stepped a fraction of the
+    # saddle's distance from the initial minimum instead.
+    offset = run["settings"]["art"].get("minimization_offset")
     with open(args.dir / "events.csv", newline="") as fh:
         events = list(csv.DictReader(fh))
     failures = []
@@ -203,7 +208,8 @@ def main():
             v = table[np.argsort(table[:, 0])][:, 1:]
             away = saddle["x"] - initial["x"]
             away -= length * np.round(away / length)
-            step = PUSH_OVER_FRACTION * float(np.sqrt((away * away).sum()))
+            step = offset if offset is not None else (
+                PUSH_OVER_FRACTION * float(np.sqrt((away * away).sum())))
             sign = 1.0 if float((v * away).sum()) >= 0.0 else -1.0
             back = saddle["x"] - sign * step * v
             forward = saddle["x"] + sign * step * v

@@ -14,7 +14,10 @@
 use std::sync::Arc;
 
 use crate::neighbor::NeighborList;
-use crate::potential::{ForceInput, ForceKernel, ForceResult, Potential, potential_label};
+use crate::potential::{
+    ForceInput, ForceKernel, ForceResult, FrozenEnvironment, FrozenEnvironmentError, Potential,
+    potential_label,
+};
 use crate::system::{Cell, System, Vec3};
 
 /// Why a calculator cannot be set up for a system.
@@ -159,6 +162,41 @@ impl Calculator {
         };
         self.kernel.compute(&input, &mut self.result);
         &self.result
+    }
+
+    /// A frozen environment of the atoms `mobile` (storage indices) at the unwrapped flat
+    /// coordinates `x` in `cell`: one full evaluation here gives the reference energy and
+    /// densities; the environment then evaluates the energy and the mobile atoms' forces with
+    /// every other atom held at `x`, exactly (same kernel tables), at a cost ∝ `mobile.len()`.
+    pub fn frozen_environment(
+        &mut self,
+        x: &[f64],
+        cell: &Cell,
+        mobile: &[usize],
+    ) -> Result<FrozenEnvironment, FrozenEnvironmentError> {
+        let eam = self.potential.clone().eam().ok_or_else(|| {
+            FrozenEnvironmentError::NotEam(potential_label(self.potential.as_ref()))
+        })?;
+        let energy = self.compute_unwrapped(x, cell).energy_ev;
+        let mut rho = Vec::new();
+        let input = ForceInput {
+            positions_angstrom: &self.positions,
+            element_of_atom: &self.element_of_atom,
+            cell,
+            neighbors: &self.neighbors,
+            per_atom_energy: false,
+        };
+        eam.densities(&input, &mut rho);
+        FrozenEnvironment::new(
+            eam,
+            *cell,
+            self.element_of_atom.clone(),
+            x.chunks(3).map(|c| [c[0], c[1], c[2]]).collect(),
+            rho,
+            energy,
+            mobile,
+            self.neighbors.skin_angstrom(),
+        )
     }
 
     /// The result of the last evaluation (with whatever the caller's fixes added to it).

@@ -48,7 +48,7 @@ fn settings() -> ArtSettings {
         // threshold) would hold the climb at the activation's few steps until 10⁻⁵.
         max_climbing_steps: 2000,
         force_threshold: 1e-6,
-        push_over_fraction: 0.2,
+        minimization_offset: 0.1,
         minimum_force_threshold: 1e-8,
         max_minimization_steps: 100_000,
         same_minimum_distance: 1e-3,

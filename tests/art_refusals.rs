@@ -45,7 +45,7 @@ fn saddle_at(p: [f64; 2]) -> SaddleSearch {
 
 fn mb_settings() -> ArtSettings {
     ArtSettings {
-        push_over_fraction: 0.2,
+        minimization_offset: 0.1,
         minimum_force_threshold: 1e-8,
         return_force_threshold: 1e-8,
         max_minimization_steps: 100_000,
@@ -61,7 +61,17 @@ fn mb_settings() -> ArtSettings {
 
 #[test]
 fn a_saddle_not_joined_to_the_initial_minimum_is_refused_as_disconnected() {
-    let settings = mb_settings();
+    // The descents by L-BFGS (the default) and by FIRE.
+    for descent_lbfgs_memory in [10, 0] {
+        let settings = ArtSettings {
+            descent_lbfgs_memory,
+            ..mb_settings()
+        };
+        disconnected_saddles_are_refused(&settings);
+    }
+}
+
+fn disconnected_saddles_are_refused(settings: &ArtSettings) {
     // Minima A (upper left), B (lower right), C (middle); saddle 1 joins A and C, saddle 2
     // joins C and B (Müller & Brown 1979).
     let a = common::muller_brown_newton([-0.558, 1.442]);
@@ -72,7 +82,7 @@ fn a_saddle_not_joined_to_the_initial_minimum_is_refused_as_disconnected() {
     let close = |x: &[f64], p: [f64; 2]| (x[0] - p[0]).hypot(x[1] - p[1]) < 1e-6;
     for (start, saddle, other_side) in [(a, &s1, c), (c, &s1, a), (c, &s2, b), (b, &s2, c)] {
         let mut surface = MullerBrown::new();
-        let (minimum, back) = connect(&mut surface, &start, saddle, &settings)
+        let (minimum, back) = connect(&mut surface, &start, saddle, settings)
             .unwrap_or_else(|k| panic!("{start:?} via {:?}: {}", saddle.x, k.name()));
         assert!(close(&minimum.x, other_side), "{:?}", minimum.x);
         assert!(back < settings.same_minimum_distance, "{back}");
@@ -80,7 +90,7 @@ fn a_saddle_not_joined_to_the_initial_minimum_is_refused_as_disconnected() {
     for (start, saddle) in [(a, &s2), (b, &s1)] {
         let mut surface = MullerBrown::new();
         assert_eq!(
-            connect(&mut surface, &start, saddle, &settings).err(),
+            connect(&mut surface, &start, saddle, settings).err(),
             Some(FailureKind::Disconnected),
             "from {start:?} via {:?}",
             saddle.x

@@ -795,6 +795,8 @@ fn write_art_run(dir: &Path, dq: &[f64]) {
                 force_calls: 1500,
                 search_wall_s: 10.0,
                 wall_s: 11.0,
+                local_force_calls: 1000,
+                full_force_calls: 500,
             }
             .to_csv();
             explorations.push('\n');

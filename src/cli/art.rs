@@ -394,6 +394,8 @@ fn store_record(
         force_calls: record.force_calls,
         search_wall_s: record.search_wall_s,
         wall_s: record.wall_s,
+        local_force_calls: record.local_force_calls,
+        full_force_calls: record.full_force_calls,
     };
     let event = match &record.result {
         Err(kind) => {

@@ -28,16 +28,17 @@
 //!    A converged point with a second negative eigenvalue (a higher-order saddle, where the
 //!    perpendicular relaxation stalls) is left along that mode by `second_mode_nudge`, and the
 //!    climb goes on (at most `max_second_mode_nudges` times).
-//! 3. **Connection** ([`connect`], pARTn `lpush_final`). Step from the saddle along ±v by
-//!    `push_over_fraction` of the saddle's distance from the minimum and FIRE-minimise both
-//!    ways. Towards the minimum, the descent must return to it (no particle farther than
-//!    `same_minimum_distance`), else [`FailureKind::Disconnected`]; away from it, it must reach
-//!    another minimum, else [`FailureKind::ReturnedToInitial`].
+//! 3. **Connection** ([`connect`], eOn's process search, client/ProcessSearchJob.cpp; pARTn
+//!    `lpush_final`). Step from the saddle along ∓v by `minimization_offset` (eOn
+//!    `process_search_minimization_offset`, 0.2 Å) and minimise (L-BFGS, `descent_lbfgs_memory`)
+//!    both ways. Towards the minimum, the descent must return to it (no particle farther than
+//!    `same_minimum_distance`, eOn `distance_difference`), else [`FailureKind::Disconnected`];
+//!    away from it, it must reach another minimum, else [`FailureKind::ReturnedToInitial`].
 
 use serde::{Deserialize, Serialize};
 
 use super::lanczos::{LanczosSettings, lowest_eigenpair, project_out};
-use super::relax::{FireRelaxSettings, Minimum, minimize};
+use super::relax::{FireRelaxSettings, Minimum, minimize, minimize_lbfgs};
 use super::surface::{EnergySurface, dot, max_particle_distance, max_particle_force, norm};
 use crate::dynamics::Fire;
 
@@ -107,12 +108,30 @@ pub struct ArtSettings {
     /// eigenvalue: the effective force is −F∥ only) and restarts Lanczos from a fresh vector
     /// (pARTn `nnewchance`). More: [`FailureKind::LostMode`]. Default 8.
     pub max_new_chances: usize,
+    /// A new chance as pARTn takes it (`artn.f90`, `inewchance`): back to the basin phase,
+    /// pushing along the initial push with perpendicular relaxation and a random Lanczos start,
+    /// for at most this many pushes until λ < `eigenvalue_threshold` again; 0: the eOn step
+    /// above. Default 0: on the glass (16 local searches, seed 1) the eOn step kept 5 saddles
+    /// (6 `lost_mode`, 3 `disconnected`), pARTn's with 5 pushes 4 (3 `lost_mode`, 9
+    /// `disconnected`: the searches it rescues end on saddles of other basins).
+    pub new_chance_pushes: usize,
     /// The saddle is converged when the largest force on any particle is below this (eV/Å).
     /// Default 0.01 eV/Å.
     pub force_threshold: f64,
-    /// Push off the saddle, both ways, by this fraction of its distance from the initial
-    /// minimum. Default 0.2.
-    pub push_over_fraction: f64,
+    /// The connectivity test's descents start this far from the saddle (length units, along
+    /// the unit eigenvector), one each way. Default 0.2 Å: eOn
+    /// `process_search_minimization_offset` (client/ProcessSearchJob.cpp displaces the saddle
+    /// by ± the unit mode times this and minimises both). It replaces 0.2 × the saddle's
+    /// distance from the minimum, which the far field inflated to 0.6–1.1 Å on the glass; the
+    /// 16 descents of seed 1 ended in the same minima either way (the 7 disconnected saddles
+    /// are not an offset effect), so the offset follows eOn and no longer depends on the far
+    /// field.
+    pub minimization_offset: f64,
+    /// The connectivity test's descents minimise by L-BFGS with this many correction pairs
+    /// ([`super::relax::minimize_lbfgs`], ASE's `LBFGS` form, steps capped at `fire.max_step`);
+    /// 0: FIRE. Default 10 (Nocedal & Wright ch. 7, m = 3–20; eOn's default optimizer for its
+    /// process-search minimisations is L-BFGS too, `optimizer.opt_method`).
+    pub descent_lbfgs_memory: usize,
     /// The new minimum (and the initial one) is relaxed until the largest force is below this
     /// (eV/Å). Default 2·10⁻⁵: with 2·10⁻⁴ LAMMPS CG (ftol 10⁻⁶) moved 3 of 32 new minima by
     /// 0.08–0.25 Å more, down flat valleys (docs/art/check_art_lammps.log).
@@ -150,8 +169,10 @@ impl Default for ArtSettings {
             max_second_mode_nudges: 3,
             climbing_lanczos_iterations: 20,
             max_new_chances: 8,
+            new_chance_pushes: 0,
             force_threshold: 0.01,
-            push_over_fraction: 0.2,
+            minimization_offset: 0.2,
+            descent_lbfgs_memory: 10,
             minimum_force_threshold: 2e-5,
             return_force_threshold: 1e-3,
             max_minimization_steps: 50_000,
@@ -173,7 +194,7 @@ impl ArtSettings {
             ("max_relaxation_drop_ev", self.max_relaxation_drop_ev),
             ("second_mode_nudge", self.second_mode_nudge),
             ("force_threshold", self.force_threshold),
-            ("push_over_fraction", self.push_over_fraction),
+            ("minimization_offset", self.minimization_offset),
             ("minimum_force_threshold", self.minimum_force_threshold),
             ("return_force_threshold", self.return_force_threshold),
             ("same_minimum_distance", self.same_minimum_distance),
@@ -402,11 +423,17 @@ pub fn explore(
     }))
 }
 
-/// The connectivity test (pARTn `lpush_final`, which relaxes from the saddle to both adjacent
-/// minima): step off the saddle along −v (towards `x_min`) and minimise: it must come back to
-/// `x_min` (no particle farther than `same_minimum_distance`), else
-/// [`FailureKind::Disconnected`]; step along +v and minimise: it must reach another minimum,
-/// else [`FailureKind::ReturnedToInitial`]. Returns the new minimum and the return distance.
+/// The connectivity test, as eOn's process search makes it (client/ProcessSearchJob.cpp,
+/// `doProcessSearch`): displace the saddle by ∓`minimization_offset` along its unit mode and
+/// minimise each side (pARTn `lpush_final` relaxes to both adjacent minima too). The descent
+/// against the mode's sign (v points away from `x_min`) must come back to the initial minimum
+/// (no particle farther than `same_minimum_distance`, eOn's `structure_comparison`
+/// `distance_difference` 0.1 Å), else [`FailureKind::Disconnected`]; the other must reach
+/// another minimum, else [`FailureKind::ReturnedToInitial`]. eOn also swaps the two ends when
+/// only the forward one is the initial minimum; on the glass that never happened (16
+/// explorations, seed 1: every forward descent of a disconnected saddle ended elsewhere too),
+/// so it is not done, saving a descent per disconnected saddle. Returns the new minimum and
+/// the return distance.
 pub fn connect(
     surface: &mut dyn EnergySurface,
     x_min: &[f64],
@@ -417,49 +444,99 @@ pub fn connect(
     let away: Vec<f64> = saddle.x.iter().zip(x_min).map(|(a, b)| a - b).collect();
     let v = &saddle.eigenvector;
     let sign = if dot(v, &away) >= 0.0 { 1.0 } else { -1.0 };
-    let step = settings.push_over_fraction * norm(&away);
-    // Back towards the initial minimum: relaxed only until it is clear which basin it is in.
-    // FIRE from `x` to a force below `threshold`, or the search's minimisation failure.
-    let mut relax = |x, threshold| {
-        let r = minimize(
-            surface,
-            x,
-            threshold,
-            settings.max_minimization_steps,
-            settings.fire,
-        );
-        if r.converged {
-            Ok(r)
-        } else {
-            Err(FailureKind::MinimizationFailed)
+    let same = settings.same_minimum_distance;
+    let trace = std::env::var_os("BETAGLASS_ART_TRACE").is_some();
+    // FIRE from the saddle displaced by `s` along v: relaxed first only until it is clear
+    // whether it is back in the initial minimum (`return_force_threshold`); in a flat valley
+    // that leaves atoms ~0.1 Å off the minimum, so a descent not yet within reach is relaxed
+    // on to the minima's threshold before it is called another minimum.
+    let mut descend = |s: f64, first_threshold: f64| -> Result<(Minimum, f64), FailureKind> {
+        let mut x = saddle.x.clone();
+        axpy(&mut x, s, v);
+        let mut relax = |x, threshold| {
+            let r = match settings.descent_lbfgs_memory {
+                0 => minimize(
+                    surface,
+                    x,
+                    threshold,
+                    settings.max_minimization_steps,
+                    settings.fire,
+                ),
+                memory => minimize_lbfgs(
+                    surface,
+                    x,
+                    threshold,
+                    settings.max_minimization_steps,
+                    settings.fire.max_step,
+                    memory,
+                ),
+            };
+            if r.converged {
+                Ok(r)
+            } else {
+                Err(FailureKind::MinimizationFailed)
+            }
+        };
+        let mut m = relax(x, first_threshold)?;
+        let mut distance = max_particle_distance(&m.x, x_min, block);
+        if distance >= same && first_threshold > settings.minimum_force_threshold {
+            m = relax(m.x, settings.minimum_force_threshold)?;
+            distance = max_particle_distance(&m.x, x_min, block);
         }
+        if trace {
+            art_eprintln!(
+                "connect: from saddle E {:.5} {s:+.3} along v (|saddle − min| {:.3}, max particle {:.3}): {} steps, E {:.5}, max particle {distance:.3} from the initial minimum, {}",
+                saddle.energy,
+                norm(&away),
+                max_particle_distance(&saddle.x, x_min, block),
+                m.steps,
+                m.energy,
+                displacement_profile(&m.x, x_min, block)
+            );
+        }
+        Ok((m, distance))
     };
-    let mut x = saddle.x.clone();
-    axpy(&mut x, -sign * step, v);
-    let back = relax(x, settings.return_force_threshold)?;
-    let mut return_distance = max_particle_distance(&back.x, x_min, block);
-    if return_distance >= settings.same_minimum_distance {
-        // Not yet within reach: in a flat valley 10⁻³ eV/Å leaves atoms ~0.1 Å off the
-        // minimum. Relax on to the minima's threshold before calling it disconnected.
-        let back = relax(back.x, settings.minimum_force_threshold)?;
-        return_distance = max_particle_distance(&back.x, x_min, block);
+    let offset = settings.minimization_offset;
+    let (_, back_distance) = descend(-sign * offset, settings.return_force_threshold)?;
+    if back_distance < same {
+        let (forward, forward_distance) = descend(sign * offset, settings.minimum_force_threshold)?;
+        if forward_distance < same {
+            return Err(FailureKind::ReturnedToInitial);
+        }
+        return Ok((forward, back_distance));
     }
-    if std::env::var_os("BETAGLASS_ART_TRACE").is_some() {
-        eprintln!(
-            "connect: back to {return_distance:.3} from the initial minimum in {} steps, E {:.5}",
-            back.steps, back.energy
-        );
-    }
-    if return_distance >= settings.same_minimum_distance {
-        return Err(FailureKind::Disconnected);
-    }
-    let mut x = saddle.x.clone();
-    axpy(&mut x, sign * step, v);
-    let minimum = relax(x, settings.minimum_force_threshold)?;
-    if max_particle_distance(&minimum.x, x_min, block) < settings.same_minimum_distance {
-        return Err(FailureKind::ReturnedToInitial);
-    }
-    Ok((minimum, return_distance))
+    Err(FailureKind::Disconnected)
+}
+
+/// How `x` differs from `x_min`, for the trace: RMSD over the particles, the particles moved
+/// more than 0.1, 0.3 and 1 length units, and the three farthest (index: distance).
+fn displacement_profile(x: &[f64], x_min: &[f64], block: usize) -> String {
+    let mut d: Vec<(usize, f64)> = x
+        .chunks(block)
+        .zip(x_min.chunks(block))
+        .map(|(p, q)| {
+            p.iter()
+                .zip(q)
+                .map(|(u, v)| (u - v) * (u - v))
+                .sum::<f64>()
+                .sqrt()
+        })
+        .enumerate()
+        .collect();
+    let n = d.len().max(1) as f64;
+    let rmsd = (d.iter().map(|(_, r)| r * r).sum::<f64>() / n).sqrt();
+    let over = |t: f64| d.iter().filter(|(_, r)| *r > t).count();
+    let (n01, n03, n1) = (over(0.1), over(0.3), over(1.0));
+    d.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let top: Vec<String> = d
+        .iter()
+        .take(3)
+        .map(|(i, r)| format!("{i}:{r:.3}"))
+        .collect();
+    format!(
+        "rmsd {rmsd:.4}, moved >0.1 {n01} >0.3 {n03} >1 {n1}, farthest {}",
+        top.join(" ")
+    )
 }
 
 /// A deterministic pseudo-random vector (splitmix64 → [−1, 1]) on the coordinates where
@@ -539,7 +616,7 @@ pub fn find_saddle(
             let pair = lowest_eigenpair(surface, &x, &f, &d, &null, &activation_lanczos)
                 .ok_or(FailureKind::NoNegativeMode)?;
             if std::env::var_os("BETAGLASS_ART_TRACE").is_some() {
-                eprintln!(
+                art_eprintln!(
                     "activation {step}: λ {:.4} fmax {:.4} calls {}",
                     pair.eigenvalue,
                     max_particle_force(&f, block),
@@ -552,22 +629,205 @@ pub fn find_saddle(
             }
         }
     }
-    let Some((mut lambda, mut v)) = mode else {
+    let Some((lambda, mut v)) = mode else {
         return Err(FailureKind::NoNegativeMode);
     };
+    if std::env::var_os("BETAGLASS_ART_DIAGNOSE_ACTIVATION").is_some() {
+        // Diagnosis only (its force calls count): which basin the activated point is in.
+        let m = minimize_lbfgs(
+            surface,
+            x.clone(),
+            settings.minimum_force_threshold,
+            settings.max_minimization_steps,
+            settings.fire.max_step,
+            10,
+        );
+        art_eprintln!(
+            "activated point E {current_energy:.5} relaxes to E {:.5}, max particle {:.3} from the initial minimum, {}",
+            m.energy,
+            max_particle_distance(&m.x, x_min, block),
+            displacement_profile(&m.x, x_min, block)
+        );
+    }
 
     // 2. Climbing.
-    let orient = |v: &mut Vec<f64>, reference: &[f64]| {
-        if dot(v, reference) < 0.0 {
-            v.iter_mut().for_each(|c| *c = -*c);
-        }
-    };
     let away: Vec<f64> = x.iter().zip(x_min).map(|(a, b)| a - b).collect();
     orient(&mut v, &away);
     // The push, signed like the mode: the first `smoothing_steps` steps mix it into the step
     // direction, so the climb turns from the push onto the mode gradually.
     let mut push = d.clone();
     orient(&mut push, &v);
+    let state = ClimbState {
+        x,
+        f,
+        energy: current_energy,
+        lambda,
+        v,
+    };
+    climb(
+        surface,
+        x_min,
+        state,
+        &push,
+        settings.smoothing_steps,
+        activation_steps,
+        calls0,
+        settings,
+    )
+}
+
+/// `v` turned to point along `reference`.
+fn orient(v: &mut [f64], reference: &[f64]) {
+    if dot(v, reference) < 0.0 {
+        v.iter_mut().for_each(|c| *c = -*c);
+    }
+}
+
+/// Where a climb stands: the point, its forces and energy, and the lowest eigenpair there.
+#[derive(Clone, Debug)]
+pub struct ClimbState {
+    pub x: Vec<f64>,
+    pub f: Vec<f64>,
+    pub energy: f64,
+    pub lambda: f64,
+    pub v: Vec<f64>,
+}
+
+/// Goes on climbing from a point near a saddle (a saddle of a smaller region, embedded in a
+/// larger one, or of the frozen-environment surface taken to the full system) along its
+/// unstable mode `v` (padded with zeros where it is new): a Lanczos from `v`, then the climb
+/// of [`find_saddle`] without smoothing. A point already below the force threshold is returned
+/// as it is, with the eigenpair of that Lanczos. `activation_steps` is carried into the result.
+pub fn refine_saddle(
+    surface: &mut dyn EnergySurface,
+    x_min: &[f64],
+    x: &[f64],
+    v: &[f64],
+    activation_steps: usize,
+    settings: &ArtSettings,
+) -> Result<SaddleSearch, FailureKind> {
+    let calls0 = surface.force_calls();
+    let block = surface.components_per_particle();
+    let null = surface.null_modes();
+    let mut f = vec![0.0; x.len()];
+    let energy = surface.energy_forces(x, &mut f);
+    let climbing_lanczos = LanczosSettings {
+        max_iterations: settings
+            .lanczos
+            .max_iterations
+            .min(settings.climbing_lanczos_iterations.max(1)),
+        ..settings.lanczos
+    };
+    let pair = lowest_eigenpair(surface, x, &f, v, &null, &climbing_lanczos)
+        .ok_or(FailureKind::LostMode)?;
+    let mut w = pair.eigenvector;
+    let away: Vec<f64> = x.iter().zip(x_min).map(|(a, b)| a - b).collect();
+    orient(&mut w, &away);
+    let max_force = max_particle_force(&f, block);
+    if max_force < settings.force_threshold && pair.eigenvalue < 0.0 {
+        return Ok(SaddleSearch {
+            x: x.to_vec(),
+            energy,
+            forces: f,
+            max_force,
+            lowest_eigenvalue: pair.eigenvalue,
+            eigenvector: w,
+            activation_steps,
+            climbing_steps: 0,
+            force_calls: surface.force_calls() - calls0,
+        });
+    }
+    let state = ClimbState {
+        x: x.to_vec(),
+        f,
+        energy,
+        lambda: pair.eigenvalue,
+        v: w.clone(),
+    };
+    climb(
+        surface,
+        x_min,
+        state,
+        &w,
+        0,
+        activation_steps,
+        calls0,
+        settings,
+    )
+}
+
+/// pARTn's new chance (`artn.f90`: the eigenvalue lost outside the basin sends the search back
+/// to the basin phase, "continue pushing along init", with a random Lanczos start): push along
+/// `push` by `push_step`, relax perpendicular, and Lanczos from a fresh vector, until the
+/// lowest eigenvalue is below the activation threshold again (at most `new_chance_pushes`
+/// pushes, else [`FailureKind::LostMode`]). Returns the energy and the eigenpair.
+fn repush(
+    surface: &mut dyn EnergySurface,
+    x_min: &[f64],
+    x: &mut [f64],
+    f: &mut [f64],
+    push: &[f64],
+    chance: usize,
+    settings: &ArtSettings,
+) -> Result<(f64, super::lanczos::Eigenpair), FailureKind> {
+    let block = surface.components_per_particle();
+    let null = surface.null_modes();
+    let dim = x.len();
+    let push_length = settings.push_step / max_particle_force(push, block);
+    let activation_lanczos = LanczosSettings {
+        stop_below: Some(settings.eigenvalue_threshold),
+        ..settings.lanczos
+    };
+    for k in 0..settings.new_chance_pushes {
+        axpy(x, push_length, push);
+        let energy = surface.energy_forces(x, f);
+        let energy = relax_perpendicular(
+            surface,
+            x,
+            f,
+            energy,
+            push,
+            &null,
+            settings.perpendicular_steps_activation,
+            &mut settings.fire.fire(dim, block),
+            |_, _, _, _| false,
+        );
+        let moved: Vec<f64> = x.iter().zip(x_min).map(|(a, b)| a - b).collect();
+        let start = fresh_vector(&moved, (chance * 1000 + k) as u64);
+        let pair = lowest_eigenpair(surface, x, f, &start, &null, &activation_lanczos)
+            .ok_or(FailureKind::LostMode)?;
+        if std::env::var_os("BETAGLASS_ART_TRACE").is_some() {
+            art_eprintln!("new chance {chance}, push {k}: λ {:.4}", pair.eigenvalue);
+        }
+        if pair.eigenvalue < settings.eigenvalue_threshold {
+            return Ok((energy, pair));
+        }
+    }
+    Err(FailureKind::LostMode)
+}
+
+/// ART's climbing phase from `state` (see the module documentation, 2.).
+#[allow(clippy::too_many_arguments)]
+fn climb(
+    surface: &mut dyn EnergySurface,
+    x_min: &[f64],
+    state: ClimbState,
+    push: &[f64],
+    smoothing_steps: usize,
+    activation_steps: usize,
+    calls0: u64,
+    settings: &ArtSettings,
+) -> Result<SaddleSearch, FailureKind> {
+    let block = surface.components_per_particle();
+    let null = surface.null_modes();
+    let dim = state.x.len();
+    let ClimbState {
+        mut x,
+        mut f,
+        energy: mut current_energy,
+        mut lambda,
+        mut v,
+    } = state;
     let climbing_lanczos = LanczosSettings {
         max_iterations: settings
             .lanczos
@@ -592,6 +852,8 @@ pub fn find_saddle(
     let mut perpendicular_index = 0;
     // The start of the next Lanczos: the last eigenvector, or a fresh vector after a convex step.
     let mut lanczos_start: Option<Vec<f64>> = None;
+    // |v_new · v_old| of the last Lanczos (traced: how far the mode turned in one step).
+    let mut overlap = 1.0;
     for step in 0..settings.max_climbing_steps {
         if step > 0 {
             let start = lanczos_start.take().unwrap_or_else(|| v.clone());
@@ -599,6 +861,7 @@ pub fn find_saddle(
                 .ok_or(FailureKind::LostMode)?;
             let mut w = pair.eigenvector;
             orient(&mut w, &v);
+            overlap = dot(&w, &v);
             lambda = pair.eigenvalue;
             v = w;
         }
@@ -614,10 +877,25 @@ pub fn find_saddle(
             // perpendicular relaxation) and pARTn's new chance (a fresh Lanczos vector).
             new_chances += 1;
             if std::env::var_os("BETAGLASS_ART_TRACE").is_some() {
-                eprintln!("climb {step}: convex, λ {lambda:.4}, new chance {new_chances}");
+                art_eprintln!(
+                    "climb {step}: convex, λ {lambda:.4}, overlap {overlap:.3}, E {current_energy:.5}, disp {:.3}, new chance {new_chances}",
+                    max_particle_distance(&x, x_min, block)
+                );
             }
             if new_chances > settings.max_new_chances {
                 return Err(FailureKind::LostMode);
+            }
+            if settings.new_chance_pushes > 0 {
+                let (e, pair) =
+                    repush(surface, x_min, &mut x, &mut f, push, new_chances, settings)?;
+                current_energy = e;
+                lambda = pair.eigenvalue;
+                v = pair.eigenvector;
+                let away: Vec<f64> = x.iter().zip(x_min).map(|(a, b)| a - b).collect();
+                orient(&mut v, &away);
+                perpendicular_index = 0;
+                lanczos_start = None;
+                continue;
             }
             axpy(&mut x, s, &v);
             current_energy = surface.energy_forces(&x, &mut f);
@@ -636,12 +914,12 @@ pub fn find_saddle(
             perpendicular_index = 0;
             continue;
         }
-        let smoothing = step < settings.smoothing_steps;
+        let smoothing = step < smoothing_steps;
         let u = if smoothing {
-            let a = (step + 1) as f64 / (settings.smoothing_steps + 1) as f64;
+            let a = (step + 1) as f64 / (smoothing_steps + 1) as f64;
             let mut u: Vec<f64> = v
                 .iter()
-                .zip(&push)
+                .zip(push)
                 .map(|(vi, pi)| a * vi + (1.0 - a) * pi)
                 .collect();
             let n = norm(&u);
@@ -682,8 +960,8 @@ pub fn find_saddle(
         );
         let max_force = max_particle_force(&f, block);
         if std::env::var_os("BETAGLASS_ART_TRACE").is_some() {
-            eprintln!(
-                "climb {step}: λ {lambda:.4} s {s:.4} E {current_energy:.5} fmax {max_force:.4} calls {} limit {limit} disp {:.3}",
+            art_eprintln!(
+                "climb {step}: λ {lambda:.4} ov {overlap:.3} s {s:.4} E {current_energy:.5} fmax {max_force:.4} calls {} limit {limit} disp {:.3}",
                 surface.force_calls() - calls0,
                 max_particle_distance(&x, x_min, block)
             );

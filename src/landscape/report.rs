@@ -176,6 +176,16 @@ impl ArtReport {
                 "cost: {c:.0} force calls from push to saddle (mean over kept saddles); {w:.2} s of search per verified saddle (all explorations' search time / verified saddles)\n"
             ));
         }
+        if let (Some(all), Some(local), Some(full), Some(w)) = (
+            s.force_calls_per_verified_saddle,
+            s.local_force_calls_per_verified_saddle,
+            s.full_force_calls_per_verified_saddle,
+            s.wall_s_per_verified_saddle,
+        ) {
+            t.push_str(&format!(
+                "per verified saddle, failed explorations included: {all:.0} force calls ({local:.0} local, {full:.0} full system), {w:.2} s of exploration wall time\n"
+            ));
+        }
         t.push_str("\nΔQ spectrum\n  bin (eV)        count\n");
         for (lo, hi, n) in &s.spectrum.bins {
             let row = format!("  {lo:>5.2}–{hi:<5.2}  {n:>6}  {}", "#".repeat(*n));
@@ -339,6 +349,8 @@ mod tests {
             force_calls: 1500,
             search_wall_s: 10.0,
             wall_s: 12.0,
+            local_force_calls: 1000,
+            full_force_calls: 500,
         }
     }
 

@@ -12,7 +12,11 @@ use serde::Serialize;
 pub const EVENTS_HEADER: &str = "event,exploration,delta_q_ev,delta_e_ev,force_calls,class,saddle_file,final_file,prefactor_hz,saddle_energy_ev,final_energy_ev,saddle_max_force_ev_per_angstrom,lowest_eigenvalue_ev_per_angstrom2,second_eigenvalue_ev_per_angstrom2,force_calls_total,arrows";
 
 /// Columns of `explorations.csv`.
-pub const EXPLORATIONS_HEADER: &str =
+pub const EXPLORATIONS_HEADER: &str = "exploration,seed,outcome,event,force_calls,search_wall_s,wall_s,local_force_calls,full_force_calls";
+
+/// Columns of `explorations.csv` before the local search (every force call a full one): still
+/// read, so `--resume` continues such a run.
+pub const EXPLORATIONS_HEADER_FULL_ONLY: &str =
     "exploration,seed,outcome,event,force_calls,search_wall_s,wall_s";
 
 /// A malformed results file.
@@ -56,9 +60,13 @@ pub struct ExplorationRow {
     pub seed: u64,
     pub outcome: String,
     pub event: Option<usize>,
+    /// All force calls, the sum of the two last columns: on the frozen-environment surface
+    /// (cost ∝ its mobile atoms) and on the full system.
     pub force_calls: u64,
     pub search_wall_s: f64,
     pub wall_s: f64,
+    pub local_force_calls: u64,
+    pub full_force_calls: u64,
 }
 
 fn opt_f64(v: Option<f64>) -> String {
@@ -92,14 +100,16 @@ impl EventRow {
 impl ExplorationRow {
     pub fn to_csv(&self) -> String {
         format!(
-            "{},{},{},{},{},{:.3},{:.3}",
+            "{},{},{},{},{},{:.3},{:.3},{},{}",
             self.exploration,
             self.seed,
             self.outcome,
             self.event.map_or(String::new(), |e| e.to_string()),
             self.force_calls,
             self.search_wall_s,
-            self.wall_s
+            self.wall_s,
+            self.local_force_calls,
+            self.full_force_calls
         )
     }
 }
@@ -220,8 +230,14 @@ pub fn read_explorations(path: &Path) -> Result<Vec<ExplorationRow>, StoreError>
 
 /// Parses the text of an `explorations.csv`; errors name `file`.
 pub fn parse_explorations(content: &str, file: &str) -> Result<Vec<ExplorationRow>, StoreError> {
+    let full_only = content.lines().next().map(str::trim) == Some(EXPLORATIONS_HEADER_FULL_ONLY);
+    let header = if full_only {
+        EXPLORATIONS_HEADER_FULL_ONLY
+    } else {
+        EXPLORATIONS_HEADER
+    };
     let columns: Vec<&str> = EXPLORATIONS_HEADER.split(',').collect();
-    rows(content, file, EXPLORATIONS_HEADER)?
+    rows(content, file, header)?
         .into_iter()
         .map(|(line, f)| {
             let outcome = f[2].to_string();
@@ -247,6 +263,16 @@ pub fn parse_explorations(content: &str, file: &str) -> Result<Vec<ExplorationRo
                 force_calls: parse(file, line, columns[4], f[4])?,
                 search_wall_s: parse(file, line, columns[5], f[5])?,
                 wall_s: parse(file, line, columns[6], f[6])?,
+                local_force_calls: if full_only {
+                    0
+                } else {
+                    parse(file, line, columns[7], f[7])?
+                },
+                full_force_calls: if full_only {
+                    parse(file, line, columns[4], f[4])?
+                } else {
+                    parse(file, line, columns[8], f[8])?
+                },
             })
         })
         .collect()
@@ -311,6 +337,10 @@ pub struct RunSummary {
     /// Every exploration's force calls (failed ones included: search, verification,
     /// connection), divided by the verified saddles: the cost of one saddle.
     pub force_calls_per_verified_saddle: Option<f64>,
+    /// Of `force_calls_per_verified_saddle`, the calls on the frozen-environment surface and
+    /// on the full system.
+    pub local_force_calls_per_verified_saddle: Option<f64>,
+    pub full_force_calls_per_verified_saddle: Option<f64>,
     /// Every exploration's whole wall time divided by the verified saddles (s).
     pub wall_s_per_verified_saddle: Option<f64>,
     pub spectrum: Spectrum,
@@ -363,6 +393,20 @@ impl RunSummary {
                 explorations
                     .iter()
                     .map(|e| e.force_calls as f64)
+                    .sum::<f64>()
+                    / verified as f64
+            }),
+            local_force_calls_per_verified_saddle: (verified > 0).then(|| {
+                explorations
+                    .iter()
+                    .map(|e| e.local_force_calls as f64)
+                    .sum::<f64>()
+                    / verified as f64
+            }),
+            full_force_calls_per_verified_saddle: (verified > 0).then(|| {
+                explorations
+                    .iter()
+                    .map(|e| e.full_force_calls as f64)
                     .sum::<f64>()
                     / verified as f64
             }),

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::calculator::{Calculator, CalculatorError};
-use crate::potential::Potential;
+use crate::potential::{FrozenEnvironment, FrozenEnvironmentError, Potential};
 use crate::system::System;
 
 /// A potential-energy surface over `dim()` coordinates.
@@ -215,6 +215,99 @@ impl GlassSurface {
 
     pub fn potential(&self) -> &Arc<dyn Potential> {
         self.calculator.potential()
+    }
+
+    /// The surface of the atoms `mobile` (storage indices) with every other atom frozen at
+    /// the full coordinates `x` (one full force call, counted here, gives the reference).
+    pub fn local(
+        &mut self,
+        x: &[f64],
+        mobile: &[usize],
+    ) -> Result<LocalGlassSurface, FrozenEnvironmentError> {
+        self.calls += 1;
+        let environment = self
+            .calculator
+            .frozen_environment(x, &self.system.cell, mobile)?;
+        Ok(LocalGlassSurface {
+            environment,
+            reference: x.to_vec(),
+            calls: 0,
+        })
+    }
+}
+
+/// The glass with only some atoms free: coordinates are the mobile atoms' 3·|M| Cartesian
+/// positions (Å, unwrapped, in the order of [`Self::mobile`]); every other atom is frozen at
+/// the reference configuration. Energies are the whole system's and forces exact (the
+/// frozen-environment EAM, [`FrozenEnvironment`]); one force call costs ∝ |M|.
+#[derive(Debug, Clone)]
+pub struct LocalGlassSurface {
+    environment: FrozenEnvironment,
+    /// Full flat coordinates of the reference.
+    reference: Vec<f64>,
+    calls: u64,
+}
+
+impl LocalGlassSurface {
+    /// Storage indices of the mobile atoms.
+    pub fn mobile(&self) -> &[usize] {
+        self.environment.mobile()
+    }
+
+    /// The full flat coordinates of the reference (where the frozen atoms are).
+    pub fn reference(&self) -> &[f64] {
+        &self.reference
+    }
+
+    /// The mobile atoms' coordinates out of full coordinates `x`.
+    pub fn restrict(&self, x: &[f64]) -> Vec<f64> {
+        self.mobile()
+            .iter()
+            .flat_map(|&i| &x[3 * i..3 * i + 3])
+            .copied()
+            .collect()
+    }
+
+    /// Full coordinates: the reference with the mobile atoms at `x_local`.
+    pub fn embed(&self, x_local: &[f64]) -> Vec<f64> {
+        let mut x = self.reference.clone();
+        for (a, &i) in self.mobile().iter().enumerate() {
+            x[3 * i..3 * i + 3].copy_from_slice(&x_local[3 * a..3 * a + 3]);
+        }
+        x
+    }
+
+    /// A full-length vector: `v_local` on the mobile atoms, zero elsewhere.
+    pub fn embed_vector(&self, v_local: &[f64]) -> Vec<f64> {
+        let mut v = vec![0.0; self.reference.len()];
+        for (a, &i) in self.mobile().iter().enumerate() {
+            v[3 * i..3 * i + 3].copy_from_slice(&v_local[3 * a..3 * a + 3]);
+        }
+        v
+    }
+
+    /// Frozen atoms that have come within reach of a mobile one.
+    pub fn buffer_len(&self) -> usize {
+        self.environment.buffer_len()
+    }
+}
+
+impl EnergySurface for LocalGlassSurface {
+    fn dim(&self) -> usize {
+        3 * self.mobile().len()
+    }
+
+    fn components_per_particle(&self) -> usize {
+        3
+    }
+
+    fn energy_forces(&mut self, x: &[f64], f: &mut [f64]) -> f64 {
+        self.calls += 1;
+        self.environment.energy_forces(x, f)
+    }
+
+    fn force_calls(&self) -> u64 {
+        self.calls
     }
 }
 

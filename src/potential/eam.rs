@@ -18,7 +18,7 @@ const PREFETCH_AHEAD: usize = 6;
 
 /// Hints the CPU to load a 192-byte table record (three cache lines) into L1.
 #[inline(always)]
-fn prefetch_record(record: &[f64; 24]) {
+pub(super) fn prefetch_record(record: &[f64; 24]) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
@@ -84,6 +84,41 @@ struct NearPair {
     table: u32,
     j: u32,
     image: u16,
+}
+
+/// One pair's spline values at fraction `p` of its table row `c`, distance `r`: the densities
+/// it gives atom i (g_{j→i}) and atom j (g_{i→j}), φ, and the force-pass terms a = g′_{j→i}/r,
+/// b = g′_{i→j}/r, c = φ′/r (the force on i is −(F′_i·a + F′_j·b + c)·(x_i − x_j)). The one
+/// place the kernel and the frozen-environment evaluation ([`super::frozen`]) read the tables.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct PairValues {
+    pub density_at_i: f64,
+    pub density_at_j: f64,
+    pub phi: f64,
+    pub a: f64,
+    pub b: f64,
+    pub c: f64,
+}
+
+#[inline(always)]
+pub(super) fn pair_values(c: &[f64; 24], p: f64, r: f64) -> PairValues {
+    let density_at_i = ((c[0] * p + c[1]) * p + c[2]) * p + c[3];
+    let density_at_j = ((c[4] * p + c[5]) * p + c[6]) * p + c[7];
+    let rho_ip = (c[8] * p + c[9]) * p + c[10];
+    let rho_jp = (c[11] * p + c[12]) * p + c[13];
+    let zp = (c[14] * p + c[15]) * p + c[16];
+    let z = ((c[17] * p + c[18]) * p + c[19]) * p + c[20];
+    let recip = 1.0 / r;
+    let phi = z * recip;
+    let phip = zp * recip - phi * recip;
+    PairValues {
+        density_at_i,
+        density_at_j,
+        phi,
+        a: rho_jp * recip,
+        b: rho_ip * recip,
+        c: phip * recip,
+    }
 }
 
 /// An EAM potential's force evaluation: the shared tables and this evaluator's scratch.
@@ -176,9 +211,60 @@ impl Eam {
         }
     }
 
+    /// The pair values of an atom of element `ti` and one of element `tj` at distance `r`
+    /// (inside the cutoff): the kernel's table record and spline.
+    #[inline]
+    pub(super) fn pair(&self, ti: usize, tj: usize, r: f64) -> PairValues {
+        let g = self.r_grid.locate_r(r);
+        let table = &self.pair_tables[ti * self.elements.len() + tj];
+        pair_values(&table.records[g.index], g.fraction, r)
+    }
+
+    /// Where the pair values of elements `ti`, `tj` at distance `r` are: (table, row,
+    /// fraction), for [`Self::record`] and [`pair_values`].
+    #[inline]
+    pub(super) fn pair_location(&self, ti: usize, tj: usize, r: f64) -> (u32, u32, f64) {
+        let g = self.r_grid.locate_r(r);
+        (
+            (ti * self.elements.len() + tj) as u32,
+            g.index as u32,
+            g.fraction,
+        )
+    }
+
+    /// One packed table record (see [`PairTable`]).
+    #[inline]
+    pub(super) fn record(&self, table: u32, row: u32) -> &[f64; 24] {
+        &self.pair_tables[table as usize].records[row as usize]
+    }
+
+    /// Every atom's electron density for `input` (the kernel's density pass, serial), from
+    /// the whole half list (not only the candidates the last motion left in reach).
+    pub(crate) fn densities(&self, input: &ForceInput, rho: &mut Vec<f64>) {
+        let n = input.positions_angstrom.len();
+        rho.clear();
+        rho.resize(n, 0.0);
+        let images = input.neighbors.image_vectors(input.cell);
+        let cutsq = self.cutoff_angstrom * self.cutoff_angstrom;
+        let (x, types) = (input.positions_angstrom, input.element_of_atom);
+        for i in 0..n {
+            let (partners, codes) = input.neighbors.partners_of(i);
+            for (&j, &code) in partners.iter().zip(codes) {
+                let (j, s) = (j as usize, images[code as usize]);
+                let d: Vec3 = std::array::from_fn(|k| x[j][k] + s[k] - x[i][k]);
+                let r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+                if r2 < cutsq {
+                    let v = self.pair(types[i], types[j], r2.sqrt());
+                    rho[i] += v.density_at_i;
+                    rho[j] += v.density_at_j;
+                }
+            }
+        }
+    }
+
     /// Embedding energy and F′ of an `element` atom at density `rho` (LAMMPS's extrapolation above ρmax).
     #[inline]
-    fn embed(&self, element: usize, rho: f64) -> (f64, f64) {
+    pub(super) fn embed(&self, element: usize, rho: f64) -> (f64, f64) {
         let spline = &self.embedding[element];
         let g = spline.locate_rho(rho);
         let (mut f, fp) = spline.value_and_derivative(g);
@@ -211,6 +297,10 @@ impl Potential for Eam {
             eam: self,
             scratch: Scratch::default(),
         })
+    }
+
+    fn eam(self: Arc<Self>) -> Option<Arc<Eam>> {
+        Some(self)
     }
 }
 
@@ -329,25 +419,18 @@ impl Eam {
                 let np = chunk.near[k];
                 let j = np.j as usize;
                 let c = &self.pair_tables[np.table as usize].records[np.row as usize];
-                let p = np.fraction;
-                rho_i += ((c[0] * p + c[1]) * p + c[2]) * p + c[3];
-                chunk.density[j] += ((c[4] * p + c[5]) * p + c[6]) * p + c[7];
-                let rho_ip = (c[8] * p + c[9]) * p + c[10];
-                let rho_jp = (c[11] * p + c[12]) * p + c[13];
-                let zp = (c[14] * p + c[15]) * p + c[16];
-                let z = ((c[17] * p + c[18]) * p + c[19]) * p + c[20];
-                let recip = 1.0 / np.r;
-                let phi = z * recip;
-                let phip = zp * recip - phi * recip;
-                pair_energy += phi;
+                let v = pair_values(c, np.fraction, np.r);
+                rho_i += v.density_at_i;
+                chunk.density[j] += v.density_at_j;
+                pair_energy += v.phi;
                 if per_atom {
-                    chunk.energies[i] += 0.5 * phi;
-                    chunk.energies[j] += 0.5 * phi;
+                    chunk.energies[i] += 0.5 * v.phi;
+                    chunk.energies[j] += 0.5 * v.phi;
                 }
                 chunk.pairs.push(PairTerm {
-                    a: rho_jp * recip,
-                    b: rho_ip * recip,
-                    c: phip * recip,
+                    a: v.a,
+                    b: v.b,
+                    c: v.c,
                     j: np.j,
                     image: np.image,
                 });

@@ -2,11 +2,13 @@
 //! and virial; it knows nothing about integrators or biases.
 
 mod eam;
+mod frozen;
 pub mod mendelev;
 pub mod setfl;
 mod spline;
 
 pub use eam::Eam;
+pub use frozen::{FrozenEnvironment, FrozenEnvironmentError};
 pub use setfl::{SetflError, SetflFlavor, SetflGrid, SetflTables};
 pub use spline::{GridPoint, Spline};
 
@@ -71,6 +73,11 @@ pub trait Potential: Send + Sync + std::fmt::Debug {
     fn cutoff_angstrom(&self) -> f64;
     /// A force kernel of this potential with fresh working memory.
     fn kernel(self: Arc<Self>) -> Box<dyn ForceKernel>;
+    /// The potential as EAM, for the frozen-environment evaluation ([`FrozenEnvironment`]);
+    /// `None` for a potential without one.
+    fn eam(self: Arc<Self>) -> Option<Arc<Eam>> {
+        None
+    }
 }
 
 /// The potential as an error message names it: its description (for a setfl file, its
