@@ -16,6 +16,7 @@ use betaglass::landscape::explore::event_arrows;
 use betaglass::landscape::report::{ArtReport, DEFAULT_BIN_WIDTH_EV, read_run_rows};
 use betaglass::landscape::store::EventRow;
 
+use super::atom_material::AtomMaterial;
 use super::atoms_view::{
     CLUSTER_SUBDIVISIONS, OrbitCamera, ViewSettings, atom_material, shaded_sphere,
 };
@@ -339,11 +340,11 @@ struct ArtAssets {
     cu_mesh: Handle<Mesh>,
     zr_mesh: Handle<Mesh>,
     /// The movers (an arrow each), bright as the live cluster.
-    cu: Handle<StandardMaterial>,
-    zr: Handle<StandardMaterial>,
+    cu: Handle<AtomMaterial>,
+    zr: Handle<AtomMaterial>,
     /// The shell that gives way to them, in the species' plain colours.
-    cu_shell: Handle<StandardMaterial>,
-    zr_shell: Handle<StandardMaterial>,
+    cu_shell: Handle<AtomMaterial>,
+    zr_shell: Handle<AtomMaterial>,
 }
 
 /// One sphere of the shown event: index into its atoms.
@@ -356,7 +357,7 @@ struct ArtArrows;
 fn setup(
     mut commands: Commands,
     mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut materials: ResMut<Assets<AtomMaterial>>,
     mut gizmos: ResMut<Assets<GizmoAsset>>,
 ) {
     let mut sphere = |r: f32| meshes.add(shaded_sphere(r, CLUSTER_SUBDIVISIONS));

@@ -11,6 +11,7 @@ use bevy::{
     render::render_resource::BlendState,
     window::PrimaryWindow,
 };
+use super::atom_material::AtomMaterial;
 use bevy_egui::{EguiContexts, EguiGlobalSettings, PrimaryEguiContext, input::EguiWantsInput};
 
 use super::bridge::Latest;
@@ -282,11 +283,11 @@ struct AtomAssets {
     /// The cluster's spheres, smoother than the glass's.
     cu_cluster_mesh: Handle<Mesh>,
     zr_cluster_mesh: Handle<Mesh>,
-    materials: Vec<(Role, Handle<StandardMaterial>)>,
+    materials: Vec<(Role, Handle<AtomMaterial>)>,
 }
 
 impl AtomAssets {
-    fn material(&self, role: Role) -> Handle<StandardMaterial> {
+    fn material(&self, role: Role) -> Handle<AtomMaterial> {
         self.materials
             .iter()
             .find(|(r, _)| *r == role)
@@ -393,17 +394,16 @@ pub fn shaded_sphere(radius_angstrom: f32, subdivisions: u32) -> Mesh {
     mesh
 }
 
-/// An unlit material of one of the style's colours (see [`shaded_sphere`]).
-pub fn atom_material(rgb: [u8; 3], alpha: f32) -> StandardMaterial {
-    StandardMaterial {
-        base_color: style::color(rgb).with_alpha(alpha),
-        unlit: true,
+/// The material of one of the style's colours (see [`shaded_sphere`]): its colour times the
+/// sphere's vertex shading, nothing else per pixel.
+pub fn atom_material(rgb: [u8; 3], alpha: f32) -> AtomMaterial {
+    AtomMaterial {
+        color: style::color(rgb).with_alpha(alpha).to_linear(),
         alpha_mode: if alpha < 1.0 {
             AlphaMode::Blend
         } else {
             AlphaMode::Opaque
         },
-        ..default()
     }
 }
 
@@ -411,7 +411,7 @@ fn setup(
     mut commands: Commands,
     mut egui_settings: ResMut<EguiGlobalSettings>,
     mut meshes: ResMut<Assets<Mesh>>,
-    mut materials: ResMut<Assets<StandardMaterial>>,
+    mut materials: ResMut<Assets<AtomMaterial>>,
 ) {
     // The egui context gets its own full-window camera (below), so the 3D camera's viewport
     // can shrink to the area the panels leave without moving the UI.
@@ -510,7 +510,7 @@ fn sync_atoms(
         (
             &mut Transform,
             &mut Mesh3d,
-            &mut MeshMaterial3d<StandardMaterial>,
+            &mut MeshMaterial3d<AtomMaterial>,
             &mut Visibility,
         ),
         With<AtomIndex>,

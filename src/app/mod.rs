@@ -21,6 +21,7 @@
 //!   configurations and scenes), so that no plugin reaches into another's resources.
 
 mod art;
+mod atom_material;
 mod atoms_view;
 mod bridge;
 mod capture;
@@ -140,6 +141,7 @@ pub fn run_app(options: AppOptions) -> anyhow::Result<()> {
                 scene: scene.clone(),
                 file,
             },
+            atom_material::AtomMaterialPlugin,
             atoms_view::AtomsViewPlugin,
             cluster_view::ClusterViewPlugin,
             panels::PanelsPlugin { scene },
