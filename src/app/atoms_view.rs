@@ -11,9 +11,9 @@ use bevy::{
     render::render_resource::BlendState,
     window::PrimaryWindow,
 };
-use super::atom_material::AtomMaterial;
 use bevy_egui::{EguiContexts, EguiGlobalSettings, PrimaryEguiContext, input::EguiWantsInput};
 
+use super::atom_material::AtomMaterial;
 use super::bridge::Latest;
 use super::state::{ArtRequest, RecordReplayInto, ViewRequest};
 use super::style;
