@@ -25,6 +25,10 @@ pub(super) const KEYS: &[(&str, &str)] = &[
     ("A", "displacement arrows on / off"),
     ("E", "replay the latest event / stop"),
     ("Ctrl+S", "save a screenshot"),
+    (
+        "← / →, End",
+        "timeline: one frame back / forward, back to live (or click on s(t))",
+    ),
     ("H or F1", "this help"),
     (
         "Esc",

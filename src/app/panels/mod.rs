@@ -224,8 +224,9 @@ fn cluster_preview(s: &Snapshot, centre: u64, cutoff_angstrom: f64) -> Vec<u64> 
 
 /// Space pause/resume, N one step, F focus, R reset, Enter sample the picked atom, C clip,
 /// A arrows, E replay the latest event, H / F1 help, Esc stop a replay or an ART event and close
-/// help, Ctrl+S screenshot. The keys act through messages, as the menus and buttons do: the
-/// view and the ART window apply them to what they own.
+/// help, Ctrl+S screenshot, ← / → one timeline frame back / forward, End live. The keys act
+/// through messages, as the menus and buttons do: the view and the ART window apply them to
+/// what they own (the timeline is the panel's own).
 #[allow(clippy::too_many_arguments)]
 fn keyboard(
     keys: Res<ButtonInput<KeyCode>>,
@@ -236,6 +237,7 @@ fn keyboard(
     mut views: MessageWriter<ViewRequest>,
     mut art: MessageWriter<ArtRequest>,
     mut files: MessageWriter<FileRequest>,
+    mut timeline: ResMut<Timeline>,
 ) {
     if egui_input.wants_any_keyboard_input() {
         return;
@@ -273,6 +275,16 @@ fn keyboard(
     }
     if ctrl && pressed(KeyCode::KeyS) {
         files.write(FileRequest(FileAction::Screenshot));
+    }
+    for (key, step) in [(KeyCode::ArrowLeft, -1), (KeyCode::ArrowRight, 1)] {
+        if pressed(key) {
+            timeline.playing = false;
+            timeline.step(step);
+        }
+    }
+    if pressed(KeyCode::End) {
+        timeline.playing = false;
+        timeline.go_live();
     }
 }
 
