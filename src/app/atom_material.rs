@@ -3,8 +3,8 @@
 //!
 //! `StandardMaterial` with `unlit` gave the same picture, but its fragment shader still reads
 //! the material from a bindless array, tests its texture flags, builds a PBR input and
-//! premultiplies; under Mesa's lavapipe (software Vulkan) shading the ~1000 spheres of the slab
-//! was half the app's CPU (README, Speed → The app).
+//! premultiplies; under Mesa's lavapipe (software Vulkan) shading the slab's spheres was half
+//! the app's CPU (README, Speed → The app).
 
 use bevy::asset::embedded_asset;
 use bevy::pbr::{Material, MaterialPlugin};

@@ -46,8 +46,9 @@ pub struct Timeline {
     capacity: usize,
     /// Index into `frames` of the frame shown; None: live.
     cursor: Option<usize>,
-    /// Playing the stored frames forward, one per rendered frame.
-    pub playing: bool,
+    /// Playing the stored frames forward, one per rendered frame. Any move the person makes
+    /// (seek, step, live) stops it.
+    playing: bool,
     /// The sampling the frames belong to.
     sampling_serial: Option<u64>,
     /// Bumped whenever the frame shown changes, so the bridge knows to recompose.
@@ -112,7 +113,6 @@ impl Timeline {
             self.sampling_serial = Some(s.sampling_serial);
             self.frames.clear();
             self.go_live();
-            self.playing = false;
         }
         let biased =
             s.biased_steps > 0 && matches!(s.status, EngineStatus::Sampling | EngineStatus::Paused);
@@ -145,15 +145,43 @@ impl Timeline {
         }
     }
 
-    /// Back to the live state.
+    pub fn is_playing(&self) -> bool {
+        self.playing
+    }
+
+    /// Play / pause: playback runs the kept frames forward from the one shown (from the
+    /// oldest when live).
+    pub fn toggle_playing(&mut self) {
+        self.playing = !self.playing;
+    }
+
+    /// Back to the live state (playback stops).
     pub fn go_live(&mut self) {
+        self.playing = false;
+        self.show_live();
+    }
+
+    /// Shows stored frame `index` (clamped to the buffer; playback stops); nothing when the
+    /// buffer is empty.
+    pub fn seek(&mut self, index: usize) {
+        self.playing = false;
+        self.show(index);
+    }
+
+    /// Moves the shown frame by `delta` frames (playback stops); from live, −1 is the newest
+    /// stored frame. Stepping past the newest frame goes live.
+    pub fn step(&mut self, delta: isize) {
+        self.playing = false;
+        self.move_by(delta);
+    }
+
+    fn show_live(&mut self) {
         if self.cursor.take().is_some() {
             self.revision += 1;
         }
     }
 
-    /// Shows stored frame `index` (clamped to the buffer); nothing when the buffer is empty.
-    pub fn seek(&mut self, index: usize) {
+    fn show(&mut self, index: usize) {
         if self.frames.is_empty() {
             return;
         }
@@ -164,9 +192,7 @@ impl Timeline {
         }
     }
 
-    /// Moves the shown frame by `delta` frames; from live, −1 is the newest stored frame.
-    /// Stepping past the newest frame goes live.
-    pub fn step(&mut self, delta: isize) {
+    fn move_by(&mut self, delta: isize) {
         let n = self.frames.len() as isize;
         if n == 0 {
             return;
@@ -174,16 +200,18 @@ impl Timeline {
         let from = self.cursor.map_or(n, |i| i as isize);
         let to = from + delta;
         if to >= n {
-            self.go_live();
+            self.show_live();
         } else {
-            self.seek(to.max(0) as usize);
+            self.show(to.max(0) as usize);
         }
     }
 
-    /// Shows the frame nearest `time_ps` on `clock`. A time after the newest frame goes live;
+    /// Shows the frame nearest `time_ps` on `clock` (playback stops). A time after the newest
+    /// frame goes live;
     /// a time more than one frame spacing before the oldest is refused with what the buffer
     /// holds, since that moment was not kept. Returns the time of the frame shown.
     pub fn seek_time(&mut self, time_ps: f64, clock: Clock) -> Result<Option<f64>, String> {
+        self.playing = false;
         let at = |f: &TimelineFrame| match clock {
             Clock::Md => f.md_time_ps,
             Clock::Boosted => f.boosted_time_ps,
@@ -232,9 +260,9 @@ impl Timeline {
             return;
         }
         match self.cursor {
-            None => self.seek(0),
+            None => self.show(0),
             Some(_) => {
-                self.step(1);
+                self.move_by(1);
                 if self.is_live() {
                     self.playing = false;
                 }
@@ -269,7 +297,6 @@ pub fn timeline_bar(ui: &mut egui::Ui, t: &mut Timeline, live: &Snapshot) {
                 .on_hover_text("oldest frame kept")
                 .clicked()
             {
-                t.playing = false;
                 t.seek(0);
             }
             if ui
@@ -277,23 +304,21 @@ pub fn timeline_bar(ui: &mut egui::Ui, t: &mut Timeline, live: &Snapshot) {
                 .on_hover_text("one frame back")
                 .clicked()
             {
-                t.playing = false;
                 t.step(-1);
             }
-            let play = if t.playing { "pause" } else { "play" };
+            let play = if t.is_playing() { "pause" } else { "play" };
             if ui
                 .small_button(play)
                 .on_hover_text("play the kept frames forward, one per drawn frame, up to live")
                 .clicked()
             {
-                t.playing = !t.playing;
+                t.toggle_playing();
             }
             if ui
                 .small_button("▶")
                 .on_hover_text("one frame forward")
                 .clicked()
             {
-                t.playing = false;
                 t.step(1);
             }
         });
@@ -302,7 +327,6 @@ pub fn timeline_bar(ui: &mut egui::Ui, t: &mut Timeline, live: &Snapshot) {
             .on_hover_text("show the running sampling")
             .clicked()
         {
-            t.playing = false;
             t.go_live();
         }
     });
@@ -312,7 +336,6 @@ pub fn timeline_bar(ui: &mut egui::Ui, t: &mut Timeline, live: &Snapshot) {
         .show_value(false)
         .trailing_fill(true);
     if ui.add_enabled(n > 0, slider).changed() {
-        t.playing = false;
         t.seek(index);
     }
     ui.small(timeline_caption(t, live));
@@ -461,14 +484,21 @@ mod tests {
         t.step(-5);
         assert_eq!(shown_x(&t), Some(100.0), "clamped at the oldest");
         t.go_live();
-        t.playing = true;
+        t.toggle_playing();
         let mut seen = Vec::new();
         for _ in 0..5 {
             t.advance_playback();
             seen.push(shown_x(&t));
         }
         assert_eq!(seen, [Some(100.0), Some(200.0), Some(300.0), None, None]);
-        assert!(!t.playing, "playback stops when it reaches the live state");
+        assert!(
+            !t.is_playing(),
+            "playback stops when it reaches the live state"
+        );
+        t.toggle_playing();
+        t.advance_playback();
+        t.step(-1);
+        assert!(!t.is_playing(), "a step by the person stops playback");
     }
 
     #[test]

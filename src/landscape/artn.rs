@@ -39,7 +39,9 @@ use serde::{Deserialize, Serialize};
 
 use super::lanczos::{LanczosSettings, lowest_eigenpair, project_out};
 use super::relax::{FireRelaxSettings, Minimum, minimize, minimize_lbfgs};
-use super::surface::{EnergySurface, dot, max_particle_distance, max_particle_force, norm};
+use super::surface::{
+    EnergySurface, dot, max_particle_distance, max_particle_force, norm, particle_distances,
+};
 use crate::dynamics::Fire;
 
 /// The settings of one ART search. Lengths in the surface's unit (Å for the glass), energies in
@@ -511,18 +513,7 @@ pub fn connect(
 /// How `x` differs from `x_min`, for the trace: RMSD over the particles, the particles moved
 /// more than 0.1, 0.3 and 1 length units, and the three farthest (index: distance).
 fn displacement_profile(x: &[f64], x_min: &[f64], block: usize) -> String {
-    let mut d: Vec<(usize, f64)> = x
-        .chunks(block)
-        .zip(x_min.chunks(block))
-        .map(|(p, q)| {
-            p.iter()
-                .zip(q)
-                .map(|(u, v)| (u - v) * (u - v))
-                .sum::<f64>()
-                .sqrt()
-        })
-        .enumerate()
-        .collect();
+    let mut d: Vec<(usize, f64)> = particle_distances(x, x_min, block).enumerate().collect();
     let n = d.len().max(1) as f64;
     let rmsd = (d.iter().map(|(_, r)| r * r).sum::<f64>() / n).sqrt();
     let over = |t: f64| d.iter().filter(|(_, r)| *r > t).count();

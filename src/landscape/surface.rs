@@ -32,18 +32,24 @@ pub fn max_particle_force(f: &[f64], block: usize) -> f64 {
         .fold(0.0, f64::max)
 }
 
+/// Each particle's displacement between `a` and `b` (blocks of `block` components).
+pub fn particle_distances<'a>(
+    a: &'a [f64],
+    b: &'a [f64],
+    block: usize,
+) -> impl Iterator<Item = f64> + 'a {
+    a.chunks(block).zip(b.chunks(block)).map(|(p, q)| {
+        p.iter()
+            .zip(q)
+            .map(|(u, v)| (u - v) * (u - v))
+            .sum::<f64>()
+            .sqrt()
+    })
+}
+
 /// Largest displacement of one particle between `a` and `b`.
 pub fn max_particle_distance(a: &[f64], b: &[f64], block: usize) -> f64 {
-    a.chunks(block)
-        .zip(b.chunks(block))
-        .map(|(p, q)| {
-            p.iter()
-                .zip(q)
-                .map(|(u, v)| (u - v) * (u - v))
-                .sum::<f64>()
-                .sqrt()
-        })
-        .fold(0.0, f64::max)
+    particle_distances(a, b, block).fold(0.0, f64::max)
 }
 
 pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {

@@ -16,7 +16,7 @@ use crate::system::{System, Vec3};
 
 /// Per-atom energies, while the display colours by energy, are recomputed at most every
 /// this many MD steps and [`ENERGY_REFRESH_S`] seconds: a neighbour list and a force
-/// evaluation each, so about 2 % of the engine's work, whatever its speed.
+/// evaluation each, so one extra evaluation per hundred steps whatever the engine's speed.
 pub const ENERGY_REFRESH_STEPS: u64 = 100;
 /// See [`ENERGY_REFRESH_STEPS`]: a fast engine refreshes twice a second, no more.
 pub const ENERGY_REFRESH_S: f64 = 0.5;

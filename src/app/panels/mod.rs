@@ -278,12 +278,10 @@ fn keyboard(
     }
     for (key, step) in [(KeyCode::ArrowLeft, -1), (KeyCode::ArrowRight, 1)] {
         if pressed(key) {
-            timeline.playing = false;
             timeline.step(step);
         }
     }
     if pressed(KeyCode::End) {
-        timeline.playing = false;
         timeline.go_live();
     }
 }
@@ -456,7 +454,6 @@ fn ui_system(
                 files.write(FileRequest(action));
             }
             if let Some(t) = plot_state.clicked_t.take() {
-                timeline.playing = false;
                 match timeline.seek_time(t, clock) {
                     Ok(_) => {
                         controls.set_notice(timeline::timeline_caption(&timeline, &latest.live))
