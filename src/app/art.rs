@@ -16,10 +16,8 @@ use betaglass::landscape::explore::event_arrows;
 use betaglass::landscape::report::{ArtReport, DEFAULT_BIN_WIDTH_EV, read_run_rows};
 use betaglass::landscape::store::EventRow;
 
-use super::atom_material::AtomMaterial;
-use super::atoms_view::{
-    CLUSTER_SUBDIVISIONS, OrbitCamera, ViewSettings, atom_material, shaded_sphere,
-};
+use super::atom_material::{AtomMaterial, sphere_impostor};
+use super::atoms_view::{OrbitCamera, ViewSettings};
 use super::cluster_view::arrow_gizmo;
 use super::reader::BackgroundRead;
 use super::results::{draw_figure, table_view, window_scrolls};
@@ -360,8 +358,8 @@ fn setup(
     mut materials: ResMut<Assets<AtomMaterial>>,
     mut gizmos: ResMut<Assets<GizmoAsset>>,
 ) {
-    let mut sphere = |r: f32| meshes.add(shaded_sphere(r, CLUSTER_SUBDIVISIONS));
-    let material = |rgb: [u8; 3]| atom_material(rgb, 1.0);
+    let mut sphere = |r: f32| meshes.add(sphere_impostor(r));
+    let material = |rgb: [u8; 3]| AtomMaterial::new(rgb, 1.0);
     commands.insert_resource(ArtAssets {
         cu_mesh: sphere(style::CU_RADIUS_ANGSTROM),
         zr_mesh: sphere(style::ZR_RADIUS_ANGSTROM),
@@ -419,6 +417,8 @@ fn show_event(
             MeshMaterial3d(material.clone()),
             Transform::from_translation(atom.initial - run.cell_centre)
                 .with_scale(Vec3::splat(if mover { 1.15 } else { 0.7 })),
+            // The impostor's quad has a flat bounding box (atom_material.rs).
+            bevy::camera::visibility::NoFrustumCulling,
             ArtAtom(k),
         ));
         if mover {

@@ -1,19 +1,21 @@
-//! The atoms as spheres (one shared mesh and material per role, so Bevy batches them into
-//! instanced draws), the cluster highlight, the clip around the cluster, the orbit camera,
-//! and picking an atom by clicking it.
+//! The atoms as sphere impostors (`atom_material`): each opaque atom an entity (one shared
+//! mesh and material per role, so Bevy batches them into instanced draws), the translucent
+//! glass around the cluster one mesh drawn far to near; the cluster highlight, the clip
+//! around the cluster, the orbit camera, and picking an atom by clicking it.
 
 use bevy::{
-    camera::{CameraOutputMode, Viewport, visibility::RenderLayers},
+    camera::{
+        CameraOutputMode, Viewport,
+        visibility::{NoFrustumCulling, RenderLayers},
+    },
     core_pipeline::tonemapping::Tonemapping,
     input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseScrollUnit},
-    mesh::VertexAttributeValues,
     prelude::*,
-    render::render_resource::BlendState,
     window::PrimaryWindow,
 };
 use bevy_egui::{EguiContexts, EguiGlobalSettings, PrimaryEguiContext, input::EguiWantsInput};
 
-use super::atom_material::AtomMaterial;
+use super::atom_material::{AtomMaterial, LayerSphere, sphere_impostor, sphere_layer};
 use super::bridge::Latest;
 use super::state::{ArtRequest, RecordReplayInto, ViewRequest};
 use super::style;
@@ -35,6 +37,7 @@ impl Plugin for AtomsViewPlugin {
                     fit_camera_viewport,
                     pick_atoms,
                     sync_atoms,
+                    draw_translucent_layer,
                     replay_event,
                     record_replay,
                     draw_measurement,
@@ -254,6 +257,10 @@ pub struct ViewLayout {
 pub struct AtomEntities {
     entities: Vec<Entity>,
     roles: Vec<Role>,
+    /// Atom k is drawn in the translucent layer (its entity is hidden, yet it can be picked).
+    layered: Vec<bool>,
+    /// The translucent layer's spheres, far to near.
+    translucent: Vec<LayerSphere>,
     /// The snapshot, settings fingerprint and view direction the roles were computed for.
     drawn: Option<(u64, u64, Vec3)>,
 }
@@ -276,13 +283,42 @@ enum Role {
     },
 }
 
+impl Role {
+    /// The role's colour and opacity (`None` for a hidden atom).
+    fn colour(self) -> Option<([u8; 3], f32)> {
+        Some(match self {
+            Role::Cu => (style::CU_RGB, 1.0),
+            Role::Zr => (style::ZR_RGB, 1.0),
+            Role::CuDim => (style::CU_RGB, 0.10),
+            Role::ZrDim => (style::ZR_RGB, 0.10),
+            Role::CuCluster => (style::CLUSTER_CU_RGB, 1.0),
+            Role::ZrCluster => (style::CLUSTER_ZR_RGB, 1.0),
+            Role::Centre => (style::CENTRE_RGB, 1.0),
+            Role::Preview => (style::PREVIEW_RGB, 1.0),
+            Role::Displaced { bin, dim } => (
+                style::COLOUR_MAP_RGB[bin as usize],
+                if dim { 0.25 } else { 1.0 },
+            ),
+            Role::Hidden => return None,
+        })
+    }
+
+    /// Drawn in the translucent layer rather than as its entity.
+    fn translucent(self) -> bool {
+        self.colour().is_some_and(|(_, alpha)| alpha < 1.0)
+    }
+}
+
+/// The translucent atoms, all in one mesh (`atom_material::sphere_layer`), drawn far to near.
+#[derive(Resource)]
+struct TranslucentLayer {
+    mesh: Handle<Mesh>,
+}
+
 #[derive(Resource)]
 struct AtomAssets {
     cu_mesh: Handle<Mesh>,
     zr_mesh: Handle<Mesh>,
-    /// The cluster's spheres, smoother than the glass's.
-    cu_cluster_mesh: Handle<Mesh>,
-    zr_cluster_mesh: Handle<Mesh>,
     materials: Vec<(Role, Handle<AtomMaterial>)>,
 }
 
@@ -295,17 +331,12 @@ impl AtomAssets {
             .unwrap_or_default()
     }
 
-    /// The sphere of an atom of species Zr (`zr`) or Cu in `role`.
-    fn mesh(&self, role: Role, zr: bool) -> Handle<Mesh> {
-        let cluster = matches!(
-            role,
-            Role::Centre | Role::Preview | Role::CuCluster | Role::ZrCluster
-        );
-        match (cluster, zr) {
-            (true, true) => self.zr_cluster_mesh.clone(),
-            (true, false) => self.cu_cluster_mesh.clone(),
-            (false, true) => self.zr_mesh.clone(),
-            (false, false) => self.cu_mesh.clone(),
+    /// The sphere of an atom of species Zr (`zr`) or Cu.
+    fn mesh(&self, zr: bool) -> Handle<Mesh> {
+        if zr {
+            self.zr_mesh.clone()
+        } else {
+            self.cu_mesh.clone()
         }
     }
 }
@@ -361,52 +392,6 @@ pub const LOCAL_ARROWS_RADIUS_ANGSTROM: f32 = 10.0;
 #[derive(Component)]
 pub struct AtomIndex;
 
-/// Where the light comes from (world space), baked into the spheres' vertex colours.
-const LIGHT_FROM: Vec3 = Vec3::new(4.0, 8.0, 6.0);
-/// The share of a colour a sphere keeps on its side away from the light.
-const AMBIENT_SHARE: f32 = 0.4;
-/// Icosphere subdivisions: the glass's thousands of atoms are 80-triangle spheres (cheap for
-/// a software rasteriser such as lavapipe), the cluster's dozen are smoother.
-pub const GLASS_SUBDIVISIONS: u32 = 1;
-pub const CLUSTER_SUBDIVISIONS: u32 = 2;
-
-/// A sphere whose vertex colours carry Lambert shading from a fixed light: drawn with an
-/// unlit material it looks lit, at the cost of a flat colour per pixel. The atoms never
-/// rotate, so a light fixed in the world is all the PBR lighting bought, for thousands of
-/// spheres of fragment shading.
-pub fn shaded_sphere(radius_angstrom: f32, subdivisions: u32) -> Mesh {
-    let mut mesh = Sphere::new(radius_angstrom)
-        .mesh()
-        .ico(subdivisions)
-        .expect("a valid ico sphere");
-    let light = LIGHT_FROM.normalize();
-    let colors: Vec<[f32; 4]> = match mesh.attribute(Mesh::ATTRIBUTE_NORMAL) {
-        Some(VertexAttributeValues::Float32x3(normals)) => normals
-            .iter()
-            .map(|n| {
-                let f = AMBIENT_SHARE + (1.0 - AMBIENT_SHARE) * Vec3::from(*n).dot(light).max(0.0);
-                [f, f, f, 1.0]
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
-    mesh.insert_attribute(Mesh::ATTRIBUTE_COLOR, colors);
-    mesh
-}
-
-/// The material of one of the style's colours (see [`shaded_sphere`]): its colour times the
-/// sphere's vertex shading, nothing else per pixel.
-pub fn atom_material(rgb: [u8; 3], alpha: f32) -> AtomMaterial {
-    AtomMaterial {
-        color: style::color(rgb).with_alpha(alpha).to_linear(),
-        alpha_mode: if alpha < 1.0 {
-            AlphaMode::Blend
-        } else {
-            AlphaMode::Opaque
-        },
-    }
-}
-
 fn setup(
     mut commands: Commands,
     mut egui_settings: ResMut<EguiGlobalSettings>,
@@ -414,50 +399,60 @@ fn setup(
     mut materials: ResMut<Assets<AtomMaterial>>,
 ) {
     // The egui context gets its own full-window camera (below), so the 3D camera's viewport
-    // can shrink to the area the panels leave without moving the UI.
+    // can shrink to the area the panels leave without moving the UI. Both cameras draw into
+    // one main texture (Bevy shares it between cameras of one window with the same format,
+    // usages and MSAA: hence `Msaa::Off` here too, which also spares egui 4× multisampling):
+    // the 3D camera clears it and draws the atoms, egui draws over them, and only egui's camera
+    // copies the texture to the window. Under a software rasteriser each full-window pass
+    // counts (README, Speed → The app); CI's screenshot check sees both layers.
     egui_settings.auto_create_primary_context = false;
     commands.spawn((
         PrimaryEguiContext,
         Camera2d,
+        Msaa::Off,
         RenderLayers::none(),
         Camera {
             order: 1,
             output_mode: CameraOutputMode::Write {
-                blend_state: Some(BlendState::ALPHA_BLENDING),
+                blend_state: None,
                 clear_color: ClearColorConfig::None,
             },
-            clear_color: ClearColorConfig::Custom(Color::NONE),
+            clear_color: ClearColorConfig::None,
             ..default()
         },
     ));
-    let roles = [
-        (Role::Cu, atom_material(style::CU_RGB, 1.0)),
-        (Role::Zr, atom_material(style::ZR_RGB, 1.0)),
-        (Role::CuDim, atom_material(style::CU_RGB, 0.10)),
-        (Role::ZrDim, atom_material(style::ZR_RGB, 0.10)),
-        (Role::CuCluster, atom_material(style::CLUSTER_CU_RGB, 1.0)),
-        (Role::ZrCluster, atom_material(style::CLUSTER_ZR_RGB, 1.0)),
-        (Role::Centre, atom_material(style::CENTRE_RGB, 1.0)),
-        (Role::Preview, atom_material(style::PREVIEW_RGB, 1.0)),
+    let plain = [
+        Role::Cu,
+        Role::Zr,
+        Role::CuDim,
+        Role::ZrDim,
+        Role::CuCluster,
+        Role::ZrCluster,
+        Role::Centre,
+        Role::Preview,
     ];
-    let displaced = (0..style::COLOUR_MAP_BINS).flat_map(|bin| {
-        [(false, 1.0), (true, 0.25)].map(|(dim, alpha)| {
-            (
-                Role::Displaced {
-                    bin: bin as u8,
-                    dim,
-                },
-                atom_material(style::COLOUR_MAP_RGB[bin], alpha),
-            )
+    let displaced = (0..style::COLOUR_MAP_BINS as u8)
+        .flat_map(|bin| [false, true].map(|dim| Role::Displaced { bin, dim }));
+    let roles: Vec<_> = plain
+        .into_iter()
+        .chain(displaced)
+        .filter_map(|role| {
+            let (rgb, alpha) = role.colour()?;
+            Some((role, AtomMaterial::new(rgb, alpha)))
         })
-    });
-    let roles: Vec<_> = roles.into_iter().chain(displaced).collect();
-    let mut sphere = |r: f32, n: u32| meshes.add(shaded_sphere(r, n));
+        .collect();
+    let layer = meshes.add(sphere_layer(&[]));
+    commands.spawn((
+        Mesh3d(layer.clone()),
+        MeshMaterial3d(materials.add(AtomMaterial::layer())),
+        Transform::IDENTITY,
+        // Its bounding box is that of the spheres when the layer was first built.
+        NoFrustumCulling,
+    ));
+    commands.insert_resource(TranslucentLayer { mesh: layer });
     commands.insert_resource(AtomAssets {
-        cu_mesh: sphere(style::CU_RADIUS_ANGSTROM, GLASS_SUBDIVISIONS),
-        zr_mesh: sphere(style::ZR_RADIUS_ANGSTROM, GLASS_SUBDIVISIONS),
-        cu_cluster_mesh: sphere(style::CU_RADIUS_ANGSTROM, CLUSTER_SUBDIVISIONS),
-        zr_cluster_mesh: sphere(style::ZR_RADIUS_ANGSTROM, CLUSTER_SUBDIVISIONS),
+        cu_mesh: meshes.add(sphere_impostor(style::CU_RADIUS_ANGSTROM)),
+        zr_mesh: meshes.add(sphere_impostor(style::ZR_RADIUS_ANGSTROM)),
         materials: roles
             .into_iter()
             .map(|(r, m)| (r, materials.add(m)))
@@ -472,8 +467,16 @@ fn setup(
     // multisampling: it would quadruple a software rasteriser's work for smoother rims.
     commands.spawn((
         Camera3d::default(),
+        Camera {
+            output_mode: CameraOutputMode::Skip,
+            ..default()
+        },
         Tonemapping::None,
         Msaa::Off,
+        // There are no lights (the atoms' shader lights itself): one light cluster is the
+        // cheapest clustering Bevy offers (`ClusterConfig::None` fails in Bevy 0.19.1 with a
+        // zero-sized dummy texture).
+        bevy::light::cluster::ClusterConfig::Single,
         orbit.transform(),
         orbit,
     ));
@@ -509,7 +512,6 @@ fn sync_atoms(
     mut spheres: Query<
         (
             &mut Transform,
-            &mut Mesh3d,
             &mut MeshMaterial3d<AtomMaterial>,
             &mut Visibility,
         ),
@@ -530,20 +532,25 @@ fn sync_atoms(
             commands.entity(e).despawn();
         }
         atoms.roles.clear();
+        atoms.layered.clear();
         for k in 0..frame.len() {
             let zr = frame.species_of(k) == "Zr";
             let role = if zr { Role::Zr } else { Role::Cu };
             let e = commands
                 .spawn((
-                    Mesh3d(assets.mesh(role, zr)),
+                    Mesh3d(assets.mesh(zr)),
                     MeshMaterial3d(assets.material(role)),
                     Transform::from_translation(world_position(&latest, k)),
                     Visibility::Visible,
+                    // The impostor's quad has a flat bounding box (atom_material.rs); the
+                    // atoms are nearly all in view anyway.
+                    NoFrustumCulling,
                     AtomIndex,
                 ))
                 .id();
             atoms.entities.push(e);
             atoms.roles.push(role);
+            atoms.layered.push(false);
         }
         // Drawn next frame, once the entities exist.
         atoms.drawn = None;
@@ -553,9 +560,10 @@ fn sync_atoms(
     let half = 0.5 * settings.clip_width_angstrom;
     // A replay or an ART event shows its own atoms only.
     let replaying = settings.replay.is_some() || settings.show_art_event;
+    let mut translucent = std::mem::take(&mut atoms.translucent);
+    translucent.clear();
     for k in 0..frame.len() {
-        let Ok((mut transform, mut mesh, mut mat, mut vis)) = spheres.get_mut(atoms.entities[k])
-        else {
+        let Ok((mut transform, mut mat, mut vis)) = spheres.get_mut(atoms.entities[k]) else {
             continue;
         };
         let p = world_position(&latest, k);
@@ -564,7 +572,16 @@ fn sync_atoms(
             transform.translation = p;
             transform.scale = Vec3::splat(settings.atom_scale * role_scale(role));
         }
-        let visible = if role == Role::Hidden || replaying {
+        let layered = !replaying && role.translucent();
+        if let (true, Some((rgb, alpha))) = (layered, role.colour()) {
+            translucent.push(LayerSphere {
+                centre: p,
+                radius_angstrom: transform.scale.x * species_radius_angstrom(frame.species_of(k)),
+                color: style::color(rgb).with_alpha(alpha).to_linear(),
+            });
+        }
+        atoms.layered[k] = layered;
+        let visible = if role == Role::Hidden || replaying || layered {
             Visibility::Hidden
         } else {
             Visibility::Visible
@@ -574,14 +591,27 @@ fn sync_atoms(
         }
         if role != Role::Hidden && atoms.roles[k] != role {
             mat.0 = assets.material(role);
-            let zr = frame.species_of(k) == "Zr";
-            if mesh.0 != assets.mesh(role, zr) {
-                mesh.0 = assets.mesh(role, zr);
-            }
             atoms.roles[k] = role;
         }
     }
+    // Far to near along the line of sight, the order translucent spheres blend in.
+    translucent.sort_by(|a, b| {
+        let depth = |s: &LayerSphere| s.centre.dot(view_dir);
+        depth(b).total_cmp(&depth(a))
+    });
+    atoms.translucent = translucent;
     atoms.drawn = Some(key);
+}
+
+/// Rebuilds the translucent layer's mesh after [`sync_atoms`] changed its spheres.
+fn draw_translucent_layer(
+    atoms: Res<AtomEntities>,
+    layer: Res<TranslucentLayer>,
+    mut meshes: ResMut<Assets<Mesh>>,
+) {
+    if atoms.is_changed() {
+        let _ = meshes.insert(&layer.mesh, sphere_layer(&atoms.translucent));
+    }
 }
 
 /// Size of a role's spheres relative to the species radius: the cluster a little larger,
@@ -940,7 +970,8 @@ pub fn drawn_spheres<'a>(
     let frame = &latest.snapshot.atoms;
     (0..frame.len().min(atoms.entities.len())).filter_map(move |k| {
         let (t, v) = spheres.get(atoms.entities[k]).ok()?;
-        (*v != Visibility::Hidden).then(|| PickSphere {
+        let drawn = *v != Visibility::Hidden || atoms.layered.get(k) == Some(&true);
+        drawn.then(|| PickSphere {
             id: frame.ids[k],
             centre: t.translation,
             radius_angstrom: t.scale.x * species_radius_angstrom(frame.species_of(k)),
