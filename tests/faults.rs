@@ -782,11 +782,19 @@ fn kill_fraction(seed: u64) -> f64 {
 /// Runs `args(folder)` to its end in `dir/straight`, then again in `dir/killed`, SIGKILLed
 /// at a random point of the first run's wall time, then `args(folder) + resume` until it
 /// ends. Returns both folders for the caller to compare.
+///
+/// `first_checkpoint`: for a command whose `--resume` refuses a run that saved nothing yet
+/// (`metad` and `prepare`, like `md`, name the missing restart or checkpoint file), the file
+/// in the run's folder whose existence makes it resumable; the kill then waits for it too. A
+/// loaded machine can make the second run slower than the first, and a kill at a fraction of
+/// the first run's time could otherwise fall before the first checkpoint (a refusal the CLI
+/// tests check on their own).
 fn kill_at_a_random_point_and_resume(
     dir: &Path,
     seed: u64,
     args: impl Fn(&Path) -> Vec<String>,
     resume: &[&str],
+    first_checkpoint: Option<&str>,
 ) -> (PathBuf, PathBuf) {
     let (straight, killed) = (dir.join("straight"), dir.join("killed"));
     for d in [&straight, &killed] {
@@ -802,6 +810,7 @@ fn kill_at_a_random_point_and_resume(
     let wall = t0.elapsed();
 
     let kill_after = wall.mul_f64(kill_fraction(seed));
+    let spawned = Instant::now();
     let mut child = bin()
         .args(args(&killed))
         .current_dir(&killed)
@@ -810,12 +819,19 @@ fn kill_at_a_random_point_and_resume(
         .spawn()
         .unwrap();
     std::thread::sleep(kill_after);
+    if let Some(name) = first_checkpoint {
+        let checkpoint = killed.join(name);
+        while !checkpoint.exists() && child.try_wait().unwrap().is_none() {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
     let ended_first = child.try_wait().unwrap().is_some();
     let _ = child.kill();
     child.wait().unwrap();
     eprintln!(
-        "{}: killed after {:.2} s of a {:.2} s run{}",
+        "{}: killed after {:.2} s (aimed at {:.2} s) of a {:.2} s run{}",
         dir.display(),
+        spawned.elapsed().as_secs_f64(),
         kill_after.as_secs_f64(),
         wall.as_secs_f64(),
         if ended_first {
@@ -875,6 +891,7 @@ fn metad_killed_at_a_random_point_resumes_to_the_same_files() {
             .collect()
         },
         &["--resume"],
+        Some("run.restart.json"),
     );
     for suffix in [
         ".colvars.traj",
@@ -906,6 +923,7 @@ fn a_campaign_killed_at_a_random_point_resumes_to_the_same_files() {
                 .collect()
         },
         &["--resume"],
+        None,
     );
     let (a, b) = (a.join("out"), b.join("out"));
     same_file(&a.join("samplings.csv"), &b.join("samplings.csv"), |s| s);
@@ -946,6 +964,7 @@ fn prepare_killed_at_a_random_point_resumes_to_the_same_glass() {
             .collect()
         },
         &["--resume"],
+        Some("glass.xyz.checkpoint"),
     );
     same_file(&a.join("glass.xyz"), &b.join("glass.xyz"), |s| s);
 }
@@ -973,6 +992,7 @@ fn art_killed_at_a_random_point_resumes_to_the_same_events() {
             .collect()
         },
         &["--resume"],
+        None,
     );
     // Wall times differ from run to run: every other column must not. The wall-time columns
     // are found by their header names (`search_wall_s`, `wall_s`), wherever they stand.
