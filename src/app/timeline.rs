@@ -292,33 +292,22 @@ pub fn timeline_bar(ui: &mut egui::Ui, t: &mut Timeline, live: &Snapshot) {
              the engine runs on; click on s(t) to jump to a moment",
         );
         ui.add_enabled_ui(!t.is_empty(), |ui| {
-            if ui
-                .small_button("|◀")
-                .on_hover_text("oldest frame kept")
-                .clicked()
-            {
+            let mut button =
+                |label: &str, hint: &str| ui.small_button(label).on_hover_text(hint).clicked();
+            if button("|◀", "oldest frame kept") {
                 t.seek(0);
             }
-            if ui
-                .small_button("◀")
-                .on_hover_text("one frame back")
-                .clicked()
-            {
+            if button("◀", "one frame back") {
                 t.step(-1);
             }
             let play = if t.is_playing() { "pause" } else { "play" };
-            if ui
-                .small_button(play)
-                .on_hover_text("play the kept frames forward, one per drawn frame, up to live")
-                .clicked()
-            {
+            if button(
+                play,
+                "play the kept frames forward, one per drawn frame, up to live",
+            ) {
                 t.toggle_playing();
             }
-            if ui
-                .small_button("▶")
-                .on_hover_text("one frame forward")
-                .clicked()
-            {
+            if button("▶", "one frame forward") {
                 t.step(1);
             }
         });
