@@ -110,9 +110,22 @@ fn known_stationary_points_are_what_the_literature_says() {
 
 #[test]
 fn art_finds_both_saddles_to_1e_6_from_the_three_minima() {
+    finds_both_saddles(&settings());
+}
+
+/// The same with the climb by min-mode following (eOn's effective force) instead of pARTn's
+/// step-and-relax.
+#[test]
+fn min_mode_climb_finds_both_saddles_to_1e_6_from_the_three_minima() {
+    finds_both_saddles(&ArtSettings {
+        min_mode_climb: true,
+        ..settings()
+    });
+}
+
+fn finds_both_saddles(settings: &ArtSettings) {
     let saddles = known_saddles();
     let minima = known_minima();
-    let settings = settings();
     let mut found = [0usize; 2];
     let mut failures = 0;
     let mut kinds = std::collections::BTreeMap::new();
@@ -123,7 +136,7 @@ fn art_finds_both_saddles_to_1e_6_from_the_three_minima() {
             let angle = 2.0 * std::f64::consts::PI * (k as f64 + 0.25) / 12.0;
             let direction = [angle.cos(), angle.sin()];
             let mut surface = MullerBrown::new();
-            match explore(&mut surface, &m, e_min, &direction, &settings) {
+            match explore(&mut surface, &m, e_min, &direction, settings) {
                 Exploration::Failure { kind, .. } => {
                     failures += 1;
                     *kinds.entry(kind.name()).or_insert(0) += 1;

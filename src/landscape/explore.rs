@@ -872,6 +872,11 @@ impl ArtSetup {
         } else {
             (Err("not computed".to_string()), 0)
         };
+        if trace()
+            && let Err(e) = &prefactor_hz
+        {
+            art_eprintln!("no prefactor: {e}");
+        }
         let arrows = event_arrows(
             &self.initial,
             &saddle,
