@@ -875,8 +875,8 @@ fn climb_min_mode(
         }
         let max_force = max_particle_force(&f, block);
         // A search whose largest force has not fallen below 0.9 of its best for
-        // `min_mode_stall_steps` circles (two soft negative modes taking turns): give up
-        // rather than spend calls.
+        // `min_mode_stall_steps` circles (one traced on the glass went 1 400 steps at 0.13
+        // eV/Å, its λ swinging between +0.03 and −0.49 eV/Å²): give up rather than spend calls.
         if max_force < 0.9 * best_force {
             best_force = max_force;
             best_step = step;
