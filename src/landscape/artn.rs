@@ -254,6 +254,18 @@ impl ArtSettings {
         Ok(())
     }
 
+    /// The climb's Lanczos: started from the previous eigenvector, at most
+    /// `climbing_lanczos_iterations` (and `lanczos.max_iterations`) long.
+    fn climbing_lanczos(&self) -> LanczosSettings {
+        LanczosSettings {
+            max_iterations: self
+                .lanczos
+                .max_iterations
+                .min(self.climbing_lanczos_iterations.max(1)),
+            ..self.lanczos
+        }
+    }
+
     /// Perpendicular FIRE steps allowed at climbing step `k` (0-based).
     fn perpendicular_limit(&self, k: usize) -> usize {
         let list = &self.perpendicular_steps_limitation;
@@ -732,13 +744,7 @@ pub fn refine_saddle(
     let null = surface.null_modes();
     let mut f = vec![0.0; x.len()];
     let energy = surface.energy_forces(x, &mut f);
-    let climbing_lanczos = LanczosSettings {
-        max_iterations: settings
-            .lanczos
-            .max_iterations
-            .min(settings.climbing_lanczos_iterations.max(1)),
-        ..settings.lanczos
-    };
+    let climbing_lanczos = settings.climbing_lanczos();
     let pair = lowest_eigenpair(surface, x, &f, v, &null, &climbing_lanczos)
         .ok_or(FailureKind::LostMode)?;
     let mut w = pair.eigenvector;
@@ -848,13 +854,7 @@ fn climb_min_mode(
         mut lambda,
         mut v,
     } = state;
-    let climbing_lanczos = LanczosSettings {
-        max_iterations: settings
-            .lanczos
-            .max_iterations
-            .min(settings.climbing_lanczos_iterations.max(1)),
-        ..settings.lanczos
-    };
+    let climbing_lanczos = settings.climbing_lanczos();
     let mut fire = settings.fire.fire(x.len(), block);
     let mut convex_run = 0;
     let (mut best_force, mut best_step) = (f64::INFINITY, 0);
@@ -943,13 +943,7 @@ fn climb(
         mut lambda,
         mut v,
     } = state;
-    let climbing_lanczos = LanczosSettings {
-        max_iterations: settings
-            .lanczos
-            .max_iterations
-            .min(settings.climbing_lanczos_iterations.max(1)),
-        ..settings.lanczos
-    };
+    let climbing_lanczos = settings.climbing_lanczos();
     // The second mode of a glass sits among many soft ones: a longer Krylov basis than the
     // climb's finds it.
     let second_lanczos = LanczosSettings {
