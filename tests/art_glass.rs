@@ -97,6 +97,9 @@ fn kept_glass_saddles_are_first_order_with_zero_force() {
         let Ok(event) = &record.result else { continue };
         kept += 1;
         assert!(event.delta_q_ev > 0.1, "ΔQ {} eV", event.delta_q_ev);
+        // Every kept saddle has its Vineyard prefactor, an atomic attempt frequency.
+        let nu = event.prefactor_hz.clone().expect("a Vineyard prefactor");
+        assert!((1e11..1e18).contains(&nu), "ν* {nu} Hz");
         // Independent re-evaluation of the saddle as written (wrapped positions).
         let mut surface = GlassSurface::new(&event.saddle, setup.potential.clone(), 1.0).unwrap();
         let x = coordinates(&event.saddle);

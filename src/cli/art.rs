@@ -7,7 +7,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use rayon::prelude::*;
 
 use betaglass::io::figures::write_figure;
 use betaglass::landscape::explore::{
@@ -283,14 +282,7 @@ pub fn run(args: ArtArgs) -> anyhow::Result<()> {
         let setup = &setup;
         let todo_ref = &todo;
         let pool = &pool;
-        scope.spawn(move || {
-            pool.install(|| {
-                todo_ref.par_iter().for_each_with(tx, |tx, &k| {
-                    // The receiver only goes away on a write error; then stop quietly.
-                    let _ = tx.send(setup.explore(seed, k));
-                })
-            })
-        });
+        scope.spawn(move || run_in_order(pool, todo_ref, |k| setup.explore(seed, k), tx));
         // Records are written in exploration order, so the event numbers do not depend on
         // the thread count.
         let mut pending: BTreeMap<u64, ExplorationRecord> = BTreeMap::new();
@@ -374,6 +366,34 @@ pub fn run(args: ArtArgs) -> anyhow::Result<()> {
     }
     out!("wrote {}", wrote.join(", "));
     Ok(())
+}
+
+/// Runs `work(k)` for every `k` of `items` on each thread of `pool` and sends the results to
+/// `tx`, handing the items out in their order: a free thread takes the first item not yet
+/// started. The results are written in item order, so a kill loses only those that finished
+/// after the oldest one still running. (A `par_iter` over the list splits it in halves: the
+/// second thread then works from the middle, and a run stopped half way had half its
+/// finished explorations waiting, unwritten, behind the first half.) Each thread of the pool
+/// runs one loop (`broadcast`), so a thread waiting inside an exploration's parallel force
+/// evaluation cannot steal another loop and stall its own exploration behind it.
+fn run_in_order<T: Send>(
+    pool: &rayon::ThreadPool,
+    items: &[u64],
+    work: impl Fn(u64) -> T + Sync,
+    tx: std::sync::mpsc::Sender<T>,
+) {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    pool.broadcast(|_| {
+        let tx = tx.clone();
+        loop {
+            let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&k) = items.get(n) else { break };
+            // The receiver only goes away on a write error; then stop quietly.
+            if tx.send(work(k)).is_err() {
+                break;
+            }
+        }
+    });
 }
 
 /// Writes an exploration's files and events.csv row (if it kept a new saddle, or a lower
@@ -464,4 +484,43 @@ fn store_record(
     row.outcome = "saddle".into();
     row.event = Some(number);
     Ok((row, replaces))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    /// While item 0 waits for three other items to finish, the second thread must take items
+    /// 1, 2, 3 (a halving split sends it to item 10 first).
+    #[test]
+    fn items_are_handed_out_in_order() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let items: Vec<u64> = (0..20).collect();
+        let finished = std::sync::Mutex::new(Vec::new());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let work = |k: u64| {
+            if k == 0 {
+                let start = Instant::now();
+                while finished.lock().unwrap().len() < 3 {
+                    assert!(
+                        start.elapsed() < Duration::from_secs(20),
+                        "nothing finished"
+                    );
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            } else {
+                finished.lock().unwrap().push(k);
+            }
+            k
+        };
+        run_in_order(&pool, &items, work, tx);
+        let mut results: Vec<u64> = rx.iter().collect();
+        results.sort_unstable();
+        assert_eq!(results, items);
+        assert_eq!(finished.lock().unwrap()[..3], [1, 2, 3]);
+    }
 }

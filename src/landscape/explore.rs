@@ -18,7 +18,9 @@ use super::saddle_check::SaddleCheck;
 use super::surface::{
     EnergySurface, GlassSurface, LocalGlassSurface, SurfaceError, max_particle_distance, norm,
 };
-use super::vineyard::{mass_weighted_eigenvalues, region_hessian, vineyard_prefactor_hz};
+use super::vineyard::{
+    VineyardError, mass_weighted_eigenvalues, region_hessian, vineyard_prefactor_hz,
+};
 use crate::potential::Potential;
 use crate::sampling::cluster::{Cluster, ClusterError};
 use crate::sampling::event::compare_inherent_structures;
@@ -40,10 +42,12 @@ pub struct GlassArtSettings {
     /// atom, or of an atom that moves in the event (Å). Default 3.0 Å: the nearest-neighbour shell (first RDF minimum of Cu–Cu ≈ 3.0).
     pub shell_angstrom: f64,
     /// The prefactor's region also takes in every atom that moves more than this from the
-    /// initial minimum to the saddle, with its shell (Å). Default 0.1 Å: the event's unstable
-    /// mode need not sit on the pushed cluster.
+    /// initial minimum to the saddle, and every atom that carries the unstable mode, with
+    /// their shell (Å). Default 0.1 Å: the event's unstable mode need not sit on the pushed
+    /// cluster. Raised (up to 5×) where the region would exceed `max_prefactor_atoms`.
     pub prefactor_core_displacement_angstrom: f64,
-    /// Largest prefactor region (atoms; 6 force calls per atom and configuration). Default 300.
+    /// Largest prefactor region (atoms; 6 force calls per atom and configuration, on the
+    /// region's frozen-environment surface). Default 300.
     pub max_prefactor_atoms: usize,
     /// Finite-difference step of the region Hessian (Å). Default 10⁻³ Å.
     pub hessian_step_angstrom: f64,
@@ -158,6 +162,15 @@ pub enum ArtError {
     #[error("the prefactor region's Hessian at the initial minimum: {0}")]
     Region(String),
 }
+
+/// The unstable mode's atoms join the prefactor region down to these fractions of its largest
+/// amplitude, the next tried only when the region's saddle Hessian has no negative mode.
+pub const PREFACTOR_MODE_FRACTIONS: &[f64] = &[0.1, 0.03, 0.01];
+
+/// The prefactor region's displacement threshold, as multiples of
+/// `prefactor_core_displacement_angstrom`, raised in turn until the region fits
+/// `max_prefactor_atoms`.
+pub const PREFACTOR_DISPLACEMENT_FACTORS: &[f64] = &[1.0, 1.5, 2.25, 3.375, 5.0625];
 
 /// The fixed part of a run: the initial minimum, the cluster, the prefactor region.
 #[derive(Debug)]
@@ -817,6 +830,101 @@ impl ArtSetup {
         }
     }
 
+    /// The Vineyard prefactor of a verified saddle (Hz) and its region's size. The region's
+    /// core is the cluster, the atoms that carry the unstable mode `mode` (amplitude at least
+    /// a fraction of the largest) and the atoms that move from the minimum to the saddle; the
+    /// region adds their neighbour shell. The region must hold the unstable mode (a principal
+    /// block of the Hessian has at most the full Hessian's one negative eigenvalue, and none
+    /// when the mode leaks out), so where the saddle's block has none the mode's fraction is
+    /// lowered ([`PREFACTOR_MODE_FRACTIONS`]); where the region exceeds `max_prefactor_atoms`
+    /// the displacement threshold is raised ([`PREFACTOR_DISPLACEMENT_FACTORS`]): the far
+    /// field's small elastic displacements change the Hessian little.
+    fn prefactor(&self, saddle: &System, mode: &[f64]) -> (Result<f64, String>, usize) {
+        let mut outcome = (Err("no region tried".to_string()), 0);
+        for &fraction in PREFACTOR_MODE_FRACTIONS {
+            let region = match self.prefactor_region(saddle, mode, fraction) {
+                Ok(region) => region,
+                Err(e) => {
+                    let e = match outcome.0 {
+                        Err(narrower) if outcome.1 > 0 => {
+                            format!("{narrower} ({} atoms); the wider {e}", outcome.1)
+                        }
+                        _ => e,
+                    };
+                    return (Err(e), outcome.1);
+                }
+            };
+            let at_min = self.region_eigenvalues_of(&self.initial, &region);
+            let at_saddle = self.region_eigenvalues_of(saddle, &region);
+            let result = vineyard_prefactor_hz(&at_min, &at_saddle);
+            let lost_mode = result == Err(VineyardError::SaddleNotFirstOrder(0));
+            outcome = (result.map_err(|e| e.to_string()), region.len());
+            if !lost_mode {
+                break;
+            }
+        }
+        outcome
+    }
+
+    /// The smallest prefactor region (storage indices) with the mode's atoms down to
+    /// `mode_fraction` of its largest amplitude, within `max_prefactor_atoms`.
+    fn prefactor_region(
+        &self,
+        saddle: &System,
+        mode: &[f64],
+        mode_fraction: f64,
+    ) -> Result<Vec<usize>, String> {
+        let n = self.initial.n_atoms();
+        let amplitude: Vec<f64> = (0..n)
+            .map(|i| {
+                mode.get(3 * i..3 * i + 3)
+                    .map_or(0.0, |v| v.iter().map(|c| c * c).sum::<f64>().sqrt())
+            })
+            .collect();
+        let largest = amplitude.iter().copied().fold(0.0, f64::max);
+        let displacement: Vec<f64> = (0..n)
+            .map(|i| {
+                distance(
+                    &self.initial,
+                    self.initial.positions_angstrom[i],
+                    saddle.positions_angstrom[i],
+                )
+            })
+            .collect();
+        let cluster: Vec<usize> = self
+            .cluster
+            .ids()
+            .iter()
+            .filter_map(|id| self.initial.ids.iter().position(|x| x == id))
+            .collect();
+        let mut smallest = 0;
+        for (k, factor) in PREFACTOR_DISPLACEMENT_FACTORS.iter().enumerate() {
+            let threshold = factor * self.settings.prefactor_core_displacement_angstrom;
+            let core: Vec<usize> = (0..n)
+                .filter(|&i| {
+                    cluster.contains(&i)
+                        || amplitude[i] >= mode_fraction * largest
+                        || displacement[i] > threshold
+                })
+                .collect();
+            let region = self.region_around(&core);
+            if region.len() <= self.settings.max_prefactor_atoms {
+                if trace() && k > 0 {
+                    art_eprintln!(
+                        "prefactor region: {} atoms with the displacement threshold raised to {threshold:.3} Å",
+                        region.len()
+                    );
+                }
+                return Ok(region);
+            }
+            smallest = region.len();
+        }
+        Err(format!(
+            "the region ({smallest} atoms, mode fraction {mode_fraction}) exceeds max_prefactor_atoms ({})",
+            self.settings.max_prefactor_atoms
+        ))
+    }
+
     fn describe(
         &self,
         surface: &GlassSurface,
@@ -835,40 +943,7 @@ impl ArtSetup {
         .map(|(_, analysis)| analysis.kind)
         .map_err(|e| e.to_string());
         let (prefactor_hz, prefactor_region_atoms) = if self.settings.prefactor {
-            let mut core: Vec<usize> = self
-                .cluster
-                .ids()
-                .iter()
-                .filter_map(|id| self.initial.ids.iter().position(|x| x == id))
-                .collect();
-            for i in 0..self.initial.n_atoms() {
-                let d = distance(
-                    &self.initial,
-                    self.initial.positions_angstrom[i],
-                    saddle.positions_angstrom[i],
-                );
-                if d > self.settings.prefactor_core_displacement_angstrom && !core.contains(&i) {
-                    core.push(i);
-                }
-            }
-            let region = self.region_around(&core);
-            if region.len() > self.settings.max_prefactor_atoms {
-                (
-                    Err(format!(
-                        "the region ({} atoms) exceeds max_prefactor_atoms ({})",
-                        region.len(),
-                        self.settings.max_prefactor_atoms
-                    )),
-                    region.len(),
-                )
-            } else {
-                let at_min = self.region_eigenvalues_of(&self.initial, &region);
-                let at_saddle = self.region_eigenvalues_of(&saddle, &region);
-                (
-                    vineyard_prefactor_hz(&at_min, &at_saddle).map_err(|e| e.to_string()),
-                    region.len(),
-                )
-            }
+            self.prefactor(&saddle, &event.saddle.eigenvector)
         } else {
             (Err("not computed".to_string()), 0)
         };

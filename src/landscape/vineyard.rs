@@ -5,15 +5,15 @@
 //! ν* = ν₀ exp(ΔS/k_B), which is how the program tests the paper's claim that the large ΔS of
 //! the β-events is anharmonic.
 //!
-//! **Restriction.** The Hessian is that of a region only (the cluster, the atoms that move by
-//! more than 0.1 Å between the minimum and the saddle, and the shell of neighbours of both;
-//! [`super::explore::GlassArtSettings`]), every other atom frozen at its position in the
-//! configuration. Frozen
+//! **Restriction.** The Hessian is that of a region only (the cluster, the atoms that carry
+//! the saddle's unstable mode, the atoms that move by more than 0.1 Å between the minimum and
+//! the saddle, and the shell of neighbours of all three; `ArtSetup::prefactor` in
+//! [`super::explore`]), every other atom frozen at its position in the configuration. Frozen
 //! surroundings remove the zero-frequency translations (so all 3n minimum modes are real) and
 //! make the cost 6n force calls per configuration instead of 6N; modes that extend beyond the
 //! region are cut off, so ν* is the prefactor of the region's motion in a fixed cage. When the
-//! region's saddle Hessian has no negative eigenvalue (the unstable mode is not captured), no
-//! prefactor is given.
+//! region's saddle Hessian has no negative eigenvalue (the unstable mode is not captured), the
+//! region is widened along the mode before any prefactor is given up.
 
 use nalgebra::{DMatrix, SymmetricEigen};
 
