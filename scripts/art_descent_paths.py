@@ -9,7 +9,8 @@ DIR/saddles/NNNN.mode), LAMMPS relaxes the saddle stepped by --offset along -v (
 (forward) twice: by CG (`min_style cg`, dmax 0.1 A, as scripts/check_art_lammps.py does), and
 along the steepest-descent path (`min_style sd` with `min_modify dmax 0.005`, so that no atom
 moves more than 0.005 A per iteration, down to a largest force of 0.02 eV/A, then CG to 1e-6
-eV/A). The steepest-descent path from a saddle is what defines the minima it connects (the
+eV/A; `relax_from` in scripts/check_art_lammps.py, which uses the same path where its CG
+disagrees). The steepest-descent path from a saddle is what defines the minima it connects (the
 intrinsic reaction coordinate); where the glass's landscape is flat a minimiser's long steps can
 leave it. Prints, per side, the largest atom distance of each end from betaglass's end (the
 initial minimum back, the new minimum forward) and from each other, and the energies above the
@@ -26,39 +27,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import check_art_lammps as check  # noqa: E402
 
 
-def descend(data_file, potential, start, path_following):
-    """LAMMPS minimisation from `start` (positions sorted by id): CG, or the steepest-descent
-    path first. Returns the end positions (sorted by id) and energy (eV)."""
-    import numpy as np
-    from lammps import lammps
-
-    lmp = lammps(cmdargs=["-screen", "none", "-log", "none", "-nocite"])
-    try:
-        for c in [
-            "units metal", "atom_style atomic", "boundary p p p", "atom_modify map array",
-            f"read_data {data_file}", "pair_style eam/fs",
-            f"pair_coeff * * {potential} {' '.join(check.elements_of(data_file))}",
-            "neighbor 1.0 bin", "neigh_modify every 1 delay 0 check yes", "run 0",
-        ]:
-            lmp.command(c)
-        n = lmp.extract_global("nlocal")
-        order = np.argsort(np.array(lmp.numpy.extract_atom("id")[:n]))
-        lmp.numpy.extract_atom("x")[order] = start
-        lmp.command("run 0")
-        if path_following:
-            lmp.command("min_style sd")
-            lmp.command("min_modify dmax 0.005")
-            lmp.command("minimize 0.0 2.0e-2 200000 1000000")
-        lmp.command("min_style cg")
-        lmp.command("min_modify dmax 0.1")
-        lmp.command("minimize 0.0 1.0e-6 200000 1000000")
-        o1 = np.argsort(np.array(lmp.numpy.extract_atom("id")[:n]))
-        x1 = np.array(lmp.numpy.extract_atom("x")[:n], dtype=float)[o1]
-        return x1, float(lmp.get_thermo("pe"))
-    finally:
-        lmp.close()
-
-
 def main():
     import numpy as np
 
@@ -68,6 +36,7 @@ def main():
     p.add_argument("--potential", default="tests/data/potentials/CuZr_mm.eam.fs")
     p.add_argument("--offset", type=float, default=0.2, help="step off the saddle (A)")
     a = p.parse_args()
+    check.ensure_mpi_runtime()
     rows = {r["event"]: r for r in csv.DictReader(open(a.dir / "events.csv"))}
     initial_file = a.dir / "initial.data"
     initial = check.evaluate(initial_file, a.potential)
@@ -89,8 +58,8 @@ def main():
             ("forward", 1.0, final["x"], final["energy"]),
         ]:
             start = saddle["x"] + s * sign * a.offset * v
-            cg, e_cg = descend(initial_file, a.potential, start, False)
-            sd, e_sd = descend(initial_file, a.potential, start, True)
+            cg, e_cg = check.relax_from(initial_file, a.potential, start, False)
+            sd, e_sd = check.relax_from(initial_file, a.potential, start, True)
             report[side] = {
                 "cg_from_betaglass_angstrom": float(check.displacements(reference, cg, length).max()),
                 "path_from_betaglass_angstrom": float(check.displacements(reference, sd, length).max()),
