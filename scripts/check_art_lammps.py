@@ -71,6 +71,17 @@ def elements_of(data_file):
     return [elements[t] for t in sorted(elements)]
 
 
+def load(lmp, data_file, potential):
+    """Reads `data_file` into the LAMMPS instance `lmp` with the EAM/FS `potential`."""
+    for c in [
+        "units metal", "atom_style atomic", "boundary p p p", "atom_modify map array",
+        f"read_data {data_file}", "pair_style eam/fs",
+        f"pair_coeff * * {potential} {' '.join(elements_of(data_file))}",
+        "neighbor 1.0 bin", "neigh_modify every 1 delay 0 check yes",
+    ]:
+        lmp.command(c)
+
+
 def evaluate(data_file, potential, minimize=False, positions=None):
     """Energy, forces, positions (sorted by id), box lengths and, with `minimize`, the relaxed
     energy, positions and largest move. `positions` (sorted by id) replace the file's first."""
@@ -79,13 +90,8 @@ def evaluate(data_file, potential, minimize=False, positions=None):
 
     lmp = lammps(cmdargs=["-screen", "none", "-log", "none", "-nocite"])
     try:
-        for c in [
-            "units metal", "atom_style atomic", "boundary p p p", "atom_modify map array",
-            f"read_data {data_file}", "pair_style eam/fs",
-            f"pair_coeff * * {potential} {' '.join(elements_of(data_file))}",
-            "neighbor 1.0 bin", "neigh_modify every 1 delay 0 check yes",
-            "thermo_style custom step pe fmax", "thermo_modify norm no", "run 0",
-        ]:
+        load(lmp, data_file, potential)
+        for c in ["thermo_style custom step pe fmax", "thermo_modify norm no", "run 0"]:
             lmp.command(c)
         n = lmp.extract_global("nlocal")
         ids = np.array(lmp.numpy.extract_atom("id")[:n], dtype=np.int64)
@@ -130,13 +136,8 @@ def relax_from(data_file, potential, start, path_following):
 
     lmp = lammps(cmdargs=["-screen", "none", "-log", "none", "-nocite"])
     try:
-        for c in [
-            "units metal", "atom_style atomic", "boundary p p p", "atom_modify map array",
-            f"read_data {data_file}", "pair_style eam/fs",
-            f"pair_coeff * * {potential} {' '.join(elements_of(data_file))}",
-            "neighbor 1.0 bin", "neigh_modify every 1 delay 0 check yes", "run 0",
-        ]:
-            lmp.command(c)
+        load(lmp, data_file, potential)
+        lmp.command("run 0")
         n = lmp.extract_global("nlocal")
         order = np.argsort(np.array(lmp.numpy.extract_atom("id")[:n]))
         lmp.numpy.extract_atom("x")[order] = start

@@ -840,14 +840,29 @@ impl ArtSetup {
     /// the displacement threshold is raised ([`PREFACTOR_DISPLACEMENT_FACTORS`]): the far
     /// field's small elastic displacements change the Hessian little.
     fn prefactor(&self, saddle: &System, mode: &[f64]) -> (Result<f64, String>, usize) {
+        // Per atom, once for every region tried: the mode's amplitude and the displacement.
+        let amplitude: Vec<f64> = (0..self.initial.n_atoms())
+            .map(|i| mode.get(3 * i..3 * i + 3).map_or(0.0, norm))
+            .collect();
+        let displacement: Vec<f64> = (0..self.initial.n_atoms())
+            .map(|i| {
+                distance(
+                    &self.initial,
+                    self.initial.positions_angstrom[i],
+                    saddle.positions_angstrom[i],
+                )
+            })
+            .collect();
+        let cluster = self.cluster_indices();
         let mut outcome = (Err("no region tried".to_string()), 0);
         for &fraction in PREFACTOR_MODE_FRACTIONS {
-            let region = match self.prefactor_region(saddle, mode, fraction) {
+            let region = match self.prefactor_region(&cluster, &amplitude, &displacement, fraction)
+            {
                 Ok(region) => region,
                 Err(e) => {
                     let e = match outcome.0 {
                         Err(narrower) if outcome.1 > 0 => {
-                            format!("{narrower} ({} atoms); the wider {e}", outcome.1)
+                            format!("{narrower} ({} atoms); a wider one: {e}", outcome.1)
                         }
                         _ => e,
                     };
@@ -866,41 +881,21 @@ impl ArtSetup {
         outcome
     }
 
-    /// The smallest prefactor region (storage indices) with the mode's atoms down to
-    /// `mode_fraction` of its largest amplitude, within `max_prefactor_atoms`.
+    /// The smallest prefactor region (storage indices) within `max_prefactor_atoms` around the
+    /// `cluster`, the atoms whose mode `amplitude` reaches `mode_fraction` of its largest, and
+    /// the atoms whose `displacement` to the saddle exceeds the (raised) threshold.
     fn prefactor_region(
         &self,
-        saddle: &System,
-        mode: &[f64],
+        cluster: &[usize],
+        amplitude: &[f64],
+        displacement: &[f64],
         mode_fraction: f64,
     ) -> Result<Vec<usize>, String> {
-        let n = self.initial.n_atoms();
-        let amplitude: Vec<f64> = (0..n)
-            .map(|i| {
-                mode.get(3 * i..3 * i + 3)
-                    .map_or(0.0, |v| v.iter().map(|c| c * c).sum::<f64>().sqrt())
-            })
-            .collect();
         let largest = amplitude.iter().copied().fold(0.0, f64::max);
-        let displacement: Vec<f64> = (0..n)
-            .map(|i| {
-                distance(
-                    &self.initial,
-                    self.initial.positions_angstrom[i],
-                    saddle.positions_angstrom[i],
-                )
-            })
-            .collect();
-        let cluster: Vec<usize> = self
-            .cluster
-            .ids()
-            .iter()
-            .filter_map(|id| self.initial.ids.iter().position(|x| x == id))
-            .collect();
         let mut smallest = 0;
         for (k, factor) in PREFACTOR_DISPLACEMENT_FACTORS.iter().enumerate() {
             let threshold = factor * self.settings.prefactor_core_displacement_angstrom;
-            let core: Vec<usize> = (0..n)
+            let core: Vec<usize> = (0..amplitude.len())
                 .filter(|&i| {
                     cluster.contains(&i)
                         || amplitude[i] >= mode_fraction * largest
