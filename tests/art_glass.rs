@@ -66,10 +66,10 @@ fn kept_glass_saddles_are_first_order_with_zero_force() {
     let threshold = setup.settings.art.force_threshold;
     let mut kept = 0;
     // Explorations 7 and 8 of seed 1 (pARTn settings, the search on the frozen-environment
-    // surface of the atoms within 9 Å of the centre, then connected (eOn's ±0.2 Å descents,
-    // L-BFGS) and checked on the full system). On this one thread both keep their saddles
-    // (ΔQ 2.051 and 2.281 eV; 2 and 9 end `disconnected`), as with `betaglass art --seed 1
-    // --threads 2`. Every one kept must be a real barrier, not a shallow wrinkle, and a saddle
+    // surface of the atoms within 9 Å of the centre, converged on 13 and 17 Å regions and then
+    // on the full system, connected (eOn's ±0.2 Å descents, L-BFGS) and checked there). On
+    // this one thread both keep their saddles (ΔQ 2.05 and 2.28 eV; 2 ends `disconnected`),
+    // as with `betaglass art --seed 1 --threads 2`. Every one kept must be a real barrier, not a shallow wrinkle, and a saddle
     // and minimum of the full system.
     for index in [7, 8] {
         let record = pool().install(|| setup.explore(1, index));
@@ -135,4 +135,28 @@ fn kept_glass_saddles_are_first_order_with_zero_force() {
         assert_eq!(setup.locality(&x_saddle, None), Ok(()));
     }
     assert!(kept >= 1, "no exploration gave a verified saddle");
+}
+
+/// The hand-over of a local saddle to the full system goes through wider frozen-environment
+/// regions: each holds the one before (and the search's region), and none reaches half the
+/// atoms, where the full system is cheaper to use.
+#[test]
+fn hand_over_regions_widen_towards_the_full_system() {
+    let setup = setup();
+    let core = [setup.centre_index];
+    let regions = setup.refine_regions(&core);
+    let sizes: Vec<usize> = regions.iter().map(Vec::len).collect();
+    eprintln!("hand-over regions: {sizes:?} atoms");
+    assert_eq!(
+        regions.len(),
+        2,
+        "13 and 17 Å regions expected with 4 Å steps from 9 Å: {sizes:?}"
+    );
+    let mut inner = setup.local_region(&core);
+    for region in &regions {
+        assert!(region.len() > inner.len(), "{sizes:?}");
+        assert!(inner.iter().all(|i| region.contains(i)), "{sizes:?}");
+        assert!(region.len() < setup.initial.n_atoms() / 2, "{sizes:?}");
+        inner = region.clone();
+    }
 }
