@@ -68,9 +68,9 @@ fn kept_glass_saddles_are_first_order_with_zero_force() {
     // Explorations 7 and 8 of seed 1 (pARTn settings, the search on the frozen-environment
     // surface of the atoms within 9 Å of the centre, converged on 13 and 17 Å regions and then
     // on the full system, connected (eOn's ±0.2 Å descents, L-BFGS) and checked there). On
-    // this one thread both keep their saddles (ΔQ 2.05 and 2.28 eV; 2 ends `disconnected`),
-    // as with `betaglass art --seed 1 --threads 2`. Every one kept must be a real barrier, not a shallow wrinkle, and a saddle
-    // and minimum of the full system.
+    // this one thread both keep their saddles (ΔQ 2.06 and 2.29 eV; 2 ends `disconnected`),
+    // as with `betaglass art --seed 1 --threads 2`. Every one kept must be a real barrier, not
+    // a shallow wrinkle, and a saddle and minimum of the full system.
     for index in [7, 8] {
         let record = pool().install(|| setup.explore(1, index));
         eprintln!(
@@ -139,7 +139,7 @@ fn kept_glass_saddles_are_first_order_with_zero_force() {
 
 /// The hand-over of a local saddle to the full system goes through wider frozen-environment
 /// regions: each holds the one before (and the search's region), and none reaches half the
-/// atoms, where the full system is cheaper to use.
+/// atoms (beyond that the full system itself is used).
 #[test]
 fn hand_over_regions_widen_towards_the_full_system() {
     let setup = setup();

@@ -113,7 +113,8 @@ pub struct GlassArtSettings {
     pub local_descents: bool,
     /// Converge the local saddle on frozen-environment regions this much wider (Å), then
     /// wider again, before the full system ([`ArtSetup::refine_regions`]). Default 4 Å (the
-    /// 9 Å saddle goes to 13 and 17 Å regions, ~700 and ~1 500 atoms). Released at once, the
+    /// 9 Å saddle goes to 13 and 17 Å regions, 500–1 200 and 1 100–1 950 atoms on the glass,
+    /// more where the search's region grew). Released at once, the
     /// far field (its relaxation lowers the saddle by 0.1–0.5 eV) carried 8 of 64 searches
     /// onto saddles of the full system that are not joined to the initial minimum (7) or off
     /// the cluster (1): in steps, 23 of 64 keep a saddle against 15 (seeds 1–4, the same
