@@ -224,9 +224,10 @@ def main():
             return
         x_path, _ = relax_from(args.dir / "initial.data", args.potential, start, True)
         path_gap = float(displacements(target, x_path, length).max())
+        relation = "<" if path_gap < SAME_MINIMUM_ANGSTROM else ">="
         check(path_gap < SAME_MINIMUM_ANGSTROM,
               f"{label}: LAMMPS CG ends {gap:.3e} A from it, the steepest-descent path "
-              f"{path_gap:.3e} < {SAME_MINIMUM_ANGSTROM} A")
+              f"{path_gap:.3e} {relation} {SAME_MINIMUM_ANGSTROM} A")
     for row in events:
         n = row["event"]
         saddle = evaluate(args.dir / row["saddle_file"], args.potential)
