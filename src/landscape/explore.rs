@@ -112,14 +112,13 @@ pub struct GlassArtSettings {
     /// run on the full system, as before the local search.
     pub local_descents: bool,
     /// Converge the local saddle on frozen-environment regions this much wider (Å), then
-    /// wider again, before the full system ([`ArtSetup::refine_regions`]). Default 4 Å (the
-    /// 9 Å saddle goes to 13 and 17 Å regions, 500–1 200 and 1 100–1 950 atoms on the glass,
-    /// more where the search's region grew). Released at once, the
-    /// far field (its relaxation lowers the saddle by 0.1–0.5 eV) carried 8 of 64 searches
-    /// onto saddles of the full system that are not joined to the initial minimum (7) or off
-    /// the cluster (1): in steps, 23 of 64 keep a saddle against 15 (seeds 1–4, the same
-    /// pushes: 8 gained, none lost; README). 2 Å steps kept the same 12 of seeds 1–2 at more
-    /// calls. None: straight to the full system.
+    /// wider again, before the full system ([`ArtSetup::refine_regions`]). Default 4 Å: the
+    /// 9 Å saddle goes to 13 and 17 Å regions (500–1 350 and 1 100–1 950 atoms on the glass).
+    /// Released at once, the far field (its relaxation lowers the saddle by 0.1–3.0 eV, mostly
+    /// 0.1–0.5) carried 8 of 64 searches onto saddles of the full system that are not joined
+    /// to the initial minimum (7) or off the cluster (1): in steps, 23 of 64 keep a saddle
+    /// against 15 (seeds 1–4, the same pushes: 8 gained, none lost; README). 2 Å steps kept
+    /// the same 12 of seeds 1–2 at more calls. None: straight to the full system.
     pub refine_radius_step_angstrom: Option<f64>,
 }
 
@@ -202,6 +201,31 @@ pub struct ArtSetup {
     pub region_atoms: Vec<usize>,
     /// Mass-weighted eigenvalues of the region at the initial minimum (eV/(Å²·amu)).
     pub region_eigenvalues_minimum: Option<Vec<f64>>,
+}
+
+/// [`refine_saddle`] on the frozen-environment surface `local` from the full-length point `x`
+/// and mode `v` (restricted to its mobile atoms and renormalised); the result is in `local`'s
+/// coordinates.
+fn refine_on(
+    local: &mut LocalGlassSurface,
+    x0: &[f64],
+    x: &[f64],
+    v: &[f64],
+    activation_steps: usize,
+    settings: &ArtSettings,
+) -> Result<SaddleSearch, FailureKind> {
+    let mut v_local = local.restrict(v);
+    let n = norm(&v_local);
+    v_local.iter_mut().for_each(|c| *c /= n);
+    let (x0_local, x_local) = (local.restrict(x0), local.restrict(x));
+    refine_saddle(
+        local,
+        &x0_local,
+        &x_local,
+        &v_local,
+        activation_steps,
+        settings,
+    )
 }
 
 fn trace() -> bool {
@@ -567,12 +591,12 @@ impl ArtSetup {
     ) -> Result<(SaddleSearch, LocalGlassSurface), FailureKind> {
         let art = &self.settings.art;
         let mut core = vec![self.centre_index];
-        let new_local = |surface: &mut GlassSurface, core: &[usize]| {
+        let new_local = |surface: &mut GlassSurface, region: &[usize]| {
             surface
-                .local(x0, &self.local_region(core))
+                .local(x0, region)
                 .expect("the glass's EAM and box made a full surface")
         };
-        let mut local = new_local(surface, &core);
+        let mut local = new_local(surface, &self.local_region(&core));
         let direction_local = local.restrict(direction);
         let x0_local = local.restrict(x0);
         let search = find_saddle(&mut local, &x0_local, &direction_local, art);
@@ -602,20 +626,8 @@ impl ArtSetup {
             core.extend(grow);
             let v = local.embed_vector(&saddle.eigenvector);
             *local_calls += local.force_calls();
-            local = new_local(surface, &core);
-            let mut v_local = local.restrict(&v);
-            let n = norm(&v_local);
-            v_local.iter_mut().for_each(|c| *c /= n);
-            let (x0_local, x_local) = (local.restrict(x0), local.restrict(&x));
-            let refined = refine_saddle(
-                &mut local,
-                &x0_local,
-                &x_local,
-                &v_local,
-                saddle.activation_steps,
-                art,
-            );
-            match refined {
+            local = new_local(surface, &self.local_region(&core));
+            match refine_on(&mut local, x0, &x, &v, saddle.activation_steps, art) {
                 Ok(s) => {
                     search_calls += s.force_calls;
                     climbing_steps += s.climbing_steps;
@@ -633,21 +645,8 @@ impl ArtSetup {
         let mut v = local.embed_vector(&saddle.eigenvector);
         for region in self.refine_regions(&core) {
             // A gentler hand-over: converge first on wider frozen-environment regions.
-            let mut wide = surface
-                .local(x0, &region)
-                .expect("the glass's EAM and box made a full surface");
-            let mut v_wide = wide.restrict(&v);
-            let n = norm(&v_wide);
-            v_wide.iter_mut().for_each(|c| *c /= n);
-            let (x0_wide, x_wide) = (wide.restrict(x0), wide.restrict(&x));
-            let refined = refine_saddle(
-                &mut wide,
-                &x0_wide,
-                &x_wide,
-                &v_wide,
-                saddle.activation_steps,
-                art,
-            );
+            let mut wide = new_local(surface, &region);
+            let refined = refine_on(&mut wide, x0, &x, &v, saddle.activation_steps, art);
             *local_calls += wide.force_calls();
             let refined = refined?;
             if trace() {
@@ -660,6 +659,7 @@ impl ArtSetup {
                 );
             }
             search_calls += refined.force_calls;
+            climbing_steps += refined.climbing_steps;
             x = wide.embed(&refined.x);
             v = wide.embed_vector(&refined.eigenvector);
         }
